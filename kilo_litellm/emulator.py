@@ -1,0 +1,394 @@
+"""A local Kilo Gateway: a real HTTP server on 127.0.0.1 that answers with recorded gateway bytes.
+
+Tests, the offline demo, the benchmarks and users' own tests run against it instead of the live
+gateway. By default it behaves like the gateway's chat route (wire notes §2.3) for what a client
+can observe:
+
+* ``POST /api/gateway/chat/completions``: 400 for a body that is not JSON, 404 for a missing or
+  retired model, 401 ``PAID_MODEL_AUTH_REQUIRED`` for a paid model without a real bearer token,
+  else a recording served byte for byte: a tool-call stream when the request has ``tools``, the
+  reasoning stream when it asks for ``reasoning``, else the plain one; non-streaming calls get the
+  whitespace-prefixed JSON recording, or a body assembled from the matching stream recording.
+* ``GET /api/gateway/models``: a ``{"data": [...]}`` list in the gateway's shape (§4.1).
+
+Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
+recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
+read what the server received in :attr:`GatewayEmulator.requests`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+
+from . import catalog
+from .settings import PLACEHOLDER_KEYS
+
+GATEWAY_PATH = "/api/gateway"
+
+NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
+PAID_AUTH_BODY = b'{"error":{"code":"PAID_MODEL_AUTH_REQUIRED","message":"You need to sign in to use this model."}}'
+RATE_LIMIT_BODY = (
+    b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
+    b'Please try again later or upgrade to a paid model."}'
+)
+BAD_JSON_BODY = b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
+INVALID_PATH_BODY = b'{"error":"Invalid path","message":"This endpoint only accepts the path `/chat/completions`."}'
+
+RECORDINGS = (
+    "stream-openai-gpt41.sse",
+    "stream-grok-reasoning.sse",
+    "stream-devstral-free-toolcall.sse",
+    "stream-inband-error-402.sse",
+    "nonstream-anthropic-whitespace-prefix.json",
+    "error-500-body.json",
+)
+
+
+def recording(name: str) -> bytes:
+    """The bytes of one bundled recording, exactly as the gateway sent them."""
+    return resources.files(__package__).joinpath("recordings", name).read_bytes()
+
+
+def sse_payloads(raw: bytes) -> list[dict]:
+    """The JSON events of an SSE recording (for building expectations and derived bodies)."""
+    out = []
+    for line in raw.decode("utf-8").splitlines():
+        if line.startswith("data:"):
+            data = line[5:].strip()
+            if data and data != "[DONE]":
+                out.append(json.loads(data))
+    return out
+
+
+def assemble(raw_sse: bytes) -> bytes:
+    """A non-streaming body built from a stream recording: what the gateway answers without ``stream``."""
+    events = sse_payloads(raw_sse)
+    first = events[0]
+    content, reasoning, details, calls, finish, usage = "", "", [], {}, "stop", None
+    for event in events:
+        for choice in event.get("choices") or ():
+            delta = choice.get("delta") or {}
+            content += delta.get("content") or ""
+            reasoning += delta.get("reasoning") or ""
+            details += delta.get("reasoning_details") or []
+            for call in delta.get("tool_calls") or ():
+                slot = calls.setdefault(
+                    call.get("index", 0), {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
+                )
+                slot["id"] = slot["id"] or call.get("id")
+                fn = call.get("function") or {}
+                slot["function"]["name"] += fn.get("name") or ""
+                slot["function"]["arguments"] += fn.get("arguments") or ""
+            finish = choice.get("finish_reason") or finish
+        usage = event.get("usage") or usage
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": content or None,
+        "refusal": None,
+        "reasoning": reasoning or None,
+    }
+    if details:
+        message["reasoning_details"] = details
+    if calls:
+        message["tool_calls"] = [calls[i] for i in sorted(calls)]
+    body = {
+        "id": first["id"],
+        "provider": first.get("provider"),
+        "model": first["model"],
+        "object": "chat.completion",
+        "created": first["created"],
+        "choices": [
+            {"logprobs": None, "finish_reason": finish, "native_finish_reason": finish, "index": 0, "message": message}
+        ],
+        "usage": usage,
+    }
+    return json.dumps(body).encode()
+
+
+def models_body() -> bytes:
+    """``GET /models`` in the gateway's shape, from the bundled catalog (wire notes §4.1, §4.3)."""
+    data = []
+    for entry in catalog.bundled().models:
+        if entry.retired:
+            continue
+        params = ["max_tokens", "temperature"]
+        if entry.supports_function_calling:
+            params += ["tools", "tool_choice"]
+        if entry.supports_reasoning:
+            params += ["reasoning", "include_reasoning"]
+        if entry.supports_response_schema:
+            params += ["response_format", "structured_outputs"]
+        price = "0.0000000" if entry.free else f"{entry.input_cost_per_token:.10f}"
+        out_price = "0.0000000" if entry.free else f"{entry.output_cost_per_token:.10f}"
+        data.append(
+            {
+                "id": entry.gateway_id,
+                "name": entry.gateway_id + (" (free)" if entry.free else ""),
+                "created": 1756238927,
+                "description": "",
+                "context_length": entry.context_window,
+                "architecture": {
+                    "input_modalities": ["text", "image"] if entry.supports_vision else ["text"],
+                    "output_modalities": ["text"],
+                    "tokenizer": "Other",
+                },
+                "top_provider": {
+                    "is_moderated": False,
+                    "context_length": entry.context_window,
+                    "max_completion_tokens": entry.max_output_tokens,
+                },
+                "pricing": {"prompt": price, "completion": out_price},
+                "supported_parameters": params,
+            }
+        )
+    return json.dumps({"data": data}).encode()
+
+
+@dataclass
+class Reply:
+    """One scripted answer. ``body`` wins over ``recording``; ``stream`` picks the content type."""
+
+    status: int = 200
+    body: bytes | None = None
+    recording: str | None = None
+    stream: bool | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    chunk_delay: float = 0.0
+    chunk_size: int | None = None
+    cut_after: int | None = None
+    stall: bool = False
+
+    def payload(self) -> bytes:
+        if self.body is not None:
+            return self.body
+        if self.recording is not None:
+            return recording(self.recording)
+        return b""
+
+
+@dataclass
+class Received:
+    """One request the emulator received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+    at: float
+
+    @property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.raw)
+        except ValueError:
+            return None
+
+    @property
+    def model(self) -> str | None:
+        body = self.json
+        return body.get("model") if isinstance(body, dict) else None
+
+    @property
+    def authorization(self) -> str | None:
+        return self.headers.get("authorization")
+
+
+def _is_free(model: str) -> bool:
+    entry = catalog.lookup(model)
+    return entry.free if entry is not None else catalog.is_free_id(model)
+
+
+def default_reply(path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
+    """What the gateway itself would answer (for the cases a client can observe)."""
+    if path.rstrip("/") == f"{GATEWAY_PATH}/models":
+        return Reply(body=models_body())
+    if path != f"{GATEWAY_PATH}/chat/completions":
+        return Reply(status=400, body=INVALID_PATH_BODY)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return Reply(status=400, body=BAD_JSON_BODY)
+    model = body.get("model") if isinstance(body, dict) else None
+    if not isinstance(model, str) or not model.strip():
+        return Reply(status=404, body=NOT_FOUND_BODY)
+    entry = catalog.lookup(model)
+    if entry is not None and entry.retired:
+        return Reply(status=404, body=NOT_FOUND_BODY)
+    token = headers.get("authorization", "")[7:].strip()
+    if not _is_free(model) and token.lower() in PLACEHOLDER_KEYS:
+        return Reply(status=401, body=PAID_AUTH_BODY)
+    if body.get("tools"):
+        name = "stream-devstral-free-toolcall.sse"
+    elif body.get("reasoning") or body.get("reasoning_effort") or "grok" in model:
+        name = "stream-grok-reasoning.sse"
+    else:
+        name = "stream-openai-gpt41.sse"
+    if body.get("stream"):
+        return Reply(recording=name, stream=True)
+    if name == "stream-openai-gpt41.sse":
+        return Reply(recording="nonstream-anthropic-whitespace-prefix.json", stream=False)
+    return Reply(body=assemble(recording(name)), stream=False)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        return
+
+    def do_GET(self) -> None:
+        self._answer(b"")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        self._answer(self.rfile.read(length) if length else b"")
+
+    def _answer(self, raw: bytes) -> None:
+        emu = self.server.emulator
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        emu._record(Received(self.command, self.path, headers, raw, time.monotonic()))
+        reply = emu._next_reply(self.path, headers, raw)
+        if reply.stall:
+            emu._stopping.wait()
+            self.close_connection = True
+            return
+        if reply.delay and emu._stopping.wait(reply.delay):
+            return
+        payload = reply.payload()
+        stream = reply.stream if reply.stream is not None else payload.lstrip().startswith((b"data:", b":"))
+        self.send_response(reply.status)
+        if "content-type" not in {k.lower() for k in reply.headers}:
+            self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if stream:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        try:
+            self._write_body(reply, payload, stream)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _write_body(self, reply: Reply, payload: bytes, stream: bool) -> None:
+        pieces = _pieces(payload, reply.chunk_size, stream)
+        sent = 0
+        for piece in pieces:
+            if reply.cut_after is not None and sent + len(piece) > reply.cut_after:
+                self._write(piece[: reply.cut_after - sent], stream)
+                self.wfile.flush()
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+                self.close_connection = True
+                return
+            self._write(piece, stream)
+            sent += len(piece)
+            if reply.chunk_delay:
+                self.wfile.flush()
+                if self.server.emulator._stopping.wait(reply.chunk_delay):
+                    return
+        if stream:
+            self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _write(self, piece: bytes, stream: bool) -> None:
+        if not piece:
+            return
+        if stream:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        else:
+            self.wfile.write(piece)
+
+
+def _pieces(payload: bytes, size: int | None, stream: bool) -> Iterable[bytes]:
+    """Streams go out one SSE event (or one line block) at a time, as the gateway flushes them."""
+    if size:
+        return [payload[i : i + size] for i in range(0, len(payload), size)]
+    if stream:
+        parts = payload.split(b"\n\n")
+        return [p + b"\n\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    return [payload]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+    emulator: GatewayEmulator
+
+
+class GatewayEmulator:
+    """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = _Server((host, port), _Handler)
+        self._server.emulator = self
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._script: deque[Reply] = deque()
+        self._stopping = threading.Event()
+        self.requests: list[Received] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_base(self) -> str:
+        return self.url + GATEWAY_PATH
+
+    def start(self) -> GatewayEmulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="kilo-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> GatewayEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def script(self, *replies: Reply) -> GatewayEmulator:
+        """Queue answers for the next requests, in order; after them the default behaviour resumes."""
+        with self._lock:
+            self._script.extend(replies)
+        return self
+
+    def reset(self) -> None:
+        with self._lock:
+            self._script.clear()
+            self.requests.clear()
+
+    @property
+    def chat_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def _record(self, received: Received) -> None:
+        with self._lock:
+            self.requests.append(received)
+
+    def _next_reply(self, path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
+        with self._lock:
+            if self._script:
+                return self._script.popleft()
+        return default_reply(path, headers, raw)

@@ -1,0 +1,413 @@
+"""``KiloLLM``: the LiteLLM ``CustomLLM`` for the Kilo Gateway, and the provider's only I/O edge.
+
+LiteLLM calls one of four methods (``completion``, ``acompletion``, ``streaming``,
+``astreaming``) with the model name stripped of its ``kilo/`` prefix. Each one resolves the model
+and the settings, builds the request (:mod:`request`), sends it, and hands the bytes to the pure
+parsers (:mod:`response`, :mod:`sse`, :mod:`stream`, :mod:`errors`).
+
+HTTP goes through LiteLLM's cached httpx handlers (``_get_httpx_client`` and
+``get_async_httpx_client``, the latter scoped to the running event loop), so connections are
+pooled and proxy/SSL settings are LiteLLM's. A caller or test may inject a client: pass
+``client=`` to the call (an ``httpx`` client or LiteLLM ``HTTPHandler``), or construct
+``KiloLLM(client=..., aclient=...)``.
+
+Errors are raised as ``litellm.*`` exceptions *before* the first chunk wherever the gateway allows
+it (an HTTP error status, a paid model without a key), so a Router falls back on streaming calls
+too. ``streaming`` sends the request eagerly for that reason; ``astreaming`` must be an async
+generator (LiteLLM iterates it), so its errors surface on the first ``__anext__``, which LiteLLM's
+Router still treats as a pre-first-chunk failure.
+
+A stall is bounded: the call's ``timeout`` applies to every read, and a stream that sends only
+keep-alives for longer than ``timeout`` is ended with ``litellm.Timeout``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import litellm
+from litellm import CustomLLM
+from litellm.llms.custom_httpx.http_handler import (
+    AsyncHTTPHandler,
+    HTTPHandler,
+    _get_httpx_client,
+    get_async_httpx_client,
+)
+from litellm.types.utils import ModelResponse, ModelResponseStream
+
+from . import catalog, errors, request, response, settings
+from .catalog import ModelEntry
+from .settings import PROVIDER, Settings
+from .sse import SSEDecoder
+from .stream import StreamConverter
+
+logger = logging.getLogger("kilo_litellm")
+
+DEFAULT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """Everything one request needs; ``repr`` shows no key (headers are left out of it)."""
+
+    model: str
+    entry: ModelEntry
+    settings: Settings
+    url: str
+    body: dict
+    headers: dict
+    timeout: float
+
+    def __repr__(self) -> str:
+        return f"Call(model={self.model!r}, gateway_id={self.entry.gateway_id!r}, url={self.url!r}, {self.settings!r})"
+
+
+def _timeout_seconds(timeout: Any) -> float:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout.read or timeout.connect or DEFAULT_TIMEOUT
+    try:
+        return float(timeout) if timeout else DEFAULT_TIMEOUT
+    except (TypeError, ValueError):
+        return DEFAULT_TIMEOUT
+
+
+def prepare(
+    model: str,
+    messages: list,
+    *,
+    api_key: str | None,
+    api_base: str | None,
+    optional_params: dict | None,
+    headers: dict | None,
+    timeout: Any,
+    stream: bool,
+) -> Call:
+    """Resolve and build one call, or raise before anything is sent."""
+    try:
+        entry = catalog.resolve(model)
+    except catalog.UnknownModelError as exc:
+        raise errors.unknown_model(model, str(exc)) from None
+    conf = settings.resolve(api_key, api_base)
+    if not entry.free and not conf.has_real_key:
+        raise errors.auth_required(f"{PROVIDER}/{model}")
+    call = Call(
+        model=model,
+        entry=entry,
+        settings=conf,
+        url=request.chat_url(conf),
+        body=request.build_body(entry.gateway_id, messages, optional_params or {}, stream=stream),
+        headers=request.build_headers(conf, headers),
+        timeout=_timeout_seconds(timeout),
+    )
+    logger.debug("kilo request %r stream=%s", call, stream)
+    return call
+
+
+def _log_pre_call(logging_obj: Any, call: Call, messages: list) -> None:
+    if logging_obj is None:
+        return
+    logging_obj.pre_call(
+        input=messages,
+        api_key=call.settings.redacted_key,
+        additional_args={"complete_input_dict": call.body, "api_base": call.url},
+    )
+
+
+def _error_for_status(call: Call, status: int, body: bytes) -> Exception:
+    return errors.to_exception(errors.parse(status, body), model=call.model, entry=call.entry, url=call.url)
+
+
+def _transport_error(call: Call, exc: Exception) -> Exception:
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.timeout(call.model, call.timeout, type(exc).__name__)
+    return errors.connection(call.model, f"{type(exc).__name__}: {exc}")
+
+
+def _sync_client(client: Any, own: httpx.Client | None) -> httpx.Client:
+    if isinstance(client, httpx.Client):
+        return client
+    if isinstance(client, HTTPHandler):
+        return client.client
+    return own or _get_httpx_client().client
+
+
+def _async_client(client: Any, own: httpx.AsyncClient | None) -> httpx.AsyncClient:
+    if isinstance(client, httpx.AsyncClient):
+        return client
+    if isinstance(client, AsyncHTTPHandler):
+        return client.client
+    return own or get_async_httpx_client(llm_provider=PROVIDER).client
+
+
+def _request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+    return http.build_request("POST", call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+
+
+class _Deadline:
+    """The gateway may keep a connection busy with keep-alives forever; this ends the wait."""
+
+    __slots__ = ("_at", "call")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self._at = time.monotonic() + call.timeout
+
+    def check(self) -> None:
+        if time.monotonic() > self._at:
+            raise errors.timeout(self.call.model, self.call.timeout, "Only keep-alives arrived.")
+
+
+class KiloLLM(CustomLLM):
+    """The ``kilo`` provider. Holds no key and no per-call state; one instance serves every call."""
+
+    def __init__(self, client: httpx.Client | None = None, aclient: httpx.AsyncClient | None = None) -> None:
+        super().__init__()
+        self._client = client
+        self._aclient = aclient
+
+    def __repr__(self) -> str:
+        return "KiloLLM()"
+
+    # -- non-streaming ---------------------------------------------------------------------------
+
+    def completion(
+        self,
+        model: str,
+        messages: list,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: dict | None = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        call = prepare(
+            model,
+            messages,
+            api_key=api_key,
+            api_base=api_base,
+            optional_params=optional_params,
+            headers=headers,
+            timeout=timeout,
+            stream=False,
+        )
+        _log_pre_call(logging_obj, call, messages)
+        http = _sync_client(client, self._client)
+        try:
+            resp = http.send(_request(http, call), stream=True)
+            try:
+                deadline = _Deadline(call)
+                body = bytearray()
+                for part in resp.iter_bytes():
+                    body += part
+                    if not body.strip():
+                        deadline.check()
+            finally:
+                resp.close()
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        if resp.status_code >= 400:
+            raise _error_for_status(call, resp.status_code, bytes(body))
+        return response.fill(model_response, response.parse_body(bytes(body), model), model=model, entry=call.entry)
+
+    async def acompletion(
+        self,
+        model: str,
+        messages: list,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: dict | None = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        call = prepare(
+            model,
+            messages,
+            api_key=api_key,
+            api_base=api_base,
+            optional_params=optional_params,
+            headers=headers,
+            timeout=timeout,
+            stream=False,
+        )
+        _log_pre_call(logging_obj, call, messages)
+        http = _async_client(client, self._aclient)
+        try:
+            resp = await http.send(_request(http, call), stream=True)
+            try:
+                deadline = _Deadline(call)
+                body = bytearray()
+                async for part in resp.aiter_bytes():
+                    body += part
+                    if not body.strip():
+                        deadline.check()
+            finally:
+                await resp.aclose()
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        if resp.status_code >= 400:
+            raise _error_for_status(call, resp.status_code, bytes(body))
+        return response.fill(model_response, response.parse_body(bytes(body), model), model=model, entry=call.entry)
+
+    # -- streaming -------------------------------------------------------------------------------
+
+    def streaming(
+        self,
+        model: str,
+        messages: list,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: dict | None = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> Iterator[ModelResponseStream]:
+        call = prepare(
+            model,
+            messages,
+            api_key=api_key,
+            api_base=api_base,
+            optional_params=optional_params,
+            headers=headers,
+            timeout=timeout,
+            stream=True,
+        )
+        _log_pre_call(logging_obj, call, messages)
+        http = _sync_client(client, self._client)
+        try:
+            resp = http.send(_request(http, call), stream=True)
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        if resp.status_code >= 400:
+            try:
+                body = resp.read()
+            except httpx.HTTPError:
+                body = b""
+            finally:
+                resp.close()
+            raise _error_for_status(call, resp.status_code, body)
+        return self._iter_stream(call, resp)
+
+    @staticmethod
+    def _iter_stream(call: Call, resp: httpx.Response) -> Iterator[ModelResponseStream]:
+        decoder, converter, deadline = SSEDecoder(), StreamConverter(call.model, call.entry), _Deadline(call)
+        try:
+            for part in resp.iter_bytes():
+                for data in decoder.feed(part):
+                    yield from converter.on_event(data)
+                    deadline = None
+                if converter.done:
+                    return
+                if deadline is not None:
+                    deadline.check()
+            for data in decoder.flush():
+                yield from converter.on_event(data)
+            yield from _end_of_stream(call, converter)
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        finally:
+            resp.close()
+
+    async def astreaming(
+        self,
+        model: str,
+        messages: list,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: dict | None = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> AsyncIterator[ModelResponseStream]:
+        call = prepare(
+            model,
+            messages,
+            api_key=api_key,
+            api_base=api_base,
+            optional_params=optional_params,
+            headers=headers,
+            timeout=timeout,
+            stream=True,
+        )
+        _log_pre_call(logging_obj, call, messages)
+        http = _async_client(client, self._aclient)
+        try:
+            resp = await http.send(_request(http, call), stream=True)
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        try:
+            if resp.status_code >= 400:
+                try:
+                    body = await resp.aread()
+                except httpx.HTTPError:
+                    body = b""
+                raise _error_for_status(call, resp.status_code, body)
+            decoder, converter, deadline = SSEDecoder(), StreamConverter(call.model, call.entry), _Deadline(call)
+            async for part in resp.aiter_bytes():
+                for data in decoder.feed(part):
+                    for chunk in converter.on_event(data):
+                        yield chunk
+                    deadline = None
+                if converter.done:
+                    return
+                if deadline is not None:
+                    deadline.check()
+            for data in decoder.flush():
+                for chunk in converter.on_event(data):
+                    yield chunk
+            for chunk in _end_of_stream(call, converter):
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        finally:
+            await resp.aclose()
+
+
+def _end_of_stream(call: Call, converter: StreamConverter) -> list[ModelResponseStream]:
+    """The connection closed: a clean end after a finish, else the stream was cut off."""
+    if converter.done:
+        return []
+    if converter.finished:
+        return converter.close()
+    raise errors.connection(call.model, "the gateway closed the stream before it finished (no [DONE]).")
+
+
+__all__ = ["KiloLLM", "litellm"]

@@ -1,0 +1,86 @@
+"""A non-streaming gateway body → the ``ModelResponse`` LiteLLM handed the provider (pure).
+
+The body is OpenRouter's JSON passed through (wire notes §7). It may start with whitespace
+keep-alive bytes before ``{`` (OpenRouter's heartbeat while it waits), which a JSON parser
+tolerates. ``message.reasoning`` becomes ``reasoning_content``; ``reasoning_details`` (which must be
+sent back on the next assistant turn to keep reasoning across tool calls) is kept in the message's
+``provider_specific_fields``. ``model`` is set to the requested name so
+``litellm.completion_cost(response)`` finds the registered entry; the upstream's own model name and
+provider stay in ``_hidden_params``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from litellm.types.utils import Choices, Message, ModelResponse
+
+from . import cost, errors
+from .catalog import ModelEntry
+from .usage import to_usage
+
+
+def parse_body(body: bytes | str, model: str) -> dict[str, Any]:
+    """JSON object from the body, or :func:`errors.bad_response` saying what came instead."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        raise errors.bad_response(model, f"not JSON: {text.strip()[:200]!r}") from exc
+    if not isinstance(data, dict):
+        raise errors.bad_response(model, f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _message(raw: dict[str, Any]) -> Message:
+    extra: dict[str, Any] = {}
+    if raw.get("reasoning_details"):
+        extra["reasoning_details"] = raw["reasoning_details"]
+    if raw.get("refusal"):
+        extra["refusal"] = raw["refusal"]
+    return Message(
+        content=raw.get("content"),
+        role="assistant",
+        tool_calls=raw.get("tool_calls") or None,
+        reasoning_content=raw.get("reasoning") or raw.get("reasoning_content") or None,
+        provider_specific_fields=extra or None,
+    )
+
+
+def fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, entry: ModelEntry) -> ModelResponse:
+    """Fill LiteLLM's response object from the gateway body; raise the mapped error if it is one."""
+    if "error" in data:
+        raise errors.to_exception(errors.parse(200, data), model=model, entry=entry)
+    raw_choices = data.get("choices")
+    if not isinstance(raw_choices, list) or not raw_choices:
+        raise errors.bad_response(model, "no choices in the response")
+    model_response.choices = [
+        Choices(
+            finish_reason=choice.get("finish_reason") or "stop",
+            index=choice.get("index", i),
+            message=_message(choice.get("message") or {}),
+        )
+        for i, choice in enumerate(raw_choices)
+        if isinstance(choice, dict)
+    ]
+    if data.get("id"):
+        model_response.id = data["id"]
+    if isinstance(data.get("created"), int):
+        model_response.created = data["created"]
+    model_response.model = model
+    if data.get("system_fingerprint"):
+        model_response.system_fingerprint = data["system_fingerprint"]
+    hidden = model_response._hidden_params
+    hidden["upstream_model"] = data.get("model")
+    if data.get("provider"):
+        hidden["upstream_provider"] = data["provider"]
+    raw_usage = data.get("usage")
+    if isinstance(raw_usage, dict):
+        charge = cost.from_usage(entry, raw_usage)
+        model_response.usage = to_usage(raw_usage, charge)  # type: ignore[attr-defined]
+        if charge is not None:
+            hidden["response_cost"] = charge
+    elif entry.free:
+        hidden["response_cost"] = 0.0
+    return model_response

@@ -1,0 +1,65 @@
+"""Every constant of the provider, and how a call's key, base URL and organisation are chosen.
+
+LiteLLM hands a custom provider only what the caller (or a Router/proxy deployment) passed: it
+reads no environment variable for an unknown provider. So the provider reads its own:
+call argument > ``KILO_*`` environment variable > default.
+
+The gateway treats any bearer token it cannot verify as anonymous, which is enough for free
+models; ``public`` is the conventional placeholder. Placeholders never count as a real key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+PROVIDER = "kilo"
+DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"
+PUBLIC_KEY = "public"
+PLACEHOLDER_KEYS = frozenset({"", PUBLIC_KEY, "anonymous", "none"})
+
+ENV_API_KEY = "KILO_API_KEY"
+ENV_API_BASE = "KILO_API_BASE"
+ENV_ORG_ID = "KILO_ORG_ID"
+
+ORG_HEADER = "X-KiloCode-OrganizationId"
+FEATURE_HEADER = "X-KiloCode-Feature"
+FEATURE = "direct-gateway"
+USER_AGENT = "kilo-litellm"
+
+BUY_CREDITS_URL = "https://app.kilo.ai/profile"
+SIGN_UP_URL = "https://app.kilo.ai"
+
+
+def _redact(key: str) -> str:
+    if key.lower() in PLACEHOLDER_KEYS:
+        return key
+    return f"{key[:3]}…{key[-2:]}" if len(key) > 8 else "***"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one call sends: the key is kept out of ``repr`` so it never reaches a log line."""
+
+    api_key: str = field(repr=False)
+    api_base: str
+    org_id: str | None = None
+
+    @property
+    def has_real_key(self) -> bool:
+        return self.api_key.strip().lower() not in PLACEHOLDER_KEYS
+
+    @property
+    def redacted_key(self) -> str:
+        return _redact(self.api_key)
+
+    def __repr__(self) -> str:
+        return f"Settings(api_key={self.redacted_key!r}, api_base={self.api_base!r}, org_id={self.org_id!r})"
+
+
+def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str | None = None) -> Settings:
+    """Call argument, then environment, then default, for each of key, base and organisation."""
+    key = api_key or os.environ.get(ENV_API_KEY) or PUBLIC_KEY
+    base = (api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE).rstrip("/")
+    org = org_id or os.environ.get(ENV_ORG_ID) or None
+    return Settings(api_key=key, api_base=base, org_id=org)

@@ -1,0 +1,30 @@
+"""Shared fixtures: one local gateway emulator per session, a clean Kilo environment per test."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import pytest
+
+import kilo_litellm  # noqa: F401  (registers the provider)
+from kilo_litellm.emulator import GatewayEmulator
+
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    with GatewayEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def gw(gateway, monkeypatch):
+    """The emulator with an empty script and request log, and no KILO_* variables set."""
+    for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
+        monkeypatch.delenv(name, raising=False)
+    gateway.reset()
+    yield gateway
+    gateway.reset()

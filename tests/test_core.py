@@ -1,0 +1,182 @@
+"""The core provider through litellm.completion / acompletion, sync and async, stream and not."""
+
+from __future__ import annotations
+
+import litellm
+import pytest
+from conftest import MESSAGES
+
+import kilo_litellm
+from kilo_litellm.emulator import assemble, recording, sse_payloads
+
+SEEDS = [
+    ("kilo/glm-5-free", "z-ai/glm-5:free"),
+    ("kilo/giga-potato-free", "giga-potato"),
+    ("kilo/trinity-large-preview", "arcee-ai/trinity-large-preview:free"),
+]
+NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
+GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
+STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_USAGE = GPT41[-1]["usage"]
+
+
+async def _call(is_async: bool, stream: bool, **kwargs):
+    """One call the way a user makes it; returns (text, usage, chunks)."""
+    kwargs = {"messages": MESSAGES, "stream": stream, **kwargs}
+    if stream:
+        kwargs["stream_options"] = {"include_usage": True}
+    if is_async:
+        resp = await litellm.acompletion(**kwargs)
+        chunks = [c async for c in resp] if stream else None
+    else:
+        resp = litellm.completion(**kwargs)
+        chunks = list(resp) if stream else None
+    if stream:
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        usage = next(c.usage for c in reversed(chunks) if getattr(c, "usage", None))
+        return text, usage, chunks
+    return resp.choices[0].message.content, resp.usage, None
+
+
+@pytest.mark.parametrize("model,gateway_id", SEEDS)
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
+async def test_seed_models_reach_the_gateway_with_their_gateway_id(gw, model, gateway_id, is_async, stream):
+    text, usage, chunks = await _call(is_async, stream, model=model, api_base=gw.api_base)
+
+    [sent] = gw.chat_requests
+    assert sent.model == gateway_id
+    assert sent.authorization == "Bearer public"
+    assert sent.json["stream"] is stream
+    assert sent.json["messages"] == MESSAGES
+    if stream:
+        assert text == STREAM_TEXT
+        assert (usage.prompt_tokens, usage.completion_tokens) == (14108, 79)
+        assert usage.prompt_tokens_details.cached_tokens == 13696
+        assert sent.json["stream_options"]["include_usage"] is True
+        built = litellm.stream_chunk_builder(chunks)
+        assert built.choices[0].message.content == STREAM_TEXT
+        assert built.choices[0].finish_reason == "stop"
+    else:
+        assert text == NONSTREAM_TEXT
+        assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (55, 84, 139)
+
+
+async def test_key_from_environment_is_sent(gw, monkeypatch):
+    monkeypatch.setenv("KILO_API_KEY", "kilo-env-key-123456")
+    monkeypatch.setenv("KILO_API_BASE", gw.api_base)
+    await litellm.acompletion(model="kilo/glm-5-free", messages=MESSAGES)
+    assert gw.chat_requests[-1].authorization == "Bearer kilo-env-key-123456"
+
+
+def test_call_key_beats_environment_key(gw, monkeypatch):
+    monkeypatch.setenv("KILO_API_KEY", "kilo-env-key-123456")
+    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-arg-key-654321")
+    assert gw.chat_requests[-1].authorization == "Bearer kilo-arg-key-654321"
+
+
+def test_organisation_header_from_environment(gw, monkeypatch):
+    monkeypatch.setenv("KILO_ORG_ID", "0b7a4c8e-7d3a-4f55-9d1e-2a6c2b1f9e11")
+    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
+    assert gw.chat_requests[-1].headers["x-kilocode-organizationid"] == "0b7a4c8e-7d3a-4f55-9d1e-2a6c2b1f9e11"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_paid_model_without_key_fails_before_sending(gw, stream):
+    with pytest.raises(litellm.AuthenticationError, match="KILO_API_KEY"):
+        resp = litellm.completion(
+            model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base, stream=stream
+        )
+        list(resp)
+    assert gw.requests == []
+
+
+async def test_paid_model_without_key_fails_before_sending_async(gw):
+    with pytest.raises(litellm.AuthenticationError, match="KILO_API_KEY"):
+        await litellm.acompletion(model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base)
+    assert gw.requests == []
+
+
+def test_paid_model_with_key_is_sent_as_given_and_priced(gw):
+    resp = litellm.completion(
+        model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-real-key-1"
+    )
+    assert gw.chat_requests[-1].model == "anthropic/claude-sonnet-4.6"
+    assert gw.chat_requests[-1].authorization == "Bearer kilo-real-key-1"
+    assert resp._hidden_params["response_cost"] == pytest.approx(0.001425)
+
+
+@pytest.mark.parametrize(
+    "alias,gateway_id",
+    [
+        ("kilo/glm-4.7-free", "z-ai/glm-4.7:free"),
+        ("kilo/kimi-k2.5-free", "moonshotai/kimi-k2.5:free"),
+        ("kilo/minimax-m2.1-free", "minimax/minimax-m2.1:free"),
+    ],
+)
+def test_retired_alias_names_current_free_models(gw, alias, gateway_id):
+    with pytest.raises(litellm.NotFoundError) as info:
+        litellm.completion(model=alias, messages=MESSAGES, api_base=gw.api_base)
+    assert gw.chat_requests[-1].model == gateway_id
+    message = str(info.value)
+    assert "retired" in message
+    assert "kilo/glm-5-free" in message and "kilo/trinity-large-preview" in message
+
+
+def test_unknown_alias_lists_valid_aliases_and_sends_nothing(gw):
+    with pytest.raises(litellm.NotFoundError) as info:
+        litellm.completion(model="kilo/glm-6-free", messages=MESSAGES, api_base=gw.api_base)
+    assert "kilo/glm-5-free" in str(info.value) and "kilo/giga-potato-free" in str(info.value)
+    assert gw.requests == []
+
+
+def test_registration_is_idempotent():
+    before = [i for i in litellm.custom_provider_map if i["provider"] == "kilo"]
+    kilo_litellm.register()
+    kilo_litellm.register()
+    after = [i for i in litellm.custom_provider_map if i["provider"] == "kilo"]
+    assert len(before) == len(after) == 1
+
+
+@pytest.mark.parametrize(
+    "model,context,max_out,flag",
+    [
+        ("kilo/glm-5-free", 202800, 131072, "supports_reasoning"),
+        ("kilo/giga-potato-free", 256000, 32000, "supports_vision"),
+        ("kilo/trinity-large-preview", 131072, 131072, "supports_function_calling"),
+        ("kilo/minimax/minimax-m2.5:free", 204800, 131072, "supports_reasoning"),
+        ("kilo/giga-potato-thinking", 256000, 32000, "supports_reasoning"),
+    ],
+)
+def test_model_info_is_registered(model, context, max_out, flag):
+    info = litellm.get_model_info(model)
+    assert (info["max_input_tokens"], info["max_output_tokens"]) == (context, max_out)
+    assert info["input_cost_per_token"] == info["output_cost_per_token"] == 0.0
+    assert info[flag] is True
+
+
+def test_kilo_auto_is_a_paid_catalog_model(gw):
+    info = litellm.get_model_info("kilo/auto")
+    assert info["input_cost_per_token"] > 0 and info["max_input_tokens"] == 1_000_000
+    with pytest.raises(litellm.AuthenticationError):
+        litellm.completion(model="kilo/auto", messages=MESSAGES, api_base=gw.api_base)
+    litellm.completion(model="kilo/auto", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-real-key-1")
+    assert gw.chat_requests[-1].model == "kilo/auto"
+
+
+def test_tool_call_stream_rebuilds_the_recorded_call(gw):
+    tools = [{"type": "function", "function": {"name": "search_files", "parameters": {"type": "object"}}}]
+    chunks = list(
+        litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=True, tools=tools)
+    )
+    built = litellm.stream_chunk_builder(chunks)
+    [call] = built.choices[0].message.tool_calls
+    assert call.id == "qSWMjY1gl" and call.function.name == "search_files"
+    assert call.function.arguments == '{"path": "src", "regex": "read_file", "file_pattern": "*.ts"}'
+    assert built.choices[0].finish_reason == "tool_calls"
+    assert gw.chat_requests[-1].json["tools"] == tools
+
+
+def test_assembled_body_matches_its_stream():
+    body = assemble(recording("stream-devstral-free-toolcall.sse"))
+    assert b'"search_files"' in body and b'"tool_calls"' in body
