@@ -31,6 +31,7 @@ from typing import Any
 
 from . import catalog
 from .settings import PLACEHOLDER_KEYS
+from .stream import merge_details
 
 GATEWAY_PATH = "/api/gateway"
 
@@ -79,7 +80,7 @@ def assemble(raw_sse: bytes) -> bytes:
             delta = choice.get("delta") or {}
             content += delta.get("content") or ""
             reasoning += delta.get("reasoning") or ""
-            details += delta.get("reasoning_details") or []
+            merge_details(details, delta.get("reasoning_details") or [])
             for call in delta.get("tool_calls") or ():
                 slot = calls.setdefault(
                     call.get("index", 0), {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
@@ -229,7 +230,7 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
         return Reply(status=401, body=PAID_AUTH_BODY)
     if body.get("tools"):
         name = "stream-devstral-free-toolcall.sse"
-    elif body.get("reasoning") or body.get("reasoning_effort") or "grok" in model:
+    elif "reasoning" in body or "reasoning_effort" in body or "grok" in model:
         name = "stream-grok-reasoning.sse"
     else:
         name = "stream-openai-gpt41.sse"

@@ -86,7 +86,10 @@ def _hint(error: GatewayError, status: int, entry: catalog.ModelEntry | None) ->
     if code == "PAID_MODEL_AUTH_REQUIRED":
         return f"This is a paid model: set {ENV_API_KEY} (or pass api_key=) to a Kilo API key from {SIGN_UP_URL}."
     if code == "PROMOTION_MODEL_LIMIT_REACHED":
-        return f"Anonymous free usage is used up for today: set {ENV_API_KEY} to a Kilo API key ({SIGN_UP_URL})."
+        return (
+            "Anonymous free usage from this IP is used up for today (10,000 requests per 24 h): "
+            f"sign up at {SIGN_UP_URL} and set {ENV_API_KEY}; free models stay free with a key."
+        )
     if status == 402:
         url = error.buy_credits_url or BUY_CREDITS_URL
         return f"Out of credits: buy credits at {url}, or switch to a free model ({free})."
@@ -129,10 +132,10 @@ def to_exception(
     code = str(error.code or "")
     exc: Exception
     lowered = error.message.lower()
-    if code == "PAID_MODEL_AUTH_REQUIRED" or (status == 401 and code != "PROMOTION_MODEL_LIMIT_REACHED"):
+    if status == 401 or code == "PAID_MODEL_AUTH_REQUIRED":
         exc = litellm.AuthenticationError(response=response, **kw)
-    elif status == 429 or code == "PROMOTION_MODEL_LIMIT_REACHED":
-        exc = litellm.RateLimitError(response=_response(429, url), **kw)
+    elif status == 429:
+        exc = litellm.RateLimitError(response=response, **kw)
     elif status == 402:
         payment = getattr(litellm, "PaymentRequiredError", None) or litellm.BadRequestError
         exc = payment(response=response, **kw)
@@ -154,7 +157,7 @@ def to_exception(
         exc = litellm.UnprocessableEntityError(response=response, **kw)
     else:
         exc = litellm.BadRequestError(response=response, **kw)
-    exc.status_code = 429 if isinstance(exc, litellm.RateLimitError) else status  # type: ignore[attr-defined]
+    exc.status_code = status  # type: ignore[attr-defined]
     exc.kilo_code = error.code  # type: ignore[attr-defined]
     exc.kilo_metadata = dict(error.metadata)  # type: ignore[attr-defined]
     return exc

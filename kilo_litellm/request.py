@@ -38,13 +38,54 @@ INTERNAL_KEYS = frozenset(
 )
 
 
+# Fields LiteLLM's own Message objects carry that are not part of the wire format.
+_LITELLM_MESSAGE_KEYS = ("provider_specific_fields", "reasoning_content", "thinking_blocks", "reasoning_items")
+
+
+def _assistant_turn(message: Mapping[str, Any]) -> dict[str, Any]:
+    """An assistant message as the gateway wants it back.
+
+    A response's ``reasoning_details`` (kept in ``provider_specific_fields``) must go back on the
+    next turn as ``reasoning_details`` so reasoning models keep their chain across tool calls
+    (OpenRouter's convention, which the gateway passes through). Plain ``reasoning_content``
+    goes back as ``reasoning``. LiteLLM's own fields and empty values are not sent.
+    """
+    out = {k: v for k, v in message.items() if v is not None and k not in _LITELLM_MESSAGE_KEYS}
+    fields = message.get("provider_specific_fields") or {}
+    details = message.get("reasoning_details") or fields.get("reasoning_details")
+    if details:
+        out["reasoning_details"] = details
+    elif message.get("reasoning_content") and "reasoning" not in out:
+        out["reasoning"] = message["reasoning_content"]
+    return out
+
+
+def build_messages(messages: list) -> list:
+    """Messages as given, except assistant turns that carry LiteLLM-side fields (see above)."""
+    out = None
+    for i, message in enumerate(messages):
+        if hasattr(message, "model_dump"):
+            message = message.model_dump()
+        if (
+            isinstance(message, Mapping)
+            and message.get("role") == "assistant"
+            and any(k in message for k in _LITELLM_MESSAGE_KEYS)
+        ):
+            out = out if out is not None else list(messages)
+            out[i] = _assistant_turn(message)
+        elif message is not messages[i]:
+            out = out if out is not None else list(messages)
+            out[i] = message
+    return out if out is not None else messages
+
+
 def build_body(gateway_id: str, messages: list, optional_params: Mapping[str, Any], *, stream: bool) -> dict:
     """The JSON body for one chat completion."""
     params = {k: v for k, v in optional_params.items() if k not in INTERNAL_KEYS and v is not None}
     effort = params.pop("reasoning_effort", None)
     if effort is not None and "reasoning" not in params:
         params["reasoning"] = {"effort": effort}
-    body: dict[str, Any] = {"model": gateway_id, "messages": messages, **params}
+    body: dict[str, Any] = {"model": gateway_id, "messages": build_messages(messages), **params}
     body.update(optional_params.get("extra_body") or {})
     body["stream"] = stream
     if stream:

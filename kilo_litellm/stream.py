@@ -30,7 +30,7 @@ from .usage import to_usage
 class StreamConverter:
     """Feed it SSE ``data`` payloads in order; it returns the chunks to yield for each."""
 
-    __slots__ = ("_created", "_entry", "_finish", "_id", "_model", "done", "upstream_model", "usage_seen")
+    __slots__ = ("_created", "_details", "_entry", "_finish", "_id", "_model", "done", "upstream_model", "usage_seen")
 
     def __init__(self, model: str, entry: ModelEntry) -> None:
         self._model = model
@@ -38,6 +38,7 @@ class StreamConverter:
         self._id: str | None = None
         self._created: int | None = None
         self._finish: str | None = None
+        self._details: list[dict[str, Any]] = []
         self.upstream_model: str | None = None
         self.usage_seen = False
         self.done = False
@@ -65,7 +66,12 @@ class StreamConverter:
         self.done = True
         if self._finish is None:
             return []
-        return [self._chunk([{"index": 0, "delta": {}, "finish_reason": self._finish}])]
+        out = []
+        if self._details:
+            details = {"provider_specific_fields": {"reasoning_details": self._details}}
+            out.append(self._chunk([{"index": 0, "delta": details}]))
+        out.append(self._chunk([{"index": 0, "delta": {}, "finish_reason": self._finish}]))
+        return out
 
     @property
     def finished(self) -> bool:
@@ -83,7 +89,10 @@ class StreamConverter:
                 continue
             if choice.get("finish_reason"):
                 self._finish = choice["finish_reason"]
-            delta = _delta(choice.get("delta") or {})
+            raw_delta = choice.get("delta") or {}
+            if raw_delta.get("reasoning_details"):
+                merge_details(self._details, raw_delta["reasoning_details"])
+            delta = _delta(raw_delta)
             if delta:
                 choices.append({"index": choice.get("index", 0), "delta": delta})
         if choices:
@@ -100,6 +109,30 @@ class StreamConverter:
         return ModelResponseStream(
             id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
         )
+
+
+_CONCATENATED = ("text", "summary", "data")
+
+
+def merge_details(merged: list[dict[str, Any]], fragments: list[Any]) -> None:
+    """Fold streamed ``reasoning_details`` fragments into whole items, in place.
+
+    OpenRouter streams each reasoning item in pieces that share an ``index`` and ``type``; their
+    ``text``/``summary``/``data`` strings concatenate, other fields (``id``, ``format``,
+    ``signature``) arrive once. The whole list is what must go back on the next assistant turn.
+    """
+    for fragment in fragments:
+        if not isinstance(fragment, dict):
+            continue
+        last = merged[-1] if merged else None
+        if last is not None and last.get("type") == fragment.get("type") and last.get("index") == fragment.get("index"):
+            for key, value in fragment.items():
+                if key in _CONCATENATED and isinstance(value, str) and isinstance(last.get(key), str):
+                    last[key] += value
+                elif value is not None:
+                    last[key] = value
+        else:
+            merged.append(dict(fragment))
 
 
 def _delta(delta: dict[str, Any]) -> dict[str, Any]:
