@@ -108,14 +108,46 @@ def prepare(
     return call
 
 
-def _log_pre_call(logging_obj: Any, call: Call, messages: list) -> None:
-    if logging_obj is None:
-        return
-    logging_obj.pre_call(
-        input=messages,
-        api_key=call.settings.redacted_key,
-        additional_args={"complete_input_dict": call.body, "api_base": call.url},
+def start(
+    model: str,
+    messages: list,
+    api_key: str | None,
+    api_base: str | None,
+    optional_params: dict | None,
+    headers: dict | None,
+    timeout: Any,
+    logging_obj: Any,
+    *,
+    stream: bool,
+) -> Call:
+    """:func:`prepare` with what only LiteLLM's logging object knows, then LiteLLM's pre-call log.
+
+    LiteLLM drops ``user`` from a custom provider's params unless the caller allows it, but keeps
+    it in ``logging_obj.model_call_details``; it is sent from there rather than lost silently.
+    The pre-call log gets the redacted key and no headers.
+    """
+    details = getattr(logging_obj, "model_call_details", None) or {}
+    user = details.get("user") if isinstance(details, dict) else None
+    params = optional_params or {}
+    if isinstance(user, str) and user and "user" not in params:
+        params = {**params, "user": user}
+    call = prepare(
+        model,
+        messages,
+        api_key=api_key,
+        api_base=api_base,
+        optional_params=params,
+        headers=headers,
+        timeout=timeout,
+        stream=stream,
     )
+    if logging_obj is not None:
+        logging_obj.pre_call(
+            input=messages,
+            api_key=call.settings.redacted_key,
+            additional_args={"complete_input_dict": call.body, "api_base": call.url},
+        )
+    return call
 
 
 def _error_for_status(call: Call, status: int, body: bytes) -> Exception:
@@ -194,17 +226,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
-        call = prepare(
-            model,
-            messages,
-            api_key=api_key,
-            api_base=api_base,
-            optional_params=optional_params,
-            headers=headers,
-            timeout=timeout,
-            stream=False,
-        )
-        _log_pre_call(logging_obj, call, messages)
+        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http = _sync_client(client, self._client)
         try:
             resp = http.send(_request(http, call), stream=True)
@@ -242,17 +264,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
-        call = prepare(
-            model,
-            messages,
-            api_key=api_key,
-            api_base=api_base,
-            optional_params=optional_params,
-            headers=headers,
-            timeout=timeout,
-            stream=False,
-        )
-        _log_pre_call(logging_obj, call, messages)
+        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http = _async_client(client, self._aclient)
         try:
             resp = await http.send(_request(http, call), stream=True)
@@ -292,17 +304,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> Iterator[ModelResponseStream]:
-        call = prepare(
-            model,
-            messages,
-            api_key=api_key,
-            api_base=api_base,
-            optional_params=optional_params,
-            headers=headers,
-            timeout=timeout,
-            stream=True,
-        )
-        _log_pre_call(logging_obj, call, messages)
+        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
         try:
             resp = http.send(_request(http, call), stream=True)
@@ -357,17 +359,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> AsyncIterator[ModelResponseStream]:
-        call = prepare(
-            model,
-            messages,
-            api_key=api_key,
-            api_base=api_base,
-            optional_params=optional_params,
-            headers=headers,
-            timeout=timeout,
-            stream=True,
-        )
-        _log_pre_call(logging_obj, call, messages)
+        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _async_client(client, self._aclient)
         try:
             resp = await http.send(_request(http, call), stream=True)

@@ -323,3 +323,8 @@ def test_assembled_reasoning_body_merges_fragments():
         "reasoning.summary",
         "reasoning.encrypted",
     ]
+
+
+def test_user_is_forwarded_even_though_litellm_drops_it_for_custom_providers(gw):
+    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, user="user-7")
+    assert gw.chat_requests[-1].json["user"] == "user-7"
