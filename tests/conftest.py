@@ -14,6 +14,17 @@ from kilo_litellm.emulator import GatewayEmulator
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 
+def _litellm_version() -> tuple[int, ...]:
+    from importlib.metadata import version
+
+    return tuple(int(p) for p in version("litellm").split(".")[:3] if p.isdigit())
+
+
+# litellm.completion_cost(response) honours a provider-reported usage.cost from 1.110; older
+# versions price from the model map only (the provider's _hidden_params["response_cost"] is right in all).
+COMPLETION_COST_USES_USAGE_COST = _litellm_version() >= (1, 110)
+
+
 @pytest.fixture(scope="session")
 def gateway():
     with GatewayEmulator() as emulator:

@@ -20,6 +20,8 @@ from kilo_litellm.emulator import (
 )
 
 FREE = "kilo/glm-5-free"
+# LiteLLM has PaymentRequiredError from about 1.101; before that a 402 is a BadRequestError.
+PAYMENT_REQUIRED = getattr(litellm, "PaymentRequiredError", litellm.BadRequestError)
 
 CASES = [
     # id, status, body, exception class, words the message must contain, gateway code
@@ -80,7 +82,7 @@ CASES = [
         402,
         b'{"error":{"title":"Paid Model - Credits Required","message":"This is a paid model. To use paid models, you need '
         b'to add credits. Get $20 free on your first topup!","balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"}}',
-        litellm.PaymentRequiredError,
+        PAYMENT_REQUIRED,
         ["add credits", "https://app.kilo.ai/profile", "free model"],
         None,
     ),
@@ -89,7 +91,7 @@ CASES = [
         402,
         b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
         b'"balance":-0.01,"buyCreditsUrl":"https://app.kilo.ai/profile"}}',
-        litellm.PaymentRequiredError,
+        PAYMENT_REQUIRED,
         ["Add credits", "https://app.kilo.ai/profile"],
         None,
     ),
@@ -223,7 +225,7 @@ INBAND = [
     (
         "recorded-402",
         recording("stream-inband-error-402.sse"),
-        litellm.PaymentRequiredError,
+        PAYMENT_REQUIRED,
         402,
         ["requires more credits", "https://app.kilo.ai/profile"],
     ),
