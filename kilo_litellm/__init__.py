@@ -1,7 +1,8 @@
 """Kilo Gateway as a LiteLLM provider: ``import kilo_litellm`` and call ``kilo/<model>``.
 
 Importing registers the ``kilo`` provider in ``litellm.custom_provider_map`` and the catalog's
-models with ``litellm.register_model``; both are idempotent. Nothing is fetched at import.
+models with ``litellm.register_model``; both are idempotent. Nothing is fetched at import:
+:func:`refresh_models` replaces the bundled catalog with the gateway's live ``/models`` list.
 
 For a LiteLLM proxy, point the config at the instance::
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import litellm
 
 from . import catalog
+from .discovery import refresh_models
 from .handler import KiloLLM
 from .settings import DEFAULT_API_BASE, PROVIDER
 
@@ -43,4 +45,4 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
 
 register()
 
-__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "kilo_llm", "register"]
+__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "kilo_llm", "refresh_models", "register"]
