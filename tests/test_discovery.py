@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import litellm
 import pytest
@@ -281,3 +282,19 @@ def test_bundled_snapshot_parses_and_lists_every_current_seed():
     seeds = {e.gateway_id for e in catalog.bundled().models if not e.retired}
     assert seeds <= ids
     assert len(ids) == len(entries)
+
+
+def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
+    gw.script(Reply(body=models_body(make_gateway_model(id="z-ai/glm-5:free"), make_gateway_model(id="acme/new"))))
+    script = Path(__file__).resolve().parent.parent / "scripts" / "refresh_snapshot.py"
+    out = tmp_path / "snapshot.json"
+    done = subprocess.run(
+        [sys.executable, str(script), "--api-base", gw.api_base, "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "seed kilo/giga-potato-free (giga-potato) is not listed any more" in done.stderr
+    assert [e.gateway_id for e in parse_models(json.loads(out.read_text()))] == ["z-ai/glm-5:free", "acme/new"]
