@@ -1,7 +1,8 @@
 """Kilo Gateway as a LiteLLM provider: ``import kilo_litellm`` and call ``kilo/<model>``.
 
 Importing registers the ``kilo`` provider in ``litellm.custom_provider_map`` and the catalog's
-models with ``litellm.register_model``; both are idempotent. Nothing is fetched at import.
+models with ``litellm.register_model``; both are idempotent. Nothing is fetched at import:
+:func:`refresh_models` replaces the bundled catalog with the gateway's live ``/models`` list.
 
 For a LiteLLM proxy, point the config at the instance::
 
@@ -12,11 +13,33 @@ For a LiteLLM proxy, point the config at the instance::
 
 from __future__ import annotations
 
-import litellm
+import itertools
+import os
+import sys
+from pathlib import Path
 
-from . import catalog
-from .handler import KiloLLM
-from .settings import DEFAULT_API_BASE, PROVIDER
+
+def _running_as_cli() -> bool:
+    """``kilo-litellm`` or ``python -m kilo_litellm``: the command needs only LiteLLM's bundled cost map.
+
+    LiteLLM fetches its remote cost map at import and retries in a background thread, which offline
+    delays the command's exit and prints warnings; LiteLLM skips that for its own CLI the same way.
+    """
+    argv = getattr(sys, "orig_argv", sys.argv)
+    return Path(sys.argv[0]).stem == "kilo-litellm" or any(
+        a == "-m" and b == __name__ for a, b in itertools.pairwise(argv)
+    )
+
+
+if _running_as_cli():
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import litellm  # noqa: E402
+
+from . import catalog  # noqa: E402
+from .discovery import refresh_models  # noqa: E402
+from .handler import KiloLLM  # noqa: E402
+from .settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -43,4 +66,4 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
 
 register()
 
-__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "kilo_llm", "register"]
+__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "kilo_llm", "refresh_models", "register"]

@@ -96,9 +96,24 @@ def bundled() -> Catalog:
     return Catalog.model_validate({"models": json.loads(raw)["models"]})
 
 
+_live: Catalog | None = None
+
+
+def active() -> Catalog:
+    """The catalog calls resolve against: the last one :func:`install` set, else the bundled one."""
+    return _live if _live is not None else bundled()
+
+
+def install(live: Catalog | None) -> None:
+    """Make ``live`` (from the gateway's ``/models``) the active catalog; ``None`` goes back to the bundled one."""
+    global _live
+    _live = live
+    _table.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _table() -> dict[str, ModelEntry]:
-    return bundled().by_name()
+    return active().by_name()
 
 
 def is_free_id(gateway_id: str) -> bool:
@@ -115,16 +130,18 @@ def lookup(name: str) -> ModelEntry | None:
 
 
 def current_free_models() -> list[str]:
-    """``kilo/<alias>`` names of the free models the gateway serves today."""
-    return [
-        f"{PROVIDER}/{e.aliases[0] if e.aliases else e.gateway_id}"
-        for e in bundled().models
-        if e.free and not e.retired
-    ]
+    """``kilo/<alias>`` names of the free models the gateway serves today.
+
+    The live ``/models`` also lists every OpenRouter ``:free`` model; naming those in an error message
+    would bury the seed aliases, so they are listed only when no seed alias is free any more.
+    """
+    served = [e for e in active().models if e.free and not e.retired]
+    named = [e for e in served if e.aliases] or served
+    return [f"{PROVIDER}/{e.aliases[0] if e.aliases else e.gateway_id}" for e in named]
 
 
 def valid_aliases() -> list[str]:
-    return sorted(f"{PROVIDER}/{a}" for e in bundled().models for a in e.aliases)
+    return sorted(f"{PROVIDER}/{a}" for e in active().models for a in e.aliases)
 
 
 class UnknownModelError(ValueError):
@@ -154,6 +171,8 @@ def resolve(model: str) -> ModelEntry:
     )
 
 
-def model_cost_map() -> dict[str, dict]:
-    """``litellm.register_model`` payload for every catalog model, under each of its names."""
-    return {name: entry.model_info() for entry in bundled().models for name in entry.litellm_names()}
+def model_cost_map(source: Catalog | None = None) -> dict[str, dict]:
+    """``litellm.register_model`` payload for every model of ``source`` (default: the active catalog),
+    under each of its names."""
+    models = (source or active()).models
+    return {name: entry.model_info() for entry in models for name in entry.litellm_names()}

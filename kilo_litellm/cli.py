@@ -1,33 +1,30 @@
 """``kilo-litellm`` (also ``python -m kilo_litellm``): try the provider from a terminal.
 
-``demo`` starts the bundled local gateway emulator and runs a tour through LiteLLM, with no network.
-This is the only module that prints.
+* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it.
+* ``check``: what a call to one model would send (key redacted), then a 1-token ping.
+* ``chat``: a prompt from the arguments or stdin, streamed to the terminal.
+* ``demo``: an offline tour against the bundled local gateway emulator (:mod:`kilo_litellm.demo`).
+
+``--api-base``/``--api-key`` (or ``KILO_API_BASE``/``KILO_API_KEY``) choose the gateway and key, as
+for the provider. This module and :mod:`demo` are the only ones that print.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-MESSAGES = [{"role": "user", "content": "Say hello."}]
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "search_files",
-            "description": "Search files for a regex.",
-            "parameters": {"type": "object", "properties": {"path": {"type": "string"}, "regex": {"type": "string"}}},
-        },
-    }
-]
+DEFAULT_MODEL = "kilo/glm-5-free"
+PING = [{"role": "user", "content": "ping"}]
 
 
 def _quiet_litellm() -> None:
-    """LiteLLM's own notices (cost-map fetch retries with no network, provider hints) would bury the tour."""
+    """LiteLLM's own notices (cost-map fetch retries with no network, provider hints) would bury the output."""
     import logging
 
     import litellm
@@ -36,62 +33,210 @@ def _quiet_litellm() -> None:
     logging.getLogger("LiteLLM").setLevel(logging.ERROR)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    import litellm
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
 
-    import kilo_litellm  # noqa: F401
-    from kilo_litellm.emulator import GatewayEmulator
 
-    _quiet_litellm()
-    model = args.model
-    with GatewayEmulator() as gateway:
-        print(f"Local Kilo Gateway emulator on {gateway.api_base} (recorded gateway bytes, no network)\n")
+def _flags(entry) -> str:
+    marks = [
+        ("vision", entry.supports_vision),
+        ("tools", entry.supports_function_calling),
+        ("reasoning", entry.supports_reasoning),
+        ("json", entry.supports_response_schema),
+        ("cache", entry.supports_prompt_caching),
+    ]
+    return ",".join(name for name, on in marks if on)
 
-        print(f"1. litellm.completion(model={model!r})")
-        resp = litellm.completion(model=model, messages=MESSAGES, api_base=gateway.api_base)
-        sent = gateway.chat_requests[-1]
-        print(f"   sent model={sent.model!r} with {sent.authorization!r}")
-        print(f"   reply: {resp.choices[0].message.content}")
-        print(
-            f"   usage: {resp.usage.prompt_tokens} in / {resp.usage.completion_tokens} out, "
-            f"cost ${resp._hidden_params.get('response_cost', 0):.6f}\n"
+
+def _per_million(price: float) -> str:
+    return f"{price * 1e6:.2f}"
+
+
+def _model_row(entry) -> dict:
+    return {
+        "id": entry.gateway_id if entry.gateway_id.lower().startswith("kilo/") else f"kilo/{entry.gateway_id}",
+        "gateway_id": entry.gateway_id,
+        "alias": f"kilo/{entry.aliases[0]}" if entry.aliases else None,
+        "free": entry.free,
+        "context_window": entry.context_window,
+        "max_output_tokens": entry.max_output_tokens,
+        "input_cost_per_token": 0.0 if entry.free else entry.input_cost_per_token,
+        "output_cost_per_token": 0.0 if entry.free else entry.output_cost_per_token,
+        "supports_vision": entry.supports_vision,
+        "supports_function_calling": entry.supports_function_calling,
+        "supports_reasoning": entry.supports_reasoning,
+        "supports_response_schema": entry.supports_response_schema,
+        "supports_prompt_caching": entry.supports_prompt_caching,
+    }
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from . import refresh_models
+
+    found = refresh_models(args.api_base, force=args.refresh)
+    if found.error:
+        print(f"note: showing the {found.source} model list ({found.error})", file=sys.stderr)
+    entries = [e for e in found.models if not e.retired and (e.free or not args.free)]
+    if args.json:
+        print(json.dumps([_model_row(e) for e in entries], indent=2))
+        return 0
+    rows = [["id", "alias", "free", "context", "max out", "$/M in", "$/M out", "flags"]]
+    for e in entries:
+        row = _model_row(e)
+        rows.append(
+            [
+                row["id"],
+                row["alias"] or "",
+                "yes" if e.free else "",
+                f"{e.context_window:,}" if e.context_window else "?",
+                f"{e.max_output_tokens:,}" if e.max_output_tokens else "?",
+                _per_million(row["input_cost_per_token"]),
+                _per_million(row["output_cost_per_token"]),
+                _flags(e),
+            ]
         )
-
-        print(f"2. litellm.completion(model={model!r}, stream=True)")
-        chunks = []
-        sys.stdout.write("   ")
-        for chunk in litellm.completion(model=model, messages=MESSAGES, api_base=gateway.api_base, stream=True):
-            chunks.append(chunk)
-            if chunk.choices and chunk.choices[0].delta.content:
-                sys.stdout.write(chunk.choices[0].delta.content.replace("\n", "\n   "))
-                sys.stdout.flush()
-        built = litellm.stream_chunk_builder(chunks)
-        print(
-            f"\n   {len(chunks)} chunks, finish_reason={built.choices[0].finish_reason!r}, "
-            f"usage {built.usage.prompt_tokens} in / {built.usage.completion_tokens} out\n"
-        )
-
-        print(f"3. tool call: litellm.completion(model={model!r}, tools=[search_files], stream=True)")
-        chunks = list(
-            litellm.completion(model=model, messages=MESSAGES, api_base=gateway.api_base, tools=TOOLS, stream=True)
-        )
-        built = litellm.stream_chunk_builder(chunks)
-        for call in built.choices[0].message.tool_calls or []:
-            print(f"   {call.function.name}({call.function.arguments})  id={call.id}")
-        print(f"   finish_reason={built.choices[0].finish_reason!r}\n")
-    print("Done: completion, stream and tool call went through LiteLLM to the local gateway.")
+    print(_table(rows))
+    print(f"\n{len(entries)} models from the {found.source} list of {found.api_base}")
     return 0
 
 
+def _strip_provider(model: str) -> str:
+    name = model.strip()
+    return name[len("kilo/") :] if name.lower().startswith("kilo/") and name.lower() != "kilo/auto" else name
+
+
+def _check(args: argparse.Namespace) -> int:
+    import litellm
+
+    from . import refresh_models
+    from .handler import prepare
+
+    found = refresh_models(args.api_base)
+    print(f"catalog: {len(found.models)} models from the {found.source} list")
+    try:
+        call = prepare(
+            _strip_provider(args.model),
+            PING,
+            api_key=args.api_key,
+            api_base=args.api_base,
+            optional_params={"max_tokens": 1},
+            headers=None,
+            timeout=30,
+            stream=False,
+        )
+    except (litellm.NotFoundError, litellm.AuthenticationError) as exc:
+        return _fail(str(exc))
+    entry = call.entry
+    status = "retired" + (f" (use {entry.successor})" if entry.successor else "") if entry.retired else "listed"
+    print(f"model:      {args.model}")
+    print(f"gateway id: {entry.gateway_id}  ({'free' if entry.free else 'paid'}, {status})")
+    print(f"POST        {call.url}")
+    for name, value in call.headers.items():
+        shown = f"Bearer {call.settings.redacted_key}" if name.lower() == "authorization" else value
+        print(f"  {name}: {shown}")
+    print(f"  body: {json.dumps(call.body)}")
+    if args.no_ping:
+        return 0
+    try:
+        resp = litellm.completion(
+            model=args.model, messages=PING, max_tokens=1, api_base=args.api_base, api_key=args.api_key, timeout=30
+        )
+    except Exception as exc:
+        return _fail(f"ping failed: {exc}")
+    cost = resp._hidden_params.get("response_cost") or 0.0
+    print(f"ping: OK, answered by {resp.model!r}, {resp.usage.total_tokens} tokens, ${cost:.6f}")
+    return 0
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    if args.prompt and args.prompt != ["-"]:
+        return " ".join(args.prompt)
+    return sys.stdin.read()
+
+
+def _chat(args: argparse.Namespace) -> int:
+    import litellm
+
+    prompt = _prompt(args).strip()
+    if not prompt:
+        return _fail("no prompt: pass one as arguments or on stdin")
+    messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
+        {"role": "user", "content": prompt}
+    ]
+    try:
+        stream = litellm.completion(
+            model=args.model, messages=messages, api_base=args.api_base, api_key=args.api_key, stream=True
+        )
+        for chunk in stream:
+            delta = chunk.choices[0].delta if chunk.choices else None
+            if delta is None:
+                continue
+            if args.reasoning and getattr(delta, "reasoning_content", None):
+                sys.stderr.write(delta.reasoning_content)
+                sys.stderr.flush()
+            if delta.content:
+                sys.stdout.write(delta.content)
+                sys.stdout.flush()
+    except Exception as exc:
+        return _fail(str(exc))
+    sys.stdout.write("\n")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    return demo.run(args.model)
+
+
+def _common() -> argparse.ArgumentParser:
+    """``--api-base``/``--api-key``, accepted before or after the command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--api-base", default=argparse.SUPPRESS, help="gateway URL (default: $KILO_API_BASE or Kilo)")
+    common.add_argument("--api-key", default=argparse.SUPPRESS, help="Kilo API key (default: $KILO_API_KEY or public)")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kilo-litellm", description="The Kilo Gateway as a LiteLLM provider.")
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="kilo-litellm", description="The Kilo Gateway as a LiteLLM provider.", parents=[common]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    models = sub.add_parser("models", parents=[common], help="list the gateway's models")
+    models.add_argument("--free", action="store_true", help="only free models")
+    models.add_argument("--json", action="store_true", help="JSON instead of a table")
+    models.add_argument("--refresh", action="store_true", help="fetch even if the cached list is fresh")
+    models.set_defaults(func=_models)
+
+    check = sub.add_parser("check", parents=[common], help="show what a call would send, then ping the model")
+    check.add_argument("--model", default=DEFAULT_MODEL)
+    check.add_argument("--no-ping", action="store_true", help="only show the request")
+    check.set_defaults(func=_check)
+
+    chat = sub.add_parser("chat", parents=[common], help="send a prompt (arguments or stdin), stream the answer")
+    chat.add_argument("prompt", nargs="*", help="the prompt; read from stdin when omitted or '-'")
+    chat.add_argument("--model", default=DEFAULT_MODEL)
+    chat.add_argument("--system", help="a system message")
+    chat.add_argument("--reasoning", action="store_true", help="also stream reasoning (to stderr)")
+    chat.set_defaults(func=_chat)
+
     demo = sub.add_parser("demo", help="offline tour against the bundled local gateway emulator")
-    demo.add_argument("--model", default="kilo/glm-5-free")
+    demo.add_argument("--model", default=DEFAULT_MODEL)
     demo.set_defaults(func=_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.api_base = getattr(args, "api_base", None)
+    args.api_key = getattr(args, "api_key", None)
+    _quiet_litellm()
     return args.func(args)

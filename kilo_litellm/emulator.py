@@ -9,7 +9,7 @@ can observe:
   else a recording served byte for byte: a tool-call stream when the request has ``tools``, the
   reasoning stream when it asks for ``reasoning``, else the plain one; non-streaming calls get the
   whitespace-prefixed JSON recording, or a body assembled from the matching stream recording.
-* ``GET /api/gateway/models``: a ``{"data": [...]}`` list in the gateway's shape (§4.1).
+* ``GET /api/gateway/models``: the bundled snapshot of the gateway's ``{"data": [...]}`` list (§4.1).
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
@@ -116,42 +116,8 @@ def assemble(raw_sse: bytes) -> bytes:
 
 
 def models_body() -> bytes:
-    """``GET /models`` in the gateway's shape, from the bundled catalog (wire notes §4.1, §4.3)."""
-    data = []
-    for entry in catalog.bundled().models:
-        if entry.retired:
-            continue
-        params = ["max_tokens", "temperature"]
-        if entry.supports_function_calling:
-            params += ["tools", "tool_choice"]
-        if entry.supports_reasoning:
-            params += ["reasoning", "include_reasoning"]
-        if entry.supports_response_schema:
-            params += ["response_format", "structured_outputs"]
-        price = "0.0000000" if entry.free else f"{entry.input_cost_per_token:.10f}"
-        out_price = "0.0000000" if entry.free else f"{entry.output_cost_per_token:.10f}"
-        data.append(
-            {
-                "id": entry.gateway_id,
-                "name": entry.gateway_id + (" (free)" if entry.free else ""),
-                "created": 1756238927,
-                "description": "",
-                "context_length": entry.context_window,
-                "architecture": {
-                    "input_modalities": ["text", "image"] if entry.supports_vision else ["text"],
-                    "output_modalities": ["text"],
-                    "tokenizer": "Other",
-                },
-                "top_provider": {
-                    "is_moderated": False,
-                    "context_length": entry.context_window,
-                    "max_completion_tokens": entry.max_output_tokens,
-                },
-                "pricing": {"prompt": price, "completion": out_price},
-                "supported_parameters": params,
-            }
-        )
-    return json.dumps({"data": data}).encode()
+    """``GET /models``: the snapshot of the gateway's list bundled with the package (wire notes §4.1)."""
+    return resources.files(__package__).joinpath("data", "models-snapshot.json").read_bytes()
 
 
 @dataclass

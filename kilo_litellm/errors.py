@@ -95,7 +95,8 @@ def _hint(error: GatewayError, status: int, entry: catalog.ModelEntry | None) ->
         return f"Out of credits: buy credits at {url}, or switch to a free model ({free})."
     if status == 404:
         if entry is not None and entry.retired:
-            return f"'{entry.gateway_id}' has been retired by Kilo; use {entry.successor}. Current free models: {free}."
+            instead = f"; use {entry.successor}" if entry.successor else ""
+            return f"'{entry.gateway_id}' has been retired by Kilo{instead}. Current free models: {free}."
         return f"Current free models: {free}."
     if status == 429:
         return (

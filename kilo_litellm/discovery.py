@@ -1,0 +1,448 @@
+"""The live model catalog: the gateway's ``GET /models`` → ``ModelEntry`` objects → LiteLLM's model map.
+
+The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free models and
+``kilo/auto``) as ``{"data": [Model, ...]}`` (wire notes §4.1). There is no "free" flag and no
+capability flags: prices are decimal strings in USD per token, free means zero prices or a free id
+(§2.2), vision is an ``"image"`` input modality and tools/reasoning/structured output are entries
+of ``supported_parameters`` (§4.2). Max output lives in ``top_provider.max_completion_tokens``; the
+official CLI falls back to 20 % of the context window, and so does this module.
+
+:func:`refresh_models` is the one I/O edge. Nothing is fetched at import or during a completion;
+the bundled catalog answers until something calls it. A fetched list is kept in memory for a TTL
+and on disk (``$KILO_LITELLM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kilo-litellm``, else
+``~/.cache/kilo-litellm``), and when the gateway cannot be reached the last good copy (memory,
+then disk, then the snapshot bundled in the package) stays in use, so a refresh never fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import litellm
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import catalog, settings
+from .catalog import Catalog, ModelEntry
+
+logger = logging.getLogger("kilo_litellm")
+
+DEFAULT_TTL = 3600.0
+FETCH_TIMEOUT = 10.0
+ENV_CACHE_DIR = "KILO_LITELLM_CACHE_DIR"
+SNAPSHOT = "data/models-snapshot.json"
+AUTO_ID = "kilo/auto"
+
+
+class Architecture(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    input_modalities: list[str] = Field(default_factory=list)
+    output_modalities: list[str] = Field(default_factory=list)
+
+
+class TopProvider(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    context_length: int | None = None
+    max_completion_tokens: int | None = None
+
+
+class Pricing(BaseModel):
+    """Decimal strings, USD per token (``"-1"`` is OpenRouter's "varies", read as unknown)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    prompt: str | None = None
+    completion: str | None = None
+    input_cache_read: str | None = None
+
+
+class GatewayModel(BaseModel):
+    """One entry of ``GET /models`` as far as LiteLLM needs it; the gateway's extra fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    context_length: int | None = None
+    max_completion_tokens: int | None = None
+    architecture: Architecture = Field(default_factory=Architecture)
+    top_provider: TopProvider = Field(default_factory=TopProvider)
+    pricing: Pricing = Field(default_factory=Pricing)
+    supported_parameters: list[str] = Field(default_factory=list)
+    is_free: bool | None = Field(default=None, alias="isFree")
+
+
+class ModelsPayload(BaseModel):
+    """The response envelope; entries are validated one by one so a bad one cannot sink the list."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[Any]
+
+
+class DiscoveryError(RuntimeError):
+    """The gateway's ``/models`` could not be fetched or read."""
+
+
+# -- pure conversion ------------------------------------------------------------------------------
+
+
+def per_token(value: str | None) -> float | None:
+    """A price string as a float; ``None`` when absent, unreadable or negative (unknown)."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number < 0:
+        return None
+    return float(number)
+
+
+def context_window(model: GatewayModel) -> int | None:
+    return model.context_length or model.top_provider.context_length
+
+
+def max_output(model: GatewayModel) -> int | None:
+    """``top_provider.max_completion_tokens``, a top-level one, else 20 % of the context (rounded up)."""
+    explicit = model.top_provider.max_completion_tokens or model.max_completion_tokens
+    if explicit:
+        return explicit
+    context = context_window(model)
+    return math.ceil(context * 0.2) if context else None
+
+
+def is_free(model: GatewayModel) -> bool:
+    """Zero prompt and completion prices, the gateway's free-id rule, or an explicit ``isFree``."""
+    if model.is_free or catalog.is_free_id(model.id):
+        return True
+    return per_token(model.pricing.prompt) == 0.0 and per_token(model.pricing.completion) == 0.0
+
+
+def to_entry(model: GatewayModel) -> ModelEntry:
+    """One ``/models`` entry as the catalog entry LiteLLM is told about."""
+    params = {p.lower() for p in model.supported_parameters}
+    cache_read = per_token(model.pricing.input_cache_read)
+    free = is_free(model)
+    return ModelEntry(
+        gateway_id=model.id,
+        free=free,
+        context_window=context_window(model),
+        max_output_tokens=max_output(model),
+        input_cost_per_token=per_token(model.pricing.prompt) or 0.0,
+        output_cost_per_token=per_token(model.pricing.completion) or 0.0,
+        cache_read_input_token_cost=cache_read or None,
+        supports_vision="image" in {m.lower() for m in model.architecture.input_modalities},
+        supports_reasoning=bool(params & {"reasoning", "include_reasoning"}),
+        supports_function_calling="tools" in params,
+        supports_parallel_function_calling="parallel_tool_calls" in params,
+        supports_prompt_caching=bool(cache_read) or (free and cache_read is not None),
+        supports_response_schema=bool(params & {"response_format", "structured_outputs"}),
+    )
+
+
+def parse_models(payload: Any) -> list[ModelEntry]:
+    """Every usable entry of a ``/models`` body, in the gateway's order.
+
+    Malformed entries and repeated ids (the gateway lower-cases ids, so case does not make them
+    different) are skipped with a log line; an envelope that is not ``{"data": [...]}`` raises.
+    """
+    if isinstance(payload, (bytes, bytearray, str)):
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            raise DiscoveryError(f"/models did not answer JSON: {exc}") from None
+    try:
+        raw = ModelsPayload.model_validate(payload).data
+    except ValidationError:
+        raise DiscoveryError("/models did not answer {'data': [...]}") from None
+    entries: list[ModelEntry] = []
+    seen: set[str] = set()
+    for item in raw:
+        try:
+            entry = to_entry(GatewayModel.model_validate(item))
+        except ValidationError as exc:
+            ident = item.get("id") if isinstance(item, dict) else None
+            logger.warning("kilo /models: skipped malformed entry %r (%d errors)", ident, exc.error_count())
+            continue
+        key = entry.gateway_id.lower()
+        if key in seen:
+            logger.warning("kilo /models: skipped duplicate entry %r", entry.gateway_id)
+            continue
+        seen.add(key)
+        entries.append(entry)
+    return entries
+
+
+def gone_seeds(seeds: Catalog, live: Iterable[ModelEntry]) -> list[ModelEntry]:
+    """Seed entries (with aliases, not already retired) whose gateway id ``/models`` no longer lists."""
+    ids = {e.gateway_id.lower() for e in live}
+    return [e for e in seeds.models if e.aliases and not e.retired and e.gateway_id.lower() not in ids]
+
+
+def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
+    """The live numbers under the seed's aliases.
+
+    ``kilo/auto``'s ``/models`` price is a placeholder the gateway shows so that UIs do not call it
+    free (wire notes §4.1); the seed's Claude Sonnet price is the better estimate, so it is kept.
+    """
+    update: dict[str, Any] = {"aliases": seed.aliases, "retired": False, "successor": seed.successor}
+    if live.gateway_id.lower() == AUTO_ID:
+        update.update(
+            input_cost_per_token=seed.input_cost_per_token,
+            output_cost_per_token=seed.output_cost_per_token,
+            cache_read_input_token_cost=seed.cache_read_input_token_cost,
+        )
+    return live.model_copy(update=update)
+
+
+def merge(seeds: Catalog, live: list[ModelEntry]) -> Catalog:
+    """The live list with the seed aliases attached.
+
+    An alias takes its numbers from the live entry with the same gateway id. An alias whose id the
+    gateway no longer lists stays resolvable but is marked retired (keeping its ``successor``), so
+    a call to it ends in a ``NotFoundError`` naming the successor and the current free models.
+    """
+    by_id = {e.gateway_id.lower(): e for e in seeds.models}
+    models = [_adopt(by_id[e.gateway_id.lower()], e) if e.gateway_id.lower() in by_id else e for e in live]
+    listed = {e.gateway_id.lower() for e in live}
+    models += [e.model_copy(update={"retired": True}) for e in seeds.models if e.gateway_id.lower() not in listed]
+    return Catalog(models=tuple(models))
+
+
+# -- caches and the one fetch ---------------------------------------------------------------------
+
+
+def snapshot_payload() -> dict:
+    """The ``/models`` body bundled with the package (refreshed by ``scripts/refresh_snapshot.py``)."""
+    return json.loads(resources.files(__package__).joinpath(SNAPSHOT).read_text(encoding="utf-8"))
+
+
+def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_CACHE_DIR):
+        return Path(os.environ[ENV_CACHE_DIR])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kilo-litellm"
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """The catalog in use and where it came from: ``live``, ``memory``, ``disk`` or ``snapshot``.
+
+    ``error`` says why a stale copy is in use when the gateway could not be read.
+    """
+
+    catalog: Catalog
+    source: str
+    api_base: str
+    fetched_at: float | None = None
+    error: str | None = None
+
+    @property
+    def models(self) -> tuple[ModelEntry, ...]:
+        return self.catalog.models
+
+
+@dataclass(frozen=True)
+class _Copy:
+    api_base: str
+    fetched_at: float
+    data: list
+
+
+class ModelDiscovery:
+    """Fetches ``/models`` at most once per TTL, one fetch at a time, and installs the result.
+
+    ``client`` is an ``httpx.Client`` or LiteLLM ``HTTPHandler`` (default: LiteLLM's shared one);
+    ``clock`` returns Unix seconds (injectable for tests); ``register=False`` leaves the active
+    catalog and LiteLLM's model map alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        client: Any = None,
+        clock: Callable[[], float] = time.time,
+        ttl: float = DEFAULT_TTL,
+        cache_dir: str | os.PathLike | None = None,
+        register: bool = True,
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._ttl = ttl
+        self._cache_dir = cache_dir
+        self._register = register
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._memory: _Copy | None = None
+        self._last: Discovered | None = None
+        self._installed: Catalog | None = None
+
+    def __repr__(self) -> str:
+        return f"ModelDiscovery(ttl={self._ttl}, cache_dir={str(cache_dir(self._cache_dir))!r})"
+
+    @property
+    def cache_file(self) -> Path:
+        return cache_dir(self._cache_dir) / "models.json"
+
+    def refresh(self, api_base: str | None = None, *, force: bool = False) -> Discovered:
+        """The current catalog, fetched if the cached one is older than the TTL (or ``force``).
+
+        Callers that arrive while a fetch is in flight wait for it and get its result.
+        """
+        base = settings.resolve(api_base=api_base).api_base
+        generation = self._generation
+        with self._lock:
+            last = self._last
+            if self._generation != generation and last is not None and last.api_base == base:
+                return last
+            result = self._cached(base) if not force else None
+            if result is None:
+                result = self._fetch_or_fallback(base)
+            self._generation += 1
+            self._last = result
+            if self._register and result.catalog is not self._installed:
+                install(result.catalog)
+                self._installed = result.catalog
+        return result
+
+    def _fresh(self, copy: _Copy | None, base: str) -> bool:
+        return copy is not None and copy.api_base == base and self._clock() - copy.fetched_at < self._ttl
+
+    def _cached(self, base: str) -> Discovered | None:
+        memory, last = self._memory, self._last
+        if self._fresh(memory, base):
+            if last is not None and last.api_base == base and last.fetched_at == memory.fetched_at:
+                return replace(last, source="memory", error=None)
+            return self._discovered(memory, "memory")
+        disk = self._read_disk()
+        if self._fresh(disk, base):
+            self._memory = disk
+            return self._discovered(disk, "disk")
+        return None
+
+    def _fetch_or_fallback(self, base: str) -> Discovered:
+        try:
+            copy = _Copy(base, self._clock(), self._fetch(base))
+            entries = parse_models({"data": copy.data})
+            if not entries:
+                raise DiscoveryError("/models listed no usable model")
+        except (httpx.HTTPError, DiscoveryError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            logger.warning("kilo /models from %s failed, keeping the previous catalog: %s", base, error)
+            return self._fallback(base, error)
+        self._memory = copy
+        self._write_disk(copy)
+        return self._discovered(copy, "live", entries)
+
+    def _fallback(self, base: str, error: str) -> Discovered:
+        for copy, source in ((self._memory, "memory"), (self._read_disk(), "disk")):
+            if copy is not None and copy.api_base == base:
+                return self._discovered(copy, source, error=error)
+        snap = snapshot_payload()
+        entries = parse_models(snap)
+        return Discovered(catalog=merge(catalog.bundled(), entries), source="snapshot", api_base=base, error=error)
+
+    def _discovered(
+        self, copy: _Copy, source: str, entries: list[ModelEntry] | None = None, error: str | None = None
+    ) -> Discovered:
+        if entries is None:
+            entries = parse_models({"data": copy.data})
+        return Discovered(
+            catalog=merge(catalog.bundled(), entries),
+            source=source,
+            api_base=copy.api_base,
+            fetched_at=copy.fetched_at,
+            error=error,
+        )
+
+    def _http(self) -> httpx.Client:
+        if isinstance(self._client, httpx.Client):
+            return self._client
+        if self._client is not None and isinstance(getattr(self._client, "client", None), httpx.Client):
+            return self._client.client
+        from litellm.llms.custom_httpx.http_handler import _get_httpx_client
+
+        return _get_httpx_client().client
+
+    def _fetch(self, base: str) -> list:
+        """``GET {base}/models``; the list is public, so no key is sent."""
+        url = f"{base}/models"
+        resp = self._http().get(
+            url,
+            headers={"Accept": "application/json", "User-Agent": settings.USER_AGENT},
+            timeout=FETCH_TIMEOUT,
+        )
+        if resp.status_code >= 400:
+            raise DiscoveryError(f"GET {url} answered HTTP {resp.status_code}")
+        try:
+            return ModelsPayload.model_validate(json.loads(resp.content)).data
+        except (ValueError, ValidationError):
+            raise DiscoveryError(f"GET {url} did not answer {{'data': [...]}}") from None
+
+    def _read_disk(self) -> _Copy | None:
+        try:
+            raw = json.loads(self.cache_file.read_text(encoding="utf-8"))
+            return _Copy(str(raw["api_base"]), float(raw["fetched_at"]), list(raw["data"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("kilo model cache %s is unreadable, ignoring it: %s", self.cache_file, exc)
+            return None
+
+    def _write_disk(self, copy: _Copy) -> None:
+        path = self.cache_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(
+                json.dumps({"api_base": copy.api_base, "fetched_at": copy.fetched_at, "data": copy.data}),
+                encoding="utf-8",
+            )
+            os.replace(tmp, path)
+        except OSError as exc:
+            logger.warning("kilo model cache %s could not be written: %s", path, exc)
+
+
+def install(found: Catalog) -> None:
+    """Make ``found`` the catalog calls resolve against and tell LiteLLM about every model in it."""
+    catalog.install(found)
+    litellm.register_model(catalog.model_cost_map(found))
+
+
+_default: ModelDiscovery | None = None
+_default_lock = threading.Lock()
+
+
+def default_discovery() -> ModelDiscovery:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = ModelDiscovery()
+        return _default
+
+
+def refresh_models(api_base: str | None = None, *, force: bool = False) -> Discovered:
+    """Fetch the gateway's ``/models`` (argument > ``KILO_API_BASE`` > default base) unless the cached
+    list is younger than an hour, and make LiteLLM's ``get_model_info`` and costs use it.
+
+    Never raises for network or gateway trouble: the last good list (memory, disk, bundled snapshot)
+    stays in use and the returned :class:`Discovered` says so in ``source`` and ``error``.
+    """
+    return default_discovery().refresh(api_base, force=force)

@@ -1,0 +1,68 @@
+"""Refresh ``kilo_litellm/data/models-snapshot.json`` from the live gateway's ``GET /models`` (needs network).
+
+The snapshot is what ``kilo_litellm.refresh_models()`` falls back to when neither the gateway nor a
+cached copy is reachable, and what the local emulator serves. The list is public, so no key is sent.
+
+    python scripts/refresh_snapshot.py                      # https://api.kilo.ai/api/gateway
+    python scripts/refresh_snapshot.py --api-base URL       # or KILO_API_BASE
+    python scripts/refresh_snapshot.py --check              # only report what would change
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import httpx
+
+from kilo_litellm import catalog, settings
+from kilo_litellm.discovery import FETCH_TIMEOUT, parse_models
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "kilo_litellm" / "data" / "models-snapshot.json"
+
+
+def fetch(api_base: str) -> dict:
+    resp = httpx.get(
+        f"{api_base}/models",
+        headers={"Accept": "application/json", "User-Agent": settings.USER_AGENT},
+        timeout=FETCH_TIMEOUT,
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api-base", default=None)
+    parser.add_argument("--check", action="store_true", help="report only, do not write")
+    parser.add_argument("--output", type=Path, default=SNAPSHOT, help="where to write (default: the bundled snapshot)")
+    args = parser.parse_args()
+    base = settings.resolve(api_base=args.api_base).api_base
+    payload = fetch(base)
+    entries = parse_models(payload)
+    if not entries:
+        print(f"{base}/models listed no usable model; snapshot left as it is", file=sys.stderr)
+        return 1
+    ids = {e.gateway_id.lower() for e in entries}
+    missing = [e for e in catalog.bundled().models if not e.retired and e.gateway_id.lower() not in ids]
+    for entry in missing:
+        alias = f"kilo/{entry.aliases[0]}" if entry.aliases else entry.gateway_id
+        print(f"warning: seed {alias} ({entry.gateway_id}) is not listed any more", file=sys.stderr)
+    old = {e.gateway_id for e in parse_models(json.loads(SNAPSHOT.read_text(encoding="utf-8")))}
+    new = {e.gateway_id for e in entries}
+    print(f"{len(entries)} models ({len(new - old)} new, {len(old - new)} gone) from {base}/models")
+    if args.check:
+        return 0
+    doc = {"_source": f"GET {base}/models via scripts/refresh_snapshot.py", "data": payload["data"]}
+    args.output.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
