@@ -16,6 +16,7 @@ import litellm
 
 from . import catalog
 from .handler import KiloLLM
+from .router import free_router
 from .settings import DEFAULT_API_BASE, PROVIDER
 
 __version__ = "0.1.0"
@@ -43,4 +44,4 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
 
 register()
 
-__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "kilo_llm", "register"]
+__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "free_router", "kilo_llm", "register"]
