@@ -23,6 +23,7 @@ from kilo_litellm.emulator import PAID_AUTH_BODY, RATE_LIMIT_BODY, GatewayEmulat
 from kilo_litellm.router import FREE_CHAIN, free_fallbacks, free_model_list
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
+README = CONFIG.with_name("README.md")
 GLM, MINIMAX, TRINITY, GIGA = (
     "z-ai/glm-5:free",
     "minimax/minimax-m2.5:free",
@@ -265,3 +266,16 @@ def test_shipped_config_without_environment_uses_public_key_and_live_gateway(gw,
     [request] = seen
     assert str(request.url) == "https://api.kilo.ai/api/gateway/chat/completions"
     assert request.headers["authorization"] == "Bearer public"
+
+
+def _readme_block(heading: str, language: str) -> str:
+    section = README.read_text().split(heading, 1)[1]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_router_snippet_runs(gw, monkeypatch, capsys):
+    monkeypatch.setenv("KILO_API_BASE", gw.api_base)
+    exec(_readme_block("### Router", "python"), {"msgs": MESSAGES})
+    assert capsys.readouterr().out == STREAM_TEXT
+    assert _sent(gw) == [GLM, GLM]
+    assert gw.chat_requests[0].json["reasoning"] == {"effort": "low"}
