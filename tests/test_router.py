@@ -16,6 +16,7 @@ from conftest import MESSAGES
 from litellm import Router
 from litellm.exceptions import MidStreamFallbackError
 from litellm.router_python_host import PythonHost
+from litellm.types.router import AllowedFailsPolicy
 
 import kilo_litellm
 from kilo_litellm import free_router
@@ -228,6 +229,28 @@ async def test_rate_limited_deployment_of_a_pool_is_cooled_down(gw, is_async, st
         assert outcomes.count("429") <= stray
         assert len(limited.chat_requests) == 1 + outcomes.count("429")
         assert outcomes[-8:] == [STREAM_TEXT if stream else NONSTREAM_TEXT] * 8
+
+
+async def test_by_default_each_call_starts_at_the_first_free_model_again(gw, sleeps):
+    router = free_router(api_base=gw.api_base)
+    gw.script(RATE_LIMITED)
+    await _ask(router, "glm-5-free", is_async=True, stream=False)
+    gw.script(RATE_LIMITED)
+    await _ask(router, "glm-5-free", is_async=True, stream=False)
+    assert _sent(gw) == [GLM, MINIMAX, GLM, MINIMAX]
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_opt_in_cooldown_skips_a_rate_limited_free_model_on_later_calls(gw, sleeps, is_async):
+    router = free_router(
+        api_base=gw.api_base, allowed_fails_policy=AllowedFailsPolicy(RateLimitErrorAllowedFails=0), cooldown_time=600
+    )
+    gw.script(RATE_LIMITED)
+    for _ in range(3):
+        assert await _ask(router, "glm-5-free", is_async=is_async, stream=False) == NONSTREAM_TEXT
+    assert _sent(gw) == [GLM, MINIMAX, MINIMAX, MINIMAX]
+    assert sleeps == []
 
 
 async def test_reasoning_effort_and_user_survive_a_fallback_to_a_non_reasoning_model(gw):
