@@ -26,7 +26,7 @@ WILDCARD = f"{PROVIDER}/*"
 REASONING_PARAMS = ["reasoning_effort", "user"]
 
 
-def _reasons(alias: str) -> bool:
+def _supports_reasoning(alias: str) -> bool:
     return catalog.resolve(alias).supports_reasoning
 
 
@@ -51,7 +51,10 @@ def free_model_list(api_key: str | None = None, api_base: str | None = None) -> 
     ``public`` and the live gateway).
     """
     deployments = [
-        {"model_name": name, "litellm_params": _params(f"{PROVIDER}/{name}", _reasons(name), api_key, api_base)}
+        {
+            "model_name": name,
+            "litellm_params": _params(f"{PROVIDER}/{name}", _supports_reasoning(name), api_key, api_base),
+        }
         for name in FREE_CHAIN
     ]
     deployments.append({"model_name": WILDCARD, "litellm_params": _params(WILDCARD, True, api_key, api_base)})
