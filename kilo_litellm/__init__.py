@@ -39,6 +39,7 @@ import litellm  # noqa: E402
 from . import catalog  # noqa: E402
 from .discovery import refresh_models  # noqa: E402
 from .handler import KiloLLM  # noqa: E402
+from .router import free_router  # noqa: E402
 from .settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
 
 __version__ = "0.1.0"
@@ -66,4 +67,13 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
 
 register()
 
-__all__ = ["DEFAULT_API_BASE", "PROVIDER", "KiloLLM", "__version__", "kilo_llm", "refresh_models", "register"]
+__all__ = [
+    "DEFAULT_API_BASE",
+    "PROVIDER",
+    "KiloLLM",
+    "__version__",
+    "free_router",
+    "kilo_llm",
+    "refresh_models",
+    "register",
+]

@@ -1,0 +1,221 @@
+"""The real LiteLLM proxy, started with the shipped ``litellm_config.yaml``, called with the ``openai`` client.
+
+The proxy runs as a subprocess (once for this module) from an empty directory, so the handler is
+the installed ``kilo_litellm.kilo_llm``; ``KILO_API_BASE`` points it at the local gateway emulator
+running in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
+
+CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
+STARTUP_BUDGET = 60.0
+FREE_MODELS = ["glm-5-free", "minimax-m2.5-free", "trinity-large-preview", "giga-potato-free"]
+MESSAGES = [{"role": "user", "content": "hello"}]
+NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
+GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
+STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_COST = GPT41[-1]["usage"]["cost"]
+TOOLS = [{"type": "function", "function": {"name": "search_files", "parameters": {"type": "object"}}}]
+KILO_KEY = "kilo-proxy-test-" + secrets.token_hex(8)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _litellm_command() -> list[str]:
+    script = Path(sys.executable).with_name("litellm")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "litellm.proxy.proxy_cli"]
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with GatewayEmulator() as gw:
+        yield gw
+
+
+@pytest.fixture(scope="module")
+def proxy(emulator, tmp_path_factory):
+    """``(base_url, master_key, log_path)`` of a running proxy; SIGTERM at the end of the module."""
+    workdir = tmp_path_factory.mktemp("proxy")
+    log_path = workdir / "proxy.log"
+    port = _free_port()
+    master_key = "sk-" + secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
+    env.update(
+        LITELLM_MASTER_KEY=master_key,
+        LITELLM_OFFLINE_MODE="true",
+        KILO_API_BASE=emulator.api_base,
+        KILO_API_KEY=KILO_KEY,
+    )
+    cmd = [*_litellm_command(), "--config", str(CONFIG), "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_BUDGET
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the proxy exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/health/liveliness", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the proxy did not start within {STARTUP_BUDGET} s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base, master_key, log_path
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def client(proxy, emulator):
+    base, master_key, _ = proxy
+    emulator.reset()
+    yield openai.OpenAI(base_url=f"{base}/v1", api_key=master_key, max_retries=0, timeout=30)
+    emulator.reset()
+
+
+def _sent(emulator: GatewayEmulator) -> list[str | None]:
+    return [r.model for r in emulator.chat_requests]
+
+
+def _stream_text(chunks) -> str:
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def test_lists_the_free_models(client):
+    ids = {m.id for m in client.models.list()}
+    assert set(FREE_MODELS) <= ids
+
+
+def test_completion(client, emulator):
+    raw = client.chat.completions.with_raw_response.create(model="glm-5-free", messages=MESSAGES)
+    resp = raw.parse()
+    assert resp.choices[0].message.content == NONSTREAM_TEXT
+    assert (resp.usage.prompt_tokens, resp.usage.completion_tokens) == (55, 84)
+    assert float(raw.headers["x-litellm-response-cost"]) == 0.0
+    [sent] = emulator.chat_requests
+    assert sent.model == "z-ai/glm-5:free"
+    assert sent.authorization == f"Bearer {KILO_KEY}"
+
+
+def test_stream_with_usage(client, emulator):
+    chunks = list(
+        client.chat.completions.create(
+            model="glm-5-free", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    assert _stream_text(chunks) == STREAM_TEXT
+    usage = chunks[-1].usage
+    assert (usage.prompt_tokens, usage.completion_tokens) == (14108, 79)
+    assert usage.prompt_tokens_details.cached_tokens == 13696
+    assert usage.model_extra["cost"] == 0.0
+    assert _sent(emulator) == ["z-ai/glm-5:free"]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
+def test_tool_call(client, emulator, stream):
+    resp = client.chat.completions.create(model="minimax-m2.5-free", messages=MESSAGES, tools=TOOLS, stream=stream)
+    if stream:
+        chunks = list(resp)
+        calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
+        name = next(tc.function.name for tc in calls if tc.function and tc.function.name)
+        arguments = "".join(tc.function.arguments or "" for tc in calls if tc.function)
+        finish = next(c.choices[0].finish_reason for c in reversed(chunks) if c.choices and c.choices[0].finish_reason)
+    else:
+        [call] = resp.choices[0].message.tool_calls
+        name, arguments, finish = call.function.name, call.function.arguments, resp.choices[0].finish_reason
+    assert name == "search_files"
+    assert arguments == '{"path": "src", "regex": "read_file", "file_pattern": "*.ts"}'
+    assert finish == "tool_calls"
+    assert emulator.chat_requests[-1].json["tools"] == TOOLS
+
+
+def test_fallback_after_rate_limit(client, emulator):
+    emulator.script(Reply(status=429, body=RATE_LIMIT_BODY))
+    raw = client.chat.completions.with_raw_response.create(model="glm-5-free", messages=MESSAGES)
+    assert raw.parse().choices[0].message.content == NONSTREAM_TEXT
+    assert raw.headers["x-litellm-attempted-fallbacks"] == "1"
+    assert raw.headers["x-litellm-attempted-retries"] == "0"
+    assert raw.headers["x-litellm-model-group"] == "minimax-m2.5-free"
+    assert _sent(emulator) == ["z-ai/glm-5:free", "minimax/minimax-m2.5:free"]
+
+
+def test_stream_fallback_after_rate_limit(client, emulator):
+    emulator.script(Reply(status=429, body=RATE_LIMIT_BODY), Reply(status=429, body=RATE_LIMIT_BODY))
+    chunks = list(client.chat.completions.create(model="glm-5-free", messages=MESSAGES, stream=True))
+    assert _stream_text(chunks) == STREAM_TEXT
+    assert _sent(emulator) == ["z-ai/glm-5:free", "minimax/minimax-m2.5:free", "arcee-ai/trinity-large-preview:free"]
+
+
+def test_every_free_model_rate_limited_reaches_the_client_as_429(client, emulator):
+    emulator.script(*[Reply(status=429, body=RATE_LIMIT_BODY)] * len(FREE_MODELS))
+    with pytest.raises(openai.RateLimitError, match="Free model usage limit reached"):
+        client.chat.completions.create(model="glm-5-free", messages=MESSAGES)
+    assert len(emulator.chat_requests) == len(FREE_MODELS)
+
+
+def test_reasoning_effort_and_user_reach_the_gateway(client, emulator):
+    client.chat.completions.create(model="glm-5-free", messages=MESSAGES, reasoning_effort="high", user="user-7")
+    sent = emulator.chat_requests[-1].json
+    assert sent["reasoning"] == {"effort": "high"}
+    assert sent["user"] == "user-7"
+
+
+def test_paid_model_through_wildcard_reports_its_cost(client, emulator):
+    raw = client.chat.completions.with_raw_response.create(model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES)
+    assert raw.parse().usage.model_extra["cost"] == pytest.approx(0.001425)
+    assert float(raw.headers["x-litellm-response-cost"]) == pytest.approx(0.001425)
+    assert _sent(emulator) == ["anthropic/claude-sonnet-4.6"]
+    assert emulator.chat_requests[-1].authorization == f"Bearer {KILO_KEY}"
+
+
+def test_paid_stream_reports_its_cost_in_the_final_usage_chunk(client):
+    chunks = list(
+        client.chat.completions.create(
+            model="kilo/anthropic/claude-sonnet-4.6",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    assert _stream_text(chunks) == STREAM_TEXT
+    assert chunks[-1].usage.model_extra["cost"] == pytest.approx(STREAM_COST)
+
+
+def test_readme_shows_the_command_this_module_runs():
+    readme = CONFIG.with_name("README.md").read_text()
+    assert "litellm --config litellm_config.yaml --host 127.0.0.1 --port" in readme
+    assert "export LITELLM_MASTER_KEY=" in readme
+
+
+def test_kilo_key_stays_out_of_the_proxy_log(proxy, client):
+    client.chat.completions.create(model="glm-5-free", messages=MESSAGES)
+    log = proxy[2].read_text(errors="replace")
+    assert "Uvicorn running" in log or "Application startup complete" in log
+    assert KILO_KEY not in log
