@@ -17,8 +17,9 @@ too. ``streaming`` sends the request eagerly for that reason; ``astreaming`` mus
 generator (LiteLLM iterates it), so its errors surface on the first ``__anext__``, which LiteLLM's
 Router still treats as a pre-first-chunk failure.
 
-A stall is bounded: the call's ``timeout`` applies to every read, and a stream that sends only
-keep-alives for longer than ``timeout`` is ended with ``litellm.Timeout``.
+A stall is bounded: the call's ``timeout`` applies to every read, a non-streaming body that has
+not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never end) is ended with
+``litellm.Timeout``, and so is a stream that sends only keep-alives for longer than ``timeout``.
 """
 
 from __future__ import annotations
@@ -149,7 +150,11 @@ def _request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Reques
 
 
 class _Deadline:
-    """The gateway may keep a connection busy with keep-alives forever; this ends the wait."""
+    """The gateway may keep a connection busy with keep-alives forever; this ends the wait.
+
+    Every read has the call's timeout, but bytes that keep trickling in reset it; so the time a
+    whole non-streaming body may take is bounded here too.
+    """
 
     __slots__ = ("_at", "call")
 
@@ -157,9 +162,10 @@ class _Deadline:
         self.call = call
         self._at = time.monotonic() + call.timeout
 
-    def check(self) -> None:
+    def check(self, received: bytes | bytearray = b"") -> None:
         if time.monotonic() > self._at:
-            raise errors.timeout(self.call.model, self.call.timeout, "Only keep-alives arrived.")
+            detail = "The response never finished." if received.strip() else "Only keep-alives arrived."
+            raise errors.timeout(self.call.model, self.call.timeout, detail)
 
 
 class KiloLLM(CustomLLM):
@@ -213,8 +219,7 @@ class KiloLLM(CustomLLM):
                 body = bytearray()
                 for part in resp.iter_bytes():
                     body += part
-                    if not body.strip():
-                        deadline.check()
+                    deadline.check(body)
             finally:
                 resp.close()
         except httpx.HTTPError as exc:
@@ -261,8 +266,7 @@ class KiloLLM(CustomLLM):
                 body = bytearray()
                 async for part in resp.aiter_bytes():
                     body += part
-                    if not body.strip():
-                        deadline.check()
+                    deadline.check(body)
             finally:
                 await resp.aclose()
         except httpx.HTTPError as exc:
