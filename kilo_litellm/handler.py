@@ -19,7 +19,8 @@ Router still treats as a pre-first-chunk failure.
 
 A stall is bounded: the call's ``timeout`` applies to every read, a non-streaming body that has
 not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never end) is ended with
-``litellm.Timeout``, and so is a stream that sends only keep-alives for longer than ``timeout``.
+``litellm.Timeout``, and so is a stream that sends only keep-alives for longer than ``timeout``
+(before its first event or between two events).
 """
 
 from __future__ import annotations
@@ -161,6 +162,10 @@ class _Deadline:
     def __init__(self, call: Call) -> None:
         self.call = call
         self._at = time.monotonic() + call.timeout
+
+    def renew(self) -> None:
+        """An event arrived: the next one may take up to ``timeout`` again."""
+        self._at = time.monotonic() + self.call.timeout
 
     def check(self, received: bytes | bytearray = b"") -> None:
         if time.monotonic() > self._at:
@@ -329,11 +334,10 @@ class KiloLLM(CustomLLM):
             for part in resp.iter_bytes():
                 for data in decoder.feed(part):
                     yield from converter.on_event(data)
-                    deadline = None
+                    deadline.renew()
                 if converter.done:
                     return
-                if deadline is not None:
-                    deadline.check()
+                deadline.check()
             for data in decoder.flush():
                 yield from converter.on_event(data)
             yield from _end_of_stream(call, converter)
@@ -389,11 +393,10 @@ class KiloLLM(CustomLLM):
                 for data in decoder.feed(part):
                     for chunk in converter.on_event(data):
                         yield chunk
-                    deadline = None
+                    deadline.renew()
                 if converter.done:
                     return
-                if deadline is not None:
-                    deadline.check()
+                deadline.check()
             for data in decoder.flush():
                 for chunk in converter.on_event(data):
                     yield chunk
