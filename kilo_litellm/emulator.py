@@ -167,7 +167,7 @@ class Reply:
     ``stall`` sends nothing until the client leaves; ``cut_after`` resets after that many body
     bytes; ``gzip`` sends the payload gzip-compressed with ``Content-Encoding: gzip``;
     ``keep_open`` sends the payload and then never ends the response, writing ``drip`` (if set)
-    every ``chunk_delay`` seconds (0.1 s if unset) until the client leaves.
+    every ``drip_interval`` seconds until the client leaves.
     """
 
     status: int = 200
@@ -184,6 +184,7 @@ class Reply:
     gzip: bool = False
     keep_open: bool = False
     drip: bytes | None = None
+    drip_interval: float = 0.1
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -355,7 +356,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _drip(self, reply: Reply) -> None:
         """The response never ends: keep-alive bytes (if any) until the client or emulator leaves."""
         self.close_connection = True
-        interval = reply.chunk_delay or 0.1
+        interval = reply.drip_interval
         stopping = self.server.emulator._stopping
         while not stopping.is_set():
             if self._client_left(interval):
