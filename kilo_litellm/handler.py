@@ -94,6 +94,7 @@ def prepare(
         entry = catalog.resolve(model)
     except catalog.UnknownModelError as exc:
         raise errors.unknown_model(model, str(exc)) from None
+    _check_caller_input(model, messages, optional_params or {})
     conf = settings.resolve(api_key, api_base)
     if not entry.free and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
@@ -108,6 +109,30 @@ def prepare(
     )
     logger.debug("kilo request %r stream=%s", call, stream)
     return call
+
+
+def _check_caller_input(model: str, messages: Any, optional_params: dict) -> None:
+    """Mistakes the gateway would only answer with an opaque upstream error (or accept and bill).
+
+    The gateway validates nothing but ``model`` (wire notes §5): a negative ``max_tokens`` or a
+    message whose content is not text reaches the upstream. Raised here as
+    ``litellm.BadRequestError`` before anything is sent.
+    """
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = optional_params.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise errors.bad_request(model, f"{name} must be a positive integer, got {value!r}.")
+    if not isinstance(messages, list) or not messages:
+        raise errors.bad_request(model, "messages must be a non-empty list of {'role': ..., 'content': ...} dicts.")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise errors.bad_request(model, f"messages[{i}] must be a dict with a string 'role'.")
+        content = message.get("content")
+        if content is not None and not isinstance(content, (str, list)):
+            raise errors.bad_request(
+                model,
+                f"messages[{i}].content must be a string or a list of content parts, got {type(content).__name__}.",
+            )
 
 
 def _log_pre_call(logging_obj: Any, call: Call, messages: list) -> None:
