@@ -10,7 +10,9 @@ The emulator runs in this process too: its server thread and per-connection hand
 left out of the thread comparison (an emulator handler only ends once the client closes its side,
 so a client socket leaked by the provider still shows up as a leaked socket pair). So are
 LiteLLM's own long-lived helpers, which it starts lazily and keeps by design: its bounded logging
-thread pool (``litellm-logging_*`` threads) and its per-loop ``LoggingWorker`` task.
+thread pool (``litellm-logging_*`` threads) and its per-loop ``LoggingWorker`` task; and the
+bounded, idle worker pools LiteLLM's async path runs sync code in (the event loop's default
+executor, ``asyncio_*``, and AnyIO's worker threads), which grow with concurrency, not with calls.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _is_emulator_or_litellm_pool(thread: threading.Thread) -> bool:
     return (
         thread.name == "kilo-emulator"
         or "process_request_thread" in thread.name
-        or thread.name.startswith("litellm-logging")
+        or thread.name.startswith(("litellm-logging", "asyncio_", "AnyIO worker thread"))
     )
 
 
