@@ -13,12 +13,18 @@ can observe:
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
-read what the server received in :attr:`GatewayEmulator.requests`.
+read what the server received in :attr:`GatewayEmulator.requests`. The fault modes a client must
+survive are scriptable too: a reset before any response byte (``reset``), a gzip-encoded body
+(``gzip``), and a body that never ends (``keep_open``), optionally dripping keep-alive bytes
+(``drip``) until the client goes away. A handler that waits (``stall``, ``keep_open``) ends as soon
+as the client closes its side, so an abandoned request leaves no server thread behind.
 """
 
 from __future__ import annotations
 
+import gzip as gzip_module
 import json
+import select
 import socket
 import threading
 import time
@@ -122,7 +128,14 @@ def models_body() -> bytes:
 
 @dataclass
 class Reply:
-    """One scripted answer. ``body`` wins over ``recording``; ``stream`` picks the content type."""
+    """One scripted answer. ``body`` wins over ``recording``; ``stream`` picks the content type.
+
+    Fault modes: ``reset`` closes the connection with a TCP reset before any response byte;
+    ``stall`` sends nothing until the client leaves; ``cut_after`` resets after that many body
+    bytes; ``gzip`` sends the payload gzip-compressed with ``Content-Encoding: gzip``;
+    ``keep_open`` sends the payload and then never ends the response, writing ``drip`` (if set)
+    every ``drip_interval`` seconds until the client leaves.
+    """
 
     status: int = 200
     body: bytes | None = None
@@ -134,13 +147,20 @@ class Reply:
     chunk_size: int | None = None
     cut_after: int | None = None
     stall: bool = False
+    reset: bool = False
+    gzip: bool = False
+    keep_open: bool = False
+    drip: bytes | None = None
+    drip_interval: float = 0.1
 
     def payload(self) -> bytes:
         if self.body is not None:
-            return self.body
-        if self.recording is not None:
-            return recording(self.recording)
-        return b""
+            raw = self.body
+        elif self.recording is not None:
+            raw = recording(self.recording)
+        else:
+            raw = b""
+        return gzip_module.compress(raw) if self.gzip else raw
 
 
 @dataclass
@@ -209,6 +229,7 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; no 40 ms delayed-ACK stall
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
@@ -226,17 +247,24 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         emu._record(Received(self.command, self.path, headers, raw, time.monotonic()))
         reply = emu._next_reply(self.path, headers, raw)
+        if reply.reset:
+            self._reset()
+            return
         if reply.stall:
-            emu._stopping.wait()
+            self._wait_for_client_to_leave()
             self.close_connection = True
             return
         if reply.delay and emu._stopping.wait(reply.delay):
             return
         payload = reply.payload()
-        stream = reply.stream if reply.stream is not None else payload.lstrip().startswith((b"data:", b":"))
+        plain = gzip_module.decompress(payload) if reply.gzip else payload
+        stream = reply.stream if reply.stream is not None else plain.lstrip().startswith((b"data:", b":"))
+        stream = stream or reply.keep_open
         self.send_response(reply.status)
         if "content-type" not in {k.lower() for k in reply.headers}:
             self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+        if reply.gzip:
+            self.send_header("Content-Encoding", "gzip")
         for name, value in reply.headers.items():
             self.send_header(name, value)
         if stream:
@@ -256,9 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.cut_after is not None and sent + len(piece) > reply.cut_after:
                 self._write(piece[: reply.cut_after - sent], stream)
                 self.wfile.flush()
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                self.connection.close()
-                self.close_connection = True
+                self._reset()
                 return
             self._write(piece, stream)
             sent += len(piece)
@@ -266,9 +292,49 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 if self.server.emulator._stopping.wait(reply.chunk_delay):
                     return
+        if reply.keep_open:
+            self.wfile.flush()
+            self._drip(reply)
+            return
         if stream:
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def _reset(self) -> None:
+        """Close with a TCP reset (RST), as a crashed peer or a middlebox does."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        self.connection.close()
+        self.close_connection = True
+
+    def _client_left(self, wait: float) -> bool:
+        """True once the client has closed its side (EOF or reset), waiting up to ``wait`` seconds."""
+        readable, _, _ = select.select([self.connection], [], [], wait)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def _wait_for_client_to_leave(self) -> None:
+        stopping = self.server.emulator._stopping
+        while not stopping.is_set() and not self._client_left(0.05):
+            pass
+
+    def _drip(self, reply: Reply) -> None:
+        """The response never ends: keep-alive bytes (if any) until the client or emulator leaves."""
+        self.close_connection = True
+        interval = reply.drip_interval
+        stopping = self.server.emulator._stopping
+        while not stopping.is_set():
+            if self._client_left(interval):
+                return
+            if reply.drip:
+                try:
+                    self._write(reply.drip, True)
+                    self.wfile.flush()
+                except OSError:
+                    return
 
     def _write(self, piece: bytes, stream: bool) -> None:
         if not piece:

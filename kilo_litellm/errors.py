@@ -181,6 +181,11 @@ def unknown_model(model: str, reason: str) -> litellm.NotFoundError:
     return litellm.NotFoundError(message=f"KiloException - {reason}", model=model, llm_provider=PROVIDER)
 
 
+def bad_request(model: str, detail: str) -> litellm.BadRequestError:
+    """The caller's request is wrong in a way the gateway would not report clearly; nothing was sent."""
+    return litellm.BadRequestError(message=f"KiloException - {detail}", model=model, llm_provider=PROVIDER)
+
+
 def bad_response(model: str, detail: str) -> litellm.APIError:
     """The gateway answered 200 with something that is not a chat completion."""
     return litellm.APIError(

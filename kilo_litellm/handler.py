@@ -17,8 +17,10 @@ too. ``streaming`` sends the request eagerly for that reason; ``astreaming`` mus
 generator (LiteLLM iterates it), so its errors surface on the first ``__anext__``, which LiteLLM's
 Router still treats as a pre-first-chunk failure.
 
-A stall is bounded: the call's ``timeout`` applies to every read, and a stream that sends only
-keep-alives for longer than ``timeout`` is ended with ``litellm.Timeout``.
+A stall is bounded: the call's ``timeout`` applies to every read, a non-streaming body that has
+not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never end) is ended with
+``litellm.Timeout``, and so is a stream that sends only keep-alives for longer than ``timeout``
+(before its first event or between two events).
 """
 
 from __future__ import annotations
@@ -92,6 +94,9 @@ def prepare(
         entry = catalog.resolve(model)
     except catalog.UnknownModelError as exc:
         raise errors.unknown_model(model, str(exc)) from None
+    problem = request.input_problem(messages, optional_params or {})
+    if problem:
+        raise errors.bad_request(model, problem)
     conf = settings.resolve(api_key, api_base)
     if not entry.free and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
@@ -181,7 +186,11 @@ def _request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Reques
 
 
 class _Deadline:
-    """The gateway may keep a connection busy with keep-alives forever; this ends the wait."""
+    """The gateway may keep a connection busy with keep-alives forever; this ends the wait.
+
+    Every read has the call's timeout, but bytes that keep trickling in reset it; so the time a
+    whole non-streaming body may take is bounded here too.
+    """
 
     __slots__ = ("_at", "call")
 
@@ -189,9 +198,14 @@ class _Deadline:
         self.call = call
         self._at = time.monotonic() + call.timeout
 
-    def check(self) -> None:
+    def renew(self) -> None:
+        """An event arrived: the next one may take up to ``timeout`` again."""
+        self._at = time.monotonic() + self.call.timeout
+
+    def check(self, received: bytes | bytearray = b"") -> None:
         if time.monotonic() > self._at:
-            raise errors.timeout(self.call.model, self.call.timeout, "Only keep-alives arrived.")
+            detail = "The response never finished." if received.strip() else "Only keep-alives arrived."
+            raise errors.timeout(self.call.model, self.call.timeout, detail)
 
 
 class KiloLLM(CustomLLM):
@@ -235,8 +249,7 @@ class KiloLLM(CustomLLM):
                 body = bytearray()
                 for part in resp.iter_bytes():
                     body += part
-                    if not body.strip():
-                        deadline.check()
+                    deadline.check(body)
             finally:
                 resp.close()
         except httpx.HTTPError as exc:
@@ -273,8 +286,7 @@ class KiloLLM(CustomLLM):
                 body = bytearray()
                 async for part in resp.aiter_bytes():
                     body += part
-                    if not body.strip():
-                        deadline.check()
+                    deadline.check(body)
             finally:
                 await resp.aclose()
         except httpx.HTTPError as exc:
@@ -327,11 +339,10 @@ class KiloLLM(CustomLLM):
             for part in resp.iter_bytes():
                 for data in decoder.feed(part):
                     yield from converter.on_event(data)
-                    deadline = None
+                    deadline.renew()
                 if converter.done:
                     return
-                if deadline is not None:
-                    deadline.check()
+                deadline.check()
             for data in decoder.flush():
                 yield from converter.on_event(data)
             yield from _end_of_stream(call, converter)
@@ -377,11 +388,10 @@ class KiloLLM(CustomLLM):
                 for data in decoder.feed(part):
                     for chunk in converter.on_event(data):
                         yield chunk
-                    deadline = None
+                    deadline.renew()
                 if converter.done:
                     return
-                if deadline is not None:
-                    deadline.check()
+                deadline.check()
             for data in decoder.flush():
                 for chunk in converter.on_event(data):
                     yield chunk

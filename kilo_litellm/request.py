@@ -79,6 +79,30 @@ def build_messages(messages: list) -> list:
     return out if out is not None else messages
 
 
+def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | None:
+    """What is wrong with a call the gateway would pass upstream unchecked, or ``None``.
+
+    The gateway validates nothing but ``model`` (wire notes §5): a negative ``max_tokens`` or a
+    message whose content is not text would reach the upstream and come back as an opaque error
+    (or be billed), so such calls are refused before anything is sent.
+    """
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = optional_params.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            return f"{name} must be a positive integer, got {value!r}."
+    if not isinstance(messages, list) or not messages:
+        return "messages must be a non-empty list of {'role': ..., 'content': ...} dicts."
+    for i, message in enumerate(messages):
+        if hasattr(message, "model_dump"):
+            message = message.model_dump()
+        if not isinstance(message, Mapping) or not isinstance(message.get("role"), str):
+            return f"messages[{i}] must be a dict with a string 'role'."
+        content = message.get("content")
+        if content is not None and not isinstance(content, (str, list)):
+            return f"messages[{i}].content must be a string or a list of content parts, got {type(content).__name__}."
+    return None
+
+
 def build_body(gateway_id: str, messages: list, optional_params: Mapping[str, Any], *, stream: bool) -> dict:
     """The JSON body for one chat completion."""
     params = {k: v for k, v in optional_params.items() if k not in INTERNAL_KEYS and v is not None}
