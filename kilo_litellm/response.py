@@ -22,11 +22,15 @@ from .usage import to_usage
 
 
 def parse_body(body: bytes | str, model: str) -> dict[str, Any]:
-    """JSON object from the body, or :func:`errors.bad_response` saying what came instead."""
+    """JSON object from the body, or :func:`errors.bad_response` saying what came instead.
+
+    Invalid UTF-8 is replaced, as in streams (:mod:`sse`), so one bad byte from an upstream does not
+    cost the caller the whole answer.
+    """
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        data = json.loads(text)
+    except ValueError as exc:
         raise errors.bad_response(model, f"not JSON: {text.strip()[:200]!r}") from exc
     if not isinstance(data, dict):
         raise errors.bad_response(model, f"expected a JSON object, got {type(data).__name__}")

@@ -118,7 +118,7 @@ FAULTS = {
     ),
     "invalid-utf8-json": Fault(
         Reply(body=NONSTREAM.replace(b"Lorem", b"L\xff\xferem"), stream=False),
-        litellm.APIError,
+        CLEAN,
         (MID, CONN),
         (MID, CONN),
     ),
