@@ -13,7 +13,8 @@ can observe:
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
-read what the server received in :attr:`GatewayEmulator.requests`.
+read what the server received in :attr:`GatewayEmulator.requests`. A benchmark that needs the same
+answer to every request sets :attr:`GatewayEmulator.default` instead of queueing thousands.
 """
 
 from __future__ import annotations
@@ -332,8 +333,10 @@ class _Server(ThreadingHTTPServer):
 class GatewayEmulator:
     """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
         self._server = _Server((host, port), _Handler)
+        self.default = default
+        """The answer to every request the script does not cover; ``None`` answers like the gateway."""
         self._server.emulator = self
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -376,6 +379,7 @@ class GatewayEmulator:
 
     def reset(self) -> None:
         with self._lock:
+            self.default = None
             self._script.clear()
             self.requests.clear()
 
@@ -391,4 +395,6 @@ class GatewayEmulator:
         with self._lock:
             if self._script:
                 return self._script.popleft()
+        if self.default is not None:
+            return self.default
         return default_reply(path, headers, raw)
