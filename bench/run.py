@@ -233,7 +233,6 @@ def worker_concurrency(name: str, base: str, n: int, settle_s: float) -> dict:
 
 
 def worker_memory(name: str, base: str, n: int) -> dict:
-    import resource
     import tracemalloc
 
     from contenders import completion
@@ -252,7 +251,6 @@ def worker_memory(name: str, base: str, n: int) -> dict:
         "calls": n,
         "peak_mib": (peak - start) / 2**20,
         "retained_mib": (current - start) / 2**20,
-        "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "wall_s_traced": wall,
     }
 
