@@ -17,7 +17,9 @@ read what the server received in :attr:`GatewayEmulator.requests`. The fault mod
 survive are scriptable too: a reset before any response byte (``reset``), a gzip-encoded body
 (``gzip``), and a body that never ends (``keep_open``), optionally dripping keep-alive bytes
 (``drip``) until the client goes away. A handler that waits (``stall``, ``keep_open``) ends as soon
-as the client closes its side, so an abandoned request leaves no server thread behind.
+as the client closes its side, so an abandoned request leaves no server thread behind. A benchmark
+that needs the same answer to every request sets :attr:`GatewayEmulator.default` instead of
+queueing thousands.
 """
 
 from __future__ import annotations
@@ -365,8 +367,10 @@ class _Server(ThreadingHTTPServer):
 class GatewayEmulator:
     """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
         self._server = _Server((host, port), _Handler)
+        self.default = default
+        """The answer to every request the script does not cover; ``None`` answers like the gateway."""
         self._server.emulator = self
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -409,6 +413,7 @@ class GatewayEmulator:
 
     def reset(self) -> None:
         with self._lock:
+            self.default = None
             self._script.clear()
             self.requests.clear()
 
@@ -424,4 +429,6 @@ class GatewayEmulator:
         with self._lock:
             if self._script:
                 return self._script.popleft()
+        if self.default is not None:
+            return self.default
         return default_reply(path, headers, raw)
