@@ -75,10 +75,34 @@ def _idle_pooled_ports() -> set[int]:
     return ports
 
 
+def _idle_async_pooled_ports() -> set[int]:
+    """Local ports of the idle keep-alive connections in LiteLLM's async client for this loop.
+
+    The async path uses LiteLLM's aiohttp transport; a stream read to its end (an in-band error
+    event, say) hands its connection back to aiohttp's pool, which is reuse, not a leak.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return set()
+    from litellm.llms.custom_httpx.http_handler import get_async_httpx_client
+
+    session = getattr(get_async_httpx_client(llm_provider="kilo").client._transport, "client", None)
+    connector = getattr(session, "connector", None)
+    ports = set()
+    for idle in getattr(connector, "_conns", {}).values():
+        for proto, *_ in idle:
+            transport = getattr(proto, "transport", None)
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:
+                ports.add(sock.getsockname()[1])
+    return ports
+
+
 def _not_pooled(sockets: set[str]) -> set[str]:
     if not sockets:
         return sockets
-    idle = _idle_pooled_ports()
+    idle = _idle_pooled_ports() | _idle_async_pooled_ports()
     ports = _tcp_ports_by_inode()
     return {s for s in sockets if not (idle & set(ports.get(s, ())))}
 
