@@ -174,6 +174,7 @@ class Received:
     headers: dict[str, str]
     raw: bytes
     at: float
+    client_port: int = 0
 
     @property
     def json(self) -> Any:
@@ -247,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, raw: bytes) -> None:
         emu = self.server.emulator
         headers = {k.lower(): v for k, v in self.headers.items()}
-        emu._record(Received(self.command, self.path, headers, raw, time.monotonic()))
+        emu._record(Received(self.command, self.path, headers, raw, time.monotonic(), self.client_address[1]))
         reply = emu._next_reply(self.path, headers, raw)
         if reply.reset:
             self._reset()

@@ -25,6 +25,7 @@ not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -202,10 +203,100 @@ class _Deadline:
         """An event arrived: the next one may take up to ``timeout`` again."""
         self._at = time.monotonic() + self.call.timeout
 
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() > self._at
+
     def check(self, received: bytes | bytearray = b"") -> None:
-        if time.monotonic() > self._at:
+        if self.passed:
             detail = "The response never finished." if received.strip() else "Only keep-alives arrived."
             raise errors.timeout(self.call.model, self.call.timeout, detail)
+
+
+class _Body:
+    """A non-streaming answer being read: bytes in, then the ``ModelResponse`` or the mapped error.
+
+    The same object serves the sync and the async path; only the loop that feeds it differs.
+    """
+
+    __slots__ = ("_data", "_deadline", "call")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self._data = bytearray()
+        self._deadline = _Deadline(call)
+
+    def feed(self, part: bytes) -> None:
+        self._data += part
+        self._deadline.check(self._data)
+
+    def result(self, status: int, model_response: ModelResponse) -> ModelResponse:
+        body = bytes(self._data)
+        if status >= 400:
+            raise _error_for_status(self.call, status, body)
+        call = self.call
+        return response.fill(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
+
+
+class _Events:
+    """A streaming answer being read: bytes in, ``ModelResponseStream`` chunks out.
+
+    :meth:`feed` is a generator so that chunks decoded before an in-band error event are
+    delivered before the error is raised. After ``[DONE]`` (or an error event) the rest of the
+    body is drained, as the OpenAI SDK does, so the connection goes back to the pool instead of
+    being closed; draining stops quietly at the deadline or at a transport error.
+    """
+
+    __slots__ = ("_converter", "_deadline", "_decoder", "call")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self._decoder = SSEDecoder()
+        self._converter = StreamConverter(call.model, call.entry)
+        self._deadline = _Deadline(call)
+
+    @property
+    def done(self) -> bool:
+        return self._converter.done
+
+    @property
+    def drained_enough(self) -> bool:
+        return self._deadline.passed
+
+    def feed(self, part: bytes) -> Iterator[ModelResponseStream]:
+        converter = self._converter
+        for data in self._decoder.feed(part):
+            yield from converter.on_event(data)
+            self._deadline.renew()
+            if converter.done:
+                return
+        self._deadline.check()
+
+    def end(self) -> Iterator[ModelResponseStream]:
+        """The body ended: flush the decoder, then a clean end after a finish or an error."""
+        converter = self._converter
+        for data in self._decoder.flush():
+            yield from converter.on_event(data)
+        if converter.done:
+            return
+        if converter.finished:
+            yield from converter.close()
+            return
+        stray = self._decoder.stray.strip()
+        if not converter.started and stray:
+            raise _not_an_event_stream(self.call, stray)
+        raise errors.connection(self.call.model, "the gateway closed the stream before it finished (no [DONE]).")
+
+
+def _not_an_event_stream(call: Call, text: str) -> Exception:
+    """A 200 answer to a streaming request that is not SSE: a JSON error body is still the gateway's error."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "error" in data:
+        return errors.to_exception(errors.parse(200, data), model=call.model, entry=call.entry, url=call.url)
+    return errors.bad_response(call.model, f"expected an event stream, got {text[:200]!r}")
 
 
 class KiloLLM(CustomLLM):
@@ -241,22 +332,17 @@ class KiloLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
-        http = _sync_client(client, self._client)
+        http, body = _sync_client(client, self._client), _Body(call)
         try:
             resp = http.send(_request(http, call), stream=True)
             try:
-                deadline = _Deadline(call)
-                body = bytearray()
                 for part in resp.iter_bytes():
-                    body += part
-                    deadline.check(body)
+                    body.feed(part)
             finally:
                 resp.close()
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        if resp.status_code >= 400:
-            raise _error_for_status(call, resp.status_code, bytes(body))
-        return response.fill(model_response, response.parse_body(bytes(body), model), model=model, entry=call.entry)
+        return body.result(resp.status_code, model_response)
 
     async def acompletion(
         self,
@@ -278,22 +364,17 @@ class KiloLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
-        http = _async_client(client, self._aclient)
+        http, body = _async_client(client, self._aclient), _Body(call)
         try:
             resp = await http.send(_request(http, call), stream=True)
             try:
-                deadline = _Deadline(call)
-                body = bytearray()
                 async for part in resp.aiter_bytes():
-                    body += part
-                    deadline.check(body)
+                    body.feed(part)
             finally:
                 await resp.aclose()
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        if resp.status_code >= 400:
-            raise _error_for_status(call, resp.status_code, bytes(body))
-        return response.fill(model_response, response.parse_body(bytes(body), model), model=model, entry=call.entry)
+        return body.result(resp.status_code, model_response)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -334,20 +415,21 @@ class KiloLLM(CustomLLM):
 
     @staticmethod
     def _iter_stream(call: Call, resp: httpx.Response) -> Iterator[ModelResponseStream]:
-        decoder, converter, deadline = SSEDecoder(), StreamConverter(call.model, call.entry), _Deadline(call)
+        events, parts = _Events(call), resp.iter_bytes()
         try:
-            for part in resp.iter_bytes():
-                for data in decoder.feed(part):
-                    yield from converter.on_event(data)
-                    deadline.renew()
-                if converter.done:
-                    return
-                deadline.check()
-            for data in decoder.flush():
-                yield from converter.on_event(data)
-            yield from _end_of_stream(call, converter)
+            for part in parts:
+                yield from events.feed(part)
+                if events.done:
+                    break
+            else:
+                yield from events.end()
+                return
+            for _ in parts:
+                if events.drained_enough:
+                    break
         except httpx.HTTPError as exc:
-            raise _transport_error(call, exc) from None
+            if not events.done:
+                raise _transport_error(call, exc) from None
         finally:
             resp.close()
 
@@ -376,6 +458,7 @@ class KiloLLM(CustomLLM):
             resp = await http.send(_request(http, call), stream=True)
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
+        events, parts = _Events(call), resp.aiter_bytes()
         try:
             if resp.status_code >= 400:
                 try:
@@ -383,33 +466,23 @@ class KiloLLM(CustomLLM):
                 except httpx.HTTPError:
                     body = b""
                 raise _error_for_status(call, resp.status_code, body)
-            decoder, converter, deadline = SSEDecoder(), StreamConverter(call.model, call.entry), _Deadline(call)
-            async for part in resp.aiter_bytes():
-                for data in decoder.feed(part):
-                    for chunk in converter.on_event(data):
-                        yield chunk
-                    deadline.renew()
-                if converter.done:
-                    return
-                deadline.check()
-            for data in decoder.flush():
-                for chunk in converter.on_event(data):
+            async for part in parts:
+                for chunk in events.feed(part):
                     yield chunk
-            for chunk in _end_of_stream(call, converter):
-                yield chunk
+                if events.done:
+                    break
+            else:
+                for chunk in events.end():
+                    yield chunk
+                return
+            async for _ in parts:
+                if events.drained_enough:
+                    break
         except httpx.HTTPError as exc:
-            raise _transport_error(call, exc) from None
+            if not events.done:
+                raise _transport_error(call, exc) from None
         finally:
             await resp.aclose()
-
-
-def _end_of_stream(call: Call, converter: StreamConverter) -> list[ModelResponseStream]:
-    """The connection closed: a clean end after a finish, else the stream was cut off."""
-    if converter.done:
-        return []
-    if converter.finished:
-        return converter.close()
-    raise errors.connection(call.model, "the gateway closed the stream before it finished (no [DONE]).")
 
 
 __all__ = ["KiloLLM", "litellm"]

@@ -53,7 +53,18 @@ def _message(raw: dict[str, Any]) -> Message:
 
 
 def fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, entry: ModelEntry) -> ModelResponse:
-    """Fill LiteLLM's response object from the gateway body; raise the mapped error if it is one."""
+    """Fill LiteLLM's response object from the gateway body; raise the mapped error if it is one.
+
+    A body of the wrong shape (``choices`` not a list, a message that is not an object, ...) is
+    the gateway's fault, reported as :func:`errors.bad_response`, never as a raw ``TypeError``.
+    """
+    try:
+        return _fill(model_response, data, model=model, entry=entry)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise errors.bad_response(model, f"unexpected response shape: {json.dumps(data)[:200]}") from exc
+
+
+def _fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, entry: ModelEntry) -> ModelResponse:
     if "error" in data:
         raise errors.to_exception(errors.parse(200, data), model=model, entry=entry)
     raw_choices = data.get("choices")

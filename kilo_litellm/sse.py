@@ -7,22 +7,29 @@ follows the SSE spec for what matters here: comment lines are ignored, one optio
 the colon is dropped, multi-line data is joined with ``\\n``, fields other than ``data`` are
 ignored, and a final event without its blank line is still delivered by :meth:`flush`.
 Lines end in ``\\n`` or ``\\r\\n``. Invalid UTF-8 is replaced, never raised.
+
+Lines that are not SSE at all (a JSON error body or an HTML page answered to a streaming request)
+are kept, up to :data:`STRAY_LIMIT` characters, in :attr:`SSEDecoder.stray`, so the caller can say
+what came instead of an event stream.
 """
 
 from __future__ import annotations
 
 import codecs
 
+STRAY_LIMIT = 4096
+
 
 class SSEDecoder:
     """Incremental decoder: ``feed(bytes) -> [data, ...]`` then ``flush() -> [data, ...]``."""
 
-    __slots__ = ("_buffer", "_data", "_text")
+    __slots__ = ("_buffer", "_data", "_text", "stray")
 
     def __init__(self) -> None:
         self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._buffer = ""
         self._data: list[str] = []
+        self.stray = ""
 
     def feed(self, chunk: bytes) -> list[str]:
         self._buffer += self._text.decode(chunk)
@@ -54,4 +61,6 @@ class SSEDecoder:
             name, _, value = line.partition(":")
             if name == "data":
                 self._data.append(value[1:] if value.startswith(" ") else value)
+            elif name not in ("event", "id", "retry") and len(self.stray) < STRAY_LIMIT:
+                self.stray += line + "\n"
         return events

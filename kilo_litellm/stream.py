@@ -57,7 +57,10 @@ class StreamConverter:
         if "error" in event:
             self.done = True
             raise errors.to_exception(errors.parse(200, event), model=self._model, entry=self._entry)
-        return self._chunks(event)
+        try:
+            return self._chunks(event)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise errors.bad_response(self._model, f"unexpected stream event {data[:200]!r}") from exc
 
     def close(self) -> list[ModelResponseStream]:
         """The end of the stream: ``[DONE]``, or the connection closing after a finish."""
@@ -76,6 +79,11 @@ class StreamConverter:
     @property
     def finished(self) -> bool:
         return self._finish is not None
+
+    @property
+    def started(self) -> bool:
+        """Whether any chunk event has arrived (as opposed to nothing, or only keep-alives)."""
+        return self._id is not None
 
     def _chunks(self, event: dict[str, Any]) -> list[ModelResponseStream]:
         if self._id is None:

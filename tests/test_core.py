@@ -180,3 +180,19 @@ def test_tool_call_stream_rebuilds_the_recorded_call(gw):
 def test_assembled_body_matches_its_stream():
     body = assemble(recording("stream-devstral-free-toolcall.sse"))
     assert b'"search_files"' in body and b'"tool_calls"' in body
+
+
+def test_sync_streams_reuse_the_connection(gw):
+    """A stream read to [DONE] hands its connection back to the pool (one TLS handshake, not one per call)."""
+    for _ in range(3):
+        list(litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=True))
+    ports = {r.client_port for r in gw.chat_requests}
+    assert len(gw.chat_requests) == 3 and len(ports) == 1
+
+
+async def test_async_streams_reuse_the_connection(gw):
+    for _ in range(3):
+        resp = await litellm.acompletion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=True)
+        [c async for c in resp]
+    ports = {r.client_port for r in gw.chat_requests}
+    assert len(gw.chat_requests) == 3 and len(ports) == 1

@@ -280,3 +280,26 @@ def test_async_stream_rate_limit_is_a_pre_first_chunk_fallback_error(gw):
         asyncio.run(run())
     assert info.value.is_pre_first_chunk is True
     assert isinstance(info.value.original_exception, litellm.RateLimitError)
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_json_error_answered_to_a_stream_request_is_the_gateways_error(gw, is_async):
+    gw.script(Reply(body=b'{"error":{"message":"Upstream rate limit","code":429}}', stream=False))
+    kwargs = dict(model=FREE, messages=MESSAGES, api_base=gw.api_base, stream=True)
+    with pytest.raises(Exception) as info:
+        if is_async:
+            [c async for c in await litellm.acompletion(**kwargs)]
+        else:
+            list(litellm.completion(**kwargs))
+    exc = _unwrap(info.value)
+    assert type(exc) is litellm.RateLimitError and "Upstream rate limit" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"choices": 1}', b'{"choices": [{"message": "hi"}]}', b'{"choices": [{"message": {"tool_calls": 3}}]}'],
+)
+def test_a_completion_body_of_the_wrong_shape_is_a_clear_error(gw, body):
+    gw.script(Reply(body=body, stream=False))
+    with pytest.raises(litellm.APIError, match="unreadable response"):
+        litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)

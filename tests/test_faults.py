@@ -58,6 +58,7 @@ class Fault:
 
 
 CONN = litellm.APIConnectionError
+NOT_SSE = litellm.APIError  # a 200 answer to a streaming request that is not an event stream
 MID = MidStreamFallbackError
 
 FAULTS = {
@@ -100,7 +101,9 @@ FAULTS = {
         litellm.Timeout,
         litellm.Timeout,
     ),
-    "truncated-json-body": Fault(Reply(body=NONSTREAM[:-40], stream=False), litellm.APIError, (MID, CONN), (MID, CONN)),
+    "truncated-json-body": Fault(
+        Reply(body=NONSTREAM[:-40], stream=False), litellm.APIError, (MID, NOT_SSE), (MID, NOT_SSE)
+    ),
     "stream-closed-mid-event": Fault(
         Reply(body=MID_EVENT, stream=True), litellm.APIError, (MID, litellm.APIError), (MID, litellm.APIError)
     ),
@@ -113,14 +116,14 @@ FAULTS = {
     "200-with-html-body": Fault(
         Reply(body=b"<html><body>502 Bad Gateway</body></html>", stream=False, headers={"Content-Type": "text/html"}),
         litellm.APIError,
-        (MID, CONN),
-        (MID, CONN),
+        (MID, NOT_SSE),
+        (MID, NOT_SSE),
     ),
     "invalid-utf8-json": Fault(
         Reply(body=NONSTREAM.replace(b"Lorem", b"L\xff\xferem"), stream=False),
         CLEAN,
-        (MID, CONN),
-        (MID, CONN),
+        (MID, NOT_SSE),
+        (MID, NOT_SSE),
     ),
     "invalid-utf8-in-stream": Fault(
         Reply(body=GPT41.replace(b'"content":"', b'"content":"\xff', 1), stream=True), litellm.APIError, CLEAN, CLEAN
@@ -133,7 +136,7 @@ FAULTS = {
         litellm.PaymentRequiredError,
         litellm.PaymentRequiredError,
     ),
-    "gzip-json-body": Fault(Reply(body=NONSTREAM, stream=False, gzip=True), CLEAN, (MID, CONN), (MID, CONN)),
+    "gzip-json-body": Fault(Reply(body=NONSTREAM, stream=False, gzip=True), CLEAN, (MID, NOT_SSE), (MID, NOT_SSE)),
     "gzip-stream": Fault(
         Reply(recording="stream-openai-gpt41.sse", stream=True, gzip=True), litellm.APIError, CLEAN, CLEAN
     ),
