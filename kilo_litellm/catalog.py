@@ -44,16 +44,22 @@ class ModelEntry(BaseModel):
     retired: bool = False
     successor: str | None = None
 
+    @property
+    def billed_prices(self) -> tuple[float, float]:
+        """(input, output) USD per token as the caller is billed: free models cost nothing."""
+        return (0.0, 0.0) if self.free else (self.input_cost_per_token, self.output_cost_per_token)
+
     def model_info(self) -> dict:
         """The ``litellm.register_model`` value for this entry."""
+        input_price, output_price = self.billed_prices
         info = {
             "litellm_provider": PROVIDER,
             "mode": "chat",
             "max_input_tokens": self.context_window,
             "max_output_tokens": self.max_output_tokens,
             "max_tokens": self.max_output_tokens,
-            "input_cost_per_token": 0.0 if self.free else self.input_cost_per_token,
-            "output_cost_per_token": 0.0 if self.free else self.output_cost_per_token,
+            "input_cost_per_token": input_price,
+            "output_cost_per_token": output_price,
             "supports_vision": self.supports_vision,
             "supports_reasoning": self.supports_reasoning,
             "supports_function_calling": self.supports_function_calling,
