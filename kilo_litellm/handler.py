@@ -300,12 +300,7 @@ def _not_an_event_stream(call: Call, text: str) -> Exception:
 
 
 class KiloLLM(CustomLLM):
-    """The ``kilo`` provider. Holds no key and no per-call state; one instance serves every call.
-
-    LiteLLM calls each method with keyword arguments; the ones the gateway has no use for
-    (``custom_prompt_dict``, ``print_verbose``, ``encoding``, ``litellm_params``, ``logger_fn``,
-    ``acompletion``) are accepted and ignored.
-    """
+    """The ``kilo`` provider. Holds no key and no per-call state; one instance serves every call."""
 
     def __init__(self, client: httpx.Client | None = None, aclient: httpx.AsyncClient | None = None) -> None:
         super().__init__()
@@ -321,16 +316,20 @@ class KiloLLM(CustomLLM):
         self,
         model: str,
         messages: list,
-        *,
-        api_key: str | None = None,
-        api_base: str | None = None,
-        optional_params: dict | None = None,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
         headers: dict | None = None,
         timeout: Any = None,
-        logging_obj: Any = None,
-        model_response: ModelResponse | None = None,
         client: Any = None,
-        **_litellm_kwargs: Any,
     ) -> ModelResponse:
         call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _sync_client(client, self._client), _Body(call)
@@ -343,22 +342,26 @@ class KiloLLM(CustomLLM):
                 resp.close()
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        return body.result(resp.status_code, model_response or ModelResponse())
+        return body.result(resp.status_code, model_response)
 
     async def acompletion(
         self,
         model: str,
         messages: list,
-        *,
-        api_key: str | None = None,
-        api_base: str | None = None,
-        optional_params: dict | None = None,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
         headers: dict | None = None,
         timeout: Any = None,
-        logging_obj: Any = None,
-        model_response: ModelResponse | None = None,
         client: Any = None,
-        **_litellm_kwargs: Any,
     ) -> ModelResponse:
         call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _async_client(client, self._aclient), _Body(call)
@@ -371,7 +374,7 @@ class KiloLLM(CustomLLM):
                 await resp.aclose()
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        return body.result(resp.status_code, model_response or ModelResponse())
+        return body.result(resp.status_code, model_response)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -379,16 +382,20 @@ class KiloLLM(CustomLLM):
         self,
         model: str,
         messages: list,
-        *,
-        api_key: str | None = None,
-        api_base: str | None = None,
-        optional_params: dict | None = None,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
         headers: dict | None = None,
         timeout: Any = None,
-        logging_obj: Any = None,
-        model_response: ModelResponse | None = None,
         client: Any = None,
-        **_litellm_kwargs: Any,
     ) -> Iterator[ModelResponseStream]:
         call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
@@ -430,16 +437,20 @@ class KiloLLM(CustomLLM):
         self,
         model: str,
         messages: list,
-        *,
-        api_key: str | None = None,
-        api_base: str | None = None,
-        optional_params: dict | None = None,
+        api_base: str | None,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: str | None,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
         headers: dict | None = None,
         timeout: Any = None,
-        logging_obj: Any = None,
-        model_response: ModelResponse | None = None,
         client: Any = None,
-        **_litellm_kwargs: Any,
     ) -> AsyncIterator[ModelResponseStream]:
         call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _async_client(client, self._aclient)
