@@ -24,6 +24,11 @@ def _litellm_version() -> tuple[int, ...]:
 # versions price from the model map only (the provider's _hidden_params["response_cost"] is right in all).
 COMPLETION_COST_USES_USAGE_COST = _litellm_version() >= (1, 110)
 
+# LiteLLM has PaymentRequiredError from about 1.101; before that a 402 is a BadRequestError.
+import litellm  # noqa: E402
+
+PAYMENT_REQUIRED = getattr(litellm, "PaymentRequiredError", litellm.BadRequestError)
+
 
 @pytest.fixture(scope="session")
 def gateway():

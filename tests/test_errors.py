@@ -6,7 +6,7 @@ import json
 
 import litellm
 import pytest
-from conftest import MESSAGES
+from conftest import MESSAGES, PAYMENT_REQUIRED
 from litellm.exceptions import MidStreamFallbackError
 
 from kilo_litellm.emulator import (
@@ -20,8 +20,6 @@ from kilo_litellm.emulator import (
 )
 
 FREE = "kilo/glm-5-free"
-# LiteLLM has PaymentRequiredError from about 1.101; before that a 402 is a BadRequestError.
-PAYMENT_REQUIRED = getattr(litellm, "PaymentRequiredError", litellm.BadRequestError)
 
 CASES = [
     # id, status, body, exception class, words the message must contain, gateway code

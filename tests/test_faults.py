@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import litellm
 import pytest
-from conftest import MESSAGES
+from conftest import MESSAGES, PAYMENT_REQUIRED
 from leakcheck import Snapshot, assert_nothing_left, assert_nothing_left_async
 from litellm.exceptions import MidStreamFallbackError
 
@@ -133,8 +133,8 @@ FAULTS = {
     "in-band-error-402": Fault(
         Reply(recording="stream-inband-error-402.sse", stream=True),
         litellm.APIError,
-        litellm.PaymentRequiredError,
-        litellm.PaymentRequiredError,
+        PAYMENT_REQUIRED,
+        PAYMENT_REQUIRED,
     ),
     "gzip-json-body": Fault(Reply(body=NONSTREAM, stream=False, gzip=True), CLEAN, (MID, NOT_SSE), (MID, NOT_SSE)),
     "gzip-stream": Fault(

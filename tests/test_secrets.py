@@ -17,7 +17,7 @@ from pathlib import Path
 
 import litellm
 import pytest
-from conftest import MESSAGES
+from conftest import MESSAGES, PAYMENT_REQUIRED
 
 import kilo_litellm
 from kilo_litellm import handler, settings
@@ -80,7 +80,7 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
     errors.append(info.value)
 
     gw.script(Reply(recording="stream-inband-error-402.sse", stream=True))
-    with pytest.raises(litellm.PaymentRequiredError) as info:
+    with pytest.raises(PAYMENT_REQUIRED) as info:
         resp = await litellm.acompletion(model="kilo/openai/gpt-4.1", api_key=KEY, stream=True, **kw)
         [c async for c in resp]
     errors.append(info.value)
