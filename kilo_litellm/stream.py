@@ -12,7 +12,9 @@ Two things about the gateway's stream need care, and one about LiteLLM:
 So every chunk is passed on with its ``finish_reason`` removed; the usage (with the cost this call
 really costs, see :mod:`cost`) goes out on its own chunk; and the remembered ``finish_reason`` comes
 last, on an empty chunk that LiteLLM turns into its own terminal chunk. Every chunk carries the
-same ``id`` and the requested ``model`` name, as LiteLLM's stream builder expects.
+same ``id`` and the requested ``model`` name, as LiteLLM's stream builder expects; the gateway
+repeats ``role`` in every delta, but it goes out on the first one only, as OpenAI sends it (LiteLLM's
+stream wrapper does less work per chunk without it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .usage import to_usage
 class StreamConverter:
     """Feed it SSE ``data`` payloads in order; it returns the chunks to yield for each."""
 
-    __slots__ = ("_created", "_details", "_entry", "_finish", "_id", "_model", "done", "upstream_model", "usage_seen")
+    __slots__ = ("_created", "_details", "_entry", "_finish", "_id", "_model", "_role_sent", "done")
 
     def __init__(self, model: str, entry: ModelEntry) -> None:
         self._model = model
@@ -39,8 +41,7 @@ class StreamConverter:
         self._created: int | None = None
         self._finish: str | None = None
         self._details: list[dict[str, Any]] = []
-        self.upstream_model: str | None = None
-        self.usage_seen = False
+        self._role_sent = False
         self.done = False
 
     def on_event(self, data: str) -> list[ModelResponseStream]:
@@ -89,7 +90,6 @@ class StreamConverter:
         if self._id is None:
             self._id = event.get("id") or "kilo-stream"
             self._created = event.get("created")
-            self.upstream_model = event.get("model")
         out: list[ModelResponseStream] = []
         choices = []
         for choice in event.get("choices") or ():
@@ -101,13 +101,15 @@ class StreamConverter:
             if raw_delta.get("reasoning_details"):
                 merge_details(self._details, raw_delta["reasoning_details"])
             delta = _delta(raw_delta)
+            if delta and not self._role_sent:
+                delta["role"] = "assistant"
+                self._role_sent = True
             if delta:
                 choices.append({"index": choice.get("index", 0), "delta": delta})
         if choices:
             out.append(self._chunk(choices))
         usage = event.get("usage")
         if isinstance(usage, dict):
-            self.usage_seen = True
             usage_obj = to_usage(usage, cost.from_usage(self._entry, usage))
             out.append(self._chunk([{"index": 0, "delta": {}}], usage_obj))
         return out
@@ -156,6 +158,4 @@ def _delta(delta: dict[str, Any]) -> dict[str, Any]:
         out["tool_calls"] = delta["tool_calls"]
     if delta.get("reasoning_details"):
         out["provider_specific_fields"] = {"reasoning_details": delta["reasoning_details"]}
-    if out:
-        out["role"] = "assistant"
     return out
