@@ -82,22 +82,34 @@ def _timeout_seconds(timeout: Any) -> float:
 def prepare(
     model: str,
     messages: list,
+    api_key: str | None = None,
+    api_base: str | None = None,
+    optional_params: dict | None = None,
+    headers: dict | None = None,
+    timeout: Any = None,
+    logging_obj: Any = None,
     *,
-    api_key: str | None,
-    api_base: str | None,
-    optional_params: dict | None,
-    headers: dict | None,
-    timeout: Any,
     stream: bool,
 ) -> Call:
-    """Resolve and build one call, or raise before anything is sent."""
+    """Resolve and build one call, or raise before anything is sent.
+
+    With LiteLLM's ``logging_obj``, two more things happen. LiteLLM drops ``user`` from a custom
+    provider's params unless the caller allows it, but keeps it in
+    ``logging_obj.model_call_details``; it is sent from there rather than lost silently. And
+    LiteLLM's pre-call log gets the request, with the redacted key and no headers.
+    """
     try:
         entry = catalog.resolve(model)
     except catalog.UnknownModelError as exc:
         raise errors.unknown_model(model, str(exc)) from None
-    problem = request.input_problem(messages, optional_params or {})
+    params = optional_params or {}
+    problem = request.input_problem(messages, params)
     if problem:
         raise errors.bad_request(model, problem)
+    details = getattr(logging_obj, "model_call_details", None)
+    user = details.get("user") if isinstance(details, dict) else None
+    if isinstance(user, str) and user and "user" not in params:
+        params = {**params, "user": user}
     conf = settings.resolve(api_key, api_base)
     if not entry.free and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
@@ -106,47 +118,11 @@ def prepare(
         entry=entry,
         settings=conf,
         url=request.chat_url(conf),
-        body=request.build_body(entry.gateway_id, messages, optional_params or {}, stream=stream),
+        body=request.build_body(entry.gateway_id, messages, params, stream=stream),
         headers=request.build_headers(conf, headers),
         timeout=_timeout_seconds(timeout),
     )
     logger.debug("kilo request %r stream=%s", call, stream)
-    return call
-
-
-def start(
-    model: str,
-    messages: list,
-    api_key: str | None,
-    api_base: str | None,
-    optional_params: dict | None,
-    headers: dict | None,
-    timeout: Any,
-    logging_obj: Any,
-    *,
-    stream: bool,
-) -> Call:
-    """:func:`prepare` with what only LiteLLM's logging object knows, then LiteLLM's pre-call log.
-
-    LiteLLM drops ``user`` from a custom provider's params unless the caller allows it, but keeps
-    it in ``logging_obj.model_call_details``; it is sent from there rather than lost silently.
-    The pre-call log gets the redacted key and no headers.
-    """
-    details = getattr(logging_obj, "model_call_details", None) or {}
-    user = details.get("user") if isinstance(details, dict) else None
-    params = optional_params or {}
-    if isinstance(user, str) and user and "user" not in params:
-        params = {**params, "user": user}
-    call = prepare(
-        model,
-        messages,
-        api_key=api_key,
-        api_base=api_base,
-        optional_params=params,
-        headers=headers,
-        timeout=timeout,
-        stream=stream,
-    )
     if logging_obj is not None:
         logging_obj.pre_call(
             input=messages,
@@ -331,7 +307,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
-        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
+        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _sync_client(client, self._client), _Body(call)
         try:
             resp = http.send(_request(http, call), stream=True)
@@ -363,7 +339,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
-        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
+        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _async_client(client, self._aclient), _Body(call)
         try:
             resp = await http.send(_request(http, call), stream=True)
@@ -397,7 +373,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> Iterator[ModelResponseStream]:
-        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
+        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
         try:
             resp = http.send(_request(http, call), stream=True)
@@ -452,7 +428,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> AsyncIterator[ModelResponseStream]:
-        call = start(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
+        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _async_client(client, self._aclient)
         try:
             resp = await http.send(_request(http, call), stream=True)
