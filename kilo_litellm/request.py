@@ -60,12 +60,16 @@ def _assistant_turn(message: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _as_mapping(message: Any) -> Any:
+    """A LiteLLM ``Message`` (appended from an earlier response) as the plain dict it stands for."""
+    return message.model_dump() if hasattr(message, "model_dump") else message
+
+
 def build_messages(messages: list) -> list:
     """Messages as given, except assistant turns that carry LiteLLM-side fields (see above)."""
     out = None
-    for i, message in enumerate(messages):
-        if hasattr(message, "model_dump"):
-            message = message.model_dump()
+    for i, original in enumerate(messages):
+        message = _as_mapping(original)
         if (
             isinstance(message, Mapping)
             and message.get("role") == "assistant"
@@ -73,7 +77,7 @@ def build_messages(messages: list) -> list:
         ):
             out = out if out is not None else list(messages)
             out[i] = _assistant_turn(message)
-        elif message is not messages[i]:
+        elif message is not original:
             out = out if out is not None else list(messages)
             out[i] = message
     return out if out is not None else messages
@@ -92,9 +96,7 @@ def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | No
             return f"{name} must be a positive integer, got {value!r}."
     if not isinstance(messages, list) or not messages:
         return "messages must be a non-empty list of {'role': ..., 'content': ...} dicts."
-    for i, message in enumerate(messages):
-        if hasattr(message, "model_dump"):
-            message = message.model_dump()
+    for i, message in enumerate(map(_as_mapping, messages)):
         if not isinstance(message, Mapping) or not isinstance(message.get("role"), str):
             return f"messages[{i}] must be a dict with a string 'role'."
         content = message.get("content")
