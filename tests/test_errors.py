@@ -219,6 +219,17 @@ async def test_async_errors_raise_the_right_exception(gw, case):
         assert word in str(info.value)
 
 
+async def _stream_error(gw, is_async: bool) -> BaseException:
+    """Read a streaming call to its end; the gateway's error it raised, unwrapped."""
+    kwargs = dict(model=FREE, messages=MESSAGES, api_base=gw.api_base, stream=True)
+    with pytest.raises(Exception) as info:
+        if is_async:
+            [c async for c in await litellm.acompletion(**kwargs)]
+        else:
+            list(litellm.completion(**kwargs))
+    return _unwrap(info.value)
+
+
 INBAND = [
     (
         "recorded-402",
@@ -252,13 +263,7 @@ INBAND = [
 async def test_in_band_stream_errors(gw, case, is_async):
     _, body, cls, status, words = case
     gw.script(Reply(body=body, stream=True))
-    kwargs = dict(model=FREE, messages=MESSAGES, api_base=gw.api_base, stream=True)
-    with pytest.raises(Exception) as info:
-        if is_async:
-            [c async for c in await litellm.acompletion(**kwargs)]
-        else:
-            list(litellm.completion(**kwargs))
-    exc = _unwrap(info.value)
+    exc = await _stream_error(gw, is_async)
     assert type(exc) is cls and exc.status_code == status
     for word in words:
         assert word in str(exc)
@@ -283,13 +288,7 @@ def test_async_stream_rate_limit_is_a_pre_first_chunk_fallback_error(gw):
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 async def test_json_error_answered_to_a_stream_request_is_the_gateways_error(gw, is_async):
     gw.script(Reply(body=b'{"error":{"message":"Upstream rate limit","code":429}}', stream=False))
-    kwargs = dict(model=FREE, messages=MESSAGES, api_base=gw.api_base, stream=True)
-    with pytest.raises(Exception) as info:
-        if is_async:
-            [c async for c in await litellm.acompletion(**kwargs)]
-        else:
-            list(litellm.completion(**kwargs))
-    exc = _unwrap(info.value)
+    exc = await _stream_error(gw, is_async)
     assert type(exc) is litellm.RateLimitError and "Upstream rate limit" in str(exc)
 
 

@@ -247,6 +247,14 @@ def _router(primary_base: str, backup_base: str) -> litellm.Router:
     )
 
 
+def _assert_answered_by_the_fallback(gw, resp, chunks) -> None:
+    assert gw.chat_requests[-1].model == "arcee-ai/trinity-large-preview:free"
+    if chunks is not None:
+        assert litellm.stream_chunk_builder(chunks).choices[0].message.content == STREAM_TEXT
+    else:
+        assert resp.choices[0].message.content
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
 @pytest.mark.parametrize("name", ROUTER_FAULTS)
 def test_router_falls_back_before_the_first_chunk_sync(gw, name, stream):
@@ -255,12 +263,7 @@ def test_router_falls_back_before_the_first_chunk_sync(gw, name, stream):
     resp = router.completion(model="primary", messages=MESSAGES, stream=stream)
     chunks = list(resp) if stream else None
     assert time.monotonic() - started < HANG_BOUND
-
-    assert gw.chat_requests[-1].model == "arcee-ai/trinity-large-preview:free"
-    if stream:
-        assert litellm.stream_chunk_builder(chunks).choices[0].message.content == STREAM_TEXT
-    else:
-        assert resp.choices[0].message.content
+    _assert_answered_by_the_fallback(gw, resp, chunks)
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
@@ -271,9 +274,4 @@ async def test_router_falls_back_before_the_first_chunk_async(gw, name, stream):
     resp = await router.acompletion(model="primary", messages=MESSAGES, stream=stream)
     chunks = [c async for c in resp] if stream else None
     assert time.monotonic() - started < HANG_BOUND
-
-    assert gw.chat_requests[-1].model == "arcee-ai/trinity-large-preview:free"
-    if stream:
-        assert litellm.stream_chunk_builder(chunks).choices[0].message.content == STREAM_TEXT
-    else:
-        assert resp.choices[0].message.content
+    _assert_answered_by_the_fallback(gw, resp, chunks)
