@@ -1,14 +1,20 @@
 """The model catalog: friendly aliases, gateway ids, limits, prices and capability flags.
 
-The catalog is data (``data/models.json``) loaded into pydantic models. It answers two questions:
+The catalog is data loaded into pydantic models. It answers two questions:
 
 * which gateway id does ``kilo/<name>`` send? Seed aliases such as ``glm-5-free`` are not gateway
   ids (the gateway knows ``z-ai/glm-5:free``); any ``vendor/model`` id is sent as given.
 * what does LiteLLM need to know about a model (``litellm.register_model`` entries), so that
   ``get_model_info``, cost and the proxy's model info work for ``kilo/...`` names?
 
-Free follows the gateway's own rule (``src/lib/models.ts`` ``isFreeModel``): a Kilo free model,
-any id ending in ``:free``, ``openrouter/free``, or an ``openrouter/*-alpha|-beta`` stealth model.
+The bundled catalog is the seed aliases (``data/models.json``) merged into the bundled copy of the
+gateway's ``/models`` (``data/models-snapshot.json``) by the same rule :func:`refresh_models` uses
+for the live list, so the live gateway, when asked, replaces it entry for entry.
+
+Free is what ``/models`` says (``isFree``); for ids it does not list, the gateway's own rule
+(``isFreeModel``): any id ending in ``:free``, ``openrouter/free``, or an ``openrouter/*-alpha|-beta``
+stealth model. ``kilo-auto/free`` is today's stable free entry (today's notes §2.2); the seed
+page's free ids are all retired and each names it as its successor.
 """
 
 from __future__ import annotations
@@ -32,9 +38,10 @@ class ModelEntry(BaseModel):
     free: bool = False
     context_window: int | None = None
     max_output_tokens: int | None = None
-    input_cost_per_token: float = 0.0
-    output_cost_per_token: float = 0.0
+    input_cost_per_token: float | None = 0.0
+    output_cost_per_token: float | None = 0.0
     cache_read_input_token_cost: float | None = None
+    may_train: bool = False
     supports_vision: bool = False
     supports_reasoning: bool = False
     supports_function_calling: bool = False
@@ -45,21 +52,33 @@ class ModelEntry(BaseModel):
     successor: str | None = None
 
     @property
-    def billed_prices(self) -> tuple[float, float]:
-        """(input, output) USD per token as the caller is billed: free models cost nothing."""
-        return (0.0, 0.0) if self.free else (self.input_cost_per_token, self.output_cost_per_token)
+    def price_known(self) -> bool:
+        """``False`` for routers such as ``kilo-auto/balanced`` whose price depends on the routed model
+        (``/models`` shows ``"-1"``): their cost comes only from the gateway's reported usage."""
+        return self.free or (self.input_cost_per_token is not None and self.output_cost_per_token is not None)
+
+    @property
+    def billed_prices(self) -> tuple[float, float] | None:
+        """(input, output) USD per token as the caller is billed (free models cost nothing), or ``None``."""
+        if self.free:
+            return (0.0, 0.0)
+        if not self.price_known:
+            return None
+        return (self.input_cost_per_token or 0.0, self.output_cost_per_token or 0.0)
 
     def model_info(self) -> dict:
-        """The ``litellm.register_model`` value for this entry."""
-        input_price, output_price = self.billed_prices
+        """The ``litellm.register_model`` value for this entry.
+
+        Unknown prices are registered as 0 (LiteLLM has no "unknown"; a stale price must not linger
+        from an earlier registration): the cost of such a call is what the gateway reports.
+        """
+        prices = self.billed_prices or (0.0, 0.0)
         info = {
             "litellm_provider": PROVIDER,
             "mode": "chat",
             "max_input_tokens": self.context_window,
             "max_output_tokens": self.max_output_tokens,
             "max_tokens": self.max_output_tokens,
-            "input_cost_per_token": input_price,
-            "output_cost_per_token": output_price,
             "supports_vision": self.supports_vision,
             "supports_reasoning": self.supports_reasoning,
             "supports_function_calling": self.supports_function_calling,
@@ -70,11 +89,12 @@ class ModelEntry(BaseModel):
             "supports_response_schema": self.supports_response_schema,
             "supports_system_messages": True,
         }
-        cache_read = (
-            self.input_cost_per_token if self.cache_read_input_token_cost is None else self.cache_read_input_token_cost
-        )
+        input_price, output_price = prices
+        cache_read = input_price if self.cache_read_input_token_cost is None else self.cache_read_input_token_cost
+        info["input_cost_per_token"] = input_price
+        info["output_cost_per_token"] = output_price
         info["cache_read_input_token_cost"] = 0.0 if self.free else cache_read
-        info["cache_creation_input_token_cost"] = 0.0 if self.free else self.input_cost_per_token
+        info["cache_creation_input_token_cost"] = input_price
         return {k: v for k, v in info.items() if v is not None}
 
     def litellm_names(self) -> list[str]:
@@ -96,10 +116,63 @@ class Catalog(BaseModel):
         return table
 
 
+FREE_AUTO = "kilo-auto/free"
+"""Today's stable free entry: a virtual model that picks from Kilo's free pool (today's notes §2.2)."""
+
+
 @lru_cache(maxsize=1)
-def bundled() -> Catalog:
+def seeds() -> Catalog:
+    """``data/models.json``: the seed aliases and the entries that must resolve even when unlisted."""
     raw = resources.files(__package__).joinpath("data/models.json").read_text(encoding="utf-8")
     return Catalog.model_validate({"models": json.loads(raw)["models"]})
+
+
+@lru_cache(maxsize=1)
+def bundled() -> Catalog:
+    """The seeds merged into the bundled ``/models`` snapshot: what answers before any refresh."""
+    from .discovery import parse_models, snapshot_payload
+
+    return merge(seeds(), parse_models(snapshot_payload()))
+
+
+def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
+    """The live numbers under the seed's aliases.
+
+    A seed alias was a free model: listed but no longer free means it lost its free status, so the
+    alias stays retired. ``kilo/auto``'s ``/models`` price is a placeholder the gateway shows so
+    that UIs do not call it free; the seed's (unknown) price is kept.
+    """
+    if not seed.aliases:
+        return live
+    served = live.free or not seed.free
+    update: dict = {"aliases": seed.aliases, "retired": not served, "successor": seed.successor}
+    if live.gateway_id.lower() == "kilo/auto":
+        update.update(
+            input_cost_per_token=seed.input_cost_per_token,
+            output_cost_per_token=seed.output_cost_per_token,
+            cache_read_input_token_cost=seed.cache_read_input_token_cost,
+        )
+    return live.model_copy(update=update)
+
+
+def merge(seed_catalog: Catalog, live: list[ModelEntry]) -> Catalog:
+    """The listed models with the seed aliases attached.
+
+    An alias takes its numbers from the listed entry with the same gateway id and is served while
+    that entry is free. An alias whose id is not listed stays resolvable (its id is still sent)
+    but is marked retired, keeping its ``successor``, so a refusal ends in a ``NotFoundError``
+    naming it and the current free models. Seeds without aliases (``kilo-auto/free``) are kept
+    as they are when unlisted.
+    """
+    by_id = {e.gateway_id.lower(): e for e in seed_catalog.models}
+    models = [_adopt(by_id[e.gateway_id.lower()], e) if e.gateway_id.lower() in by_id else e for e in live]
+    listed = {e.gateway_id.lower() for e in live}
+    models += [
+        e.model_copy(update={"retired": True}) if e.aliases else e
+        for e in seed_catalog.models
+        if e.gateway_id.lower() not in listed
+    ]
+    return Catalog(models=tuple(models))
 
 
 _live: Catalog | None = None
@@ -135,15 +208,23 @@ def lookup(name: str) -> ModelEntry | None:
     return _table().get(name.strip().lower())
 
 
-def current_free_models() -> list[str]:
-    """``kilo/<alias>`` names of the free models the gateway serves today.
-
-    The live ``/models`` also lists every OpenRouter ``:free`` model; naming those in an error message
-    would bury the seed aliases, so they are listed only when no seed alias is free any more.
-    """
+def served_free() -> list[ModelEntry]:
+    """The free models the catalog lists and does not mark retired, ``kilo-auto/free`` first."""
     served = [e for e in active().models if e.free and not e.retired]
-    named = [e for e in served if e.aliases] or served
-    return [f"{PROVIDER}/{e.aliases[0] if e.aliases else e.gateway_id}" for e in named]
+    return sorted(served, key=lambda e: e.gateway_id.lower() != FREE_AUTO)
+
+
+def name_of(entry: ModelEntry) -> str:
+    """The ``kilo/...`` name users know a model by: its first alias, else its gateway id."""
+    return f"{PROVIDER}/{entry.aliases[0] if entry.aliases else entry.gateway_id}"
+
+
+def current_free_models(limit: int = 6) -> list[str]:
+    """``kilo/...`` names of the free models the gateway serves, ``kilo/kilo-auto/free`` first.
+
+    The live ``/models`` lists dozens of ``:free`` models; messages name the first ``limit``.
+    """
+    return [name_of(e) for e in served_free()[:limit]]
 
 
 def valid_aliases() -> list[str]:

@@ -1,6 +1,8 @@
 """``kilo-litellm`` (also ``python -m kilo_litellm``): try the provider from a terminal.
 
-* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it.
+* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it, and what
+  became of each seed alias of Kilo's original page (served, or retired and its successor).
+* ``proxy-config``: the LiteLLM proxy config for the catalog (what ``litellm_config.yaml`` is).
 * ``check``: what a call to one model would send (key redacted), then a 1-token ping.
 * ``chat``: a prompt from the arguments or stdin, streamed to the terminal.
 * ``demo``: an offline tour against the bundled local gateway emulator (:mod:`kilo_litellm.demo`).
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-DEFAULT_MODEL = "kilo/glm-5-free"
+DEFAULT_MODEL = "kilo/kilo-auto/free"
 PING = [{"role": "user", "content": "ping"}]
 
 
@@ -45,15 +47,23 @@ def _flags(entry) -> str:
         ("reasoning", entry.supports_reasoning),
         ("json", entry.supports_response_schema),
         ("cache", entry.supports_prompt_caching),
+        ("may-train", entry.may_train),
     ]
     return ",".join(name for name, on in marks if on)
 
 
-def _per_million(price: float) -> str:
-    return f"{price * 1e6:.2f}"
+def _per_million(price: float | None) -> str:
+    return "?" if price is None else f"{price * 1e6:.2f}"
+
+
+def _status(entry) -> str:
+    if not entry.retired:
+        return "served"
+    return "retired" + (f" -> {entry.successor}" if entry.successor else "")
 
 
 def _model_row(entry) -> dict:
+    prices = entry.billed_prices or (None, None)
     return {
         "id": entry.gateway_id if entry.gateway_id.lower().startswith("kilo/") else f"kilo/{entry.gateway_id}",
         "gateway_id": entry.gateway_id,
@@ -61,8 +71,11 @@ def _model_row(entry) -> dict:
         "free": entry.free,
         "context_window": entry.context_window,
         "max_output_tokens": entry.max_output_tokens,
-        "input_cost_per_token": entry.billed_prices[0],
-        "output_cost_per_token": entry.billed_prices[1],
+        "status": _status(entry),
+        "successor": entry.successor if entry.retired else None,
+        "may_train_on_prompts": entry.may_train,
+        "input_cost_per_token": prices[0],
+        "output_cost_per_token": prices[1],
         "supports_vision": entry.supports_vision,
         "supports_function_calling": entry.supports_function_calling,
         "supports_reasoning": entry.supports_reasoning,
@@ -83,8 +96,10 @@ def _models(args: argparse.Namespace) -> int:
     if found.error:
         print(f"note: showing the {found.source} model list ({found.error})", file=sys.stderr)
     entries = [e for e in found.models if not e.retired and (e.free or not args.free)]
+    seeds = [e for e in found.models if e.aliases]
     if args.json:
-        print(json.dumps([_model_row(e) for e in entries], indent=2))
+        listed = entries + [e for e in seeds if e.retired]
+        print(json.dumps([_model_row(e) for e in listed], indent=2))
         return 0
     rows = [["id", "alias", "free", "context", "max out", "$/M in", "$/M out", "flags"]]
     for e in entries:
@@ -103,6 +118,29 @@ def _models(args: argparse.Namespace) -> int:
         )
     print(_table(rows))
     print(f"\n{len(entries)} models from the {found.source} list of {found.api_base}")
+    print("\nSeed aliases of Kilo's original model page:")
+    print(
+        _table(
+            [["alias", "gateway id", "status"]] + [[f"kilo/{e.aliases[0]}", e.gateway_id, _status(e)] for e in seeds]
+        )
+    )
+    return 0
+
+
+def _proxy_config(args: argparse.Namespace) -> int:
+    from . import proxy_config, refresh_models
+
+    if args.refresh:
+        found = refresh_models(args.api_base, force=True)
+        if found.error:
+            print(f"note: using the {found.source} model list ({found.error})", file=sys.stderr)
+    text = proxy_config.render()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
@@ -199,7 +237,7 @@ def _common() -> argparse.ArgumentParser:
     """``--api-base``/``--api-key``, accepted before or after the command."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--api-base", default=argparse.SUPPRESS, help="gateway URL (default: $KILO_API_BASE or Kilo)")
-    common.add_argument("--api-key", default=argparse.SUPPRESS, help="Kilo API key (default: $KILO_API_KEY or public)")
+    common.add_argument("--api-key", default=argparse.SUPPRESS, help="Kilo API key (default: $KILO_API_KEY, else none)")
     return common
 
 
@@ -215,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="JSON instead of a table")
     models.add_argument("--refresh", action="store_true", help="fetch even if the cached list is fresh")
     models.set_defaults(func=_models)
+
+    proxy = sub.add_parser("proxy-config", parents=[common], help="write the LiteLLM proxy config for Kilo models")
+    proxy.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+    proxy.add_argument("--refresh", action="store_true", help="from the live /models list instead of the bundled one")
+    proxy.set_defaults(func=_proxy_config)
 
     check = sub.add_parser("check", parents=[common], help="show what a call would send, then ping the model")
     check.add_argument("--model", default=DEFAULT_MODEL)

@@ -4,7 +4,8 @@ The gateway passes OpenRouter's usage through. ``usage.cost`` is what OpenRouter
 ``is_byok`` is true (Kilo's own provider keys at OpenRouter) that understates the price and
 ``cost_details.upstream_inference_cost`` is the real one. Kilo bills exactly this
 (``processUsage.ts``), and bills 0 for free models even when the upstream reports a cost, so this
-module does the same. Without a reported cost it falls back to the catalog's per-token prices.
+module does the same. Without a reported cost it falls back to the catalog's per-token prices,
+and to nothing for routers whose price is unknown (``kilo-auto/balanced``: ``/models`` says ``-1``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def from_usage(entry: ModelEntry, usage: Mapping[str, Any] | None) -> float | No
     cost = reported_cost(usage)
     if cost is not None:
         return cost
-    if not (entry.input_cost_per_token or entry.output_cost_per_token):
+    prices = entry.billed_prices
+    if not prices or not any(prices):
         return None
     prompt = _number(usage.get("prompt_tokens")) or 0.0
     completion = _number(usage.get("completion_tokens")) or 0.0
-    return prompt * entry.input_cost_per_token + completion * entry.output_cost_per_token
+    return prompt * prices[0] + completion * prices[1]

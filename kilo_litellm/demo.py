@@ -10,10 +10,11 @@ import sys
 import tempfile
 
 import litellm
-from litellm import Router
 
+from . import catalog
 from .discovery import ModelDiscovery
 from .emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply
+from .router import free_router
 
 MESSAGES = [{"role": "user", "content": "Say hello."}]
 TOOLS = [
@@ -40,11 +41,12 @@ def _catalog(base: str) -> None:
     with tempfile.TemporaryDirectory() as cache:
         found = ModelDiscovery(cache_dir=cache).refresh(base)
     free = sum(1 for e in found.models if e.free and not e.retired)
-    info = litellm.get_model_info("kilo/glm-5-free")
+    name = f"kilo/{catalog.FREE_AUTO}"
+    info = litellm.get_model_info(name)
     print(f"   {len(found.models)} models ({free} free) from the {found.source} list")
     print(
-        f"   get_model_info('kilo/glm-5-free'): context {info['max_input_tokens']:,}, "
-        f"max output {info['max_output_tokens']:,}, reasoning={info['supports_reasoning']}\n"
+        f"   get_model_info({name!r}): context {info['max_input_tokens']:,}, "
+        f"max output {info['max_output_tokens']:,}, input ${info['input_cost_per_token']}/token\n"
     )
 
 
@@ -52,7 +54,8 @@ def _completion(gateway: GatewayEmulator, model: str) -> None:
     print(f"1. litellm.completion(model={model!r})")
     resp = litellm.completion(model=model, messages=MESSAGES, api_base=gateway.api_base)
     sent = gateway.chat_requests[-1]
-    print(f"   sent model={sent.model!r} with {sent.authorization!r}")
+    auth = "no Authorization header (anonymous)" if sent.authorization is None else "a bearer key"
+    print(f"   sent model={sent.model!r} with {auth}")
     print(f"   reply: {resp.choices[0].message.content}")
     print(f"   usage: {resp.usage.prompt_tokens} in / {resp.usage.completion_tokens} out\n")
 
@@ -93,29 +96,28 @@ def _reasoning(gateway: GatewayEmulator, model: str) -> None:
     print(f"   content: {_short(message.content)}\n")
 
 
+def _retired(gateway: GatewayEmulator) -> None:
+    print("5. a seed alias of Kilo's original page: litellm.completion(model='kilo/glm-5-free')")
+    try:
+        litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gateway.api_base)
+    except litellm.NotFoundError as exc:
+        print(f"   litellm.NotFoundError: {_short(str(exc), 400)}\n")
+
+
 def _fallback(gateway: GatewayEmulator) -> None:
-    print("5. Router fallback: 'glm' answers 429, the Router falls back to 'trinity'")
-    router = Router(
-        model_list=[
-            {"model_name": "glm", "litellm_params": {"model": "kilo/glm-5-free", "api_base": gateway.api_base}},
-            {
-                "model_name": "trinity",
-                "litellm_params": {"model": "kilo/trinity-large-preview", "api_base": gateway.api_base},
-            },
-        ],
-        fallbacks=[{"glm": ["trinity"]}],
-        num_retries=0,
-    )
+    router = free_router(api_base=gateway.api_base)
+    chain = [d["model_name"] for d in router.model_list if d["model_name"] != "kilo/*"]
+    print(f"6. free_router(): {' -> '.join(chain[:3])} ...; the first answers 429")
     gateway.script(Reply(status=429, body=RATE_LIMIT_BODY))
     before = len(gateway.chat_requests)
-    resp = router.completion(model="glm", messages=MESSAGES)
+    resp = router.completion(model=chain[0], messages=MESSAGES)
     for sent in gateway.chat_requests[before:]:
         print(f"   gateway received model={sent.model!r}")
     print(f"   the Router fell back after the 429; reply: {_short(resp.choices[0].message.content)}\n")
 
 
 def _cost(gateway: GatewayEmulator, model: str) -> None:
-    print("6. cost: the gateway reports what a paid call cost; free models cost $0")
+    print("7. cost: the gateway reports what a paid call cost; free models cost $0")
     paid = litellm.completion(model=PAID_MODEL, messages=MESSAGES, api_base=gateway.api_base, api_key=DUMMY_KEY)
     free = litellm.completion(model=model, messages=MESSAGES, api_base=gateway.api_base)
     print(f"   {PAID_MODEL} (dummy key): ${paid._hidden_params.get('response_cost') or 0:.6f}")
@@ -130,10 +132,11 @@ def run(model: str) -> int:
         _stream(gateway, model)
         _tool_call(gateway, model)
         _reasoning(gateway, model)
+        _retired(gateway)
         _fallback(gateway)
         _cost(gateway, model)
     print(
-        "Done: model list, completion, stream, tool call, reasoning, Router fallback and cost "
+        "Done: model list, completion, stream, tool call, reasoning, a retired alias, Router fallback and cost "
         "went through LiteLLM to the local gateway."
     )
     return 0

@@ -1,10 +1,12 @@
 """The live model catalog: the gateway's ``GET /models`` → ``ModelEntry`` objects → LiteLLM's model map.
 
-The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free models and
-``kilo/auto``) as ``{"data": [Model, ...]}`` (wire notes §4.1). There is no "free" flag and no
-capability flags: prices are decimal strings in USD per token, free means zero prices or a free id
-(§2.2), vision is an ``"image"`` input modality and tools/reasoning/structured output are entries
-of ``supported_parameters`` (§4.2). Max output lives in ``top_provider.max_completion_tokens``; the
+The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free models and the
+``kilo-auto/*`` virtual models) as ``{"data": [Model, ...]}`` (wire notes §4.1, today's notes §2.4).
+``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices or a
+free id (§2.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
+``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care. Vision is an ``"image"``
+input modality and tools/reasoning/structured output are entries of ``supported_parameters``.
+Max output lives in ``top_provider.max_completion_tokens``; the
 official CLI falls back to 20 % of the context window, and so does this module.
 
 :func:`refresh_models` is the one I/O edge. Nothing is fetched at import or during a completion;
@@ -42,7 +44,6 @@ DEFAULT_TTL = 3600.0
 FETCH_TIMEOUT = 10.0
 ENV_CACHE_DIR = "KILO_LITELLM_CACHE_DIR"
 SNAPSHOT = "data/models-snapshot.json"
-AUTO_ID = "kilo/auto"
 
 
 class Architecture(BaseModel):
@@ -83,6 +84,7 @@ class GatewayModel(BaseModel):
     pricing: Pricing = Field(default_factory=Pricing)
     supported_parameters: list[str] = Field(default_factory=list)
     is_free: bool | None = Field(default=None, alias="isFree")
+    may_train: bool = Field(default=False, alias="mayTrainOnYourPrompts")
 
 
 class ModelsPayload(BaseModel):
@@ -127,8 +129,10 @@ def max_output(model: GatewayModel) -> int | None:
 
 
 def is_free(model: GatewayModel) -> bool:
-    """Zero prompt and completion prices, the gateway's free-id rule, or an explicit ``isFree``."""
-    if model.is_free or catalog.is_free_id(model.id):
+    """``isFree`` when the gateway sends it; else the gateway's free-id rule or zero prices."""
+    if model.is_free is not None:
+        return model.is_free
+    if catalog.is_free_id(model.id):
         return True
     return per_token(model.pricing.prompt) == 0.0 and per_token(model.pricing.completion) == 0.0
 
@@ -143,9 +147,10 @@ def to_entry(model: GatewayModel) -> ModelEntry:
         free=free,
         context_window=context_window(model),
         max_output_tokens=max_output(model),
-        input_cost_per_token=per_token(model.pricing.prompt) or 0.0,
-        output_cost_per_token=per_token(model.pricing.completion) or 0.0,
+        input_cost_per_token=per_token(model.pricing.prompt),
+        output_cost_per_token=per_token(model.pricing.completion),
         cache_read_input_token_cost=cache_read or None,
+        may_train=model.may_train,
         supports_vision="image" in {m.lower() for m in model.architecture.input_modalities},
         supports_reasoning=bool(params & {"reasoning", "include_reasoning"}),
         supports_function_calling="tools" in params,
@@ -189,39 +194,9 @@ def parse_models(payload: Any) -> list[ModelEntry]:
 
 
 def gone_seeds(seeds: Catalog, live: Iterable[ModelEntry]) -> list[ModelEntry]:
-    """Seed entries (with aliases, not already retired) whose gateway id ``/models`` no longer lists."""
+    """Seed aliases whose gateway id ``/models`` does not list (for ``scripts/refresh_snapshot.py``)."""
     ids = {e.gateway_id.lower() for e in live}
-    return [e for e in seeds.models if e.aliases and not e.retired and e.gateway_id.lower() not in ids]
-
-
-def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
-    """The live numbers under the seed's aliases.
-
-    ``kilo/auto``'s ``/models`` price is a placeholder the gateway shows so that UIs do not call it
-    free (wire notes §4.1); the seed's Claude Sonnet price is the better estimate, so it is kept.
-    """
-    update: dict[str, Any] = {"aliases": seed.aliases, "retired": False, "successor": seed.successor}
-    if live.gateway_id.lower() == AUTO_ID:
-        update.update(
-            input_cost_per_token=seed.input_cost_per_token,
-            output_cost_per_token=seed.output_cost_per_token,
-            cache_read_input_token_cost=seed.cache_read_input_token_cost,
-        )
-    return live.model_copy(update=update)
-
-
-def merge(seeds: Catalog, live: list[ModelEntry]) -> Catalog:
-    """The live list with the seed aliases attached.
-
-    An alias takes its numbers from the live entry with the same gateway id. An alias whose id the
-    gateway no longer lists stays resolvable but is marked retired (keeping its ``successor``), so
-    a call to it ends in a ``NotFoundError`` naming the successor and the current free models.
-    """
-    by_id = {e.gateway_id.lower(): e for e in seeds.models}
-    models = [_adopt(by_id[e.gateway_id.lower()], e) if e.gateway_id.lower() in by_id else e for e in live]
-    listed = {e.gateway_id.lower() for e in live}
-    models += [e.model_copy(update={"retired": True}) for e in seeds.models if e.gateway_id.lower() not in listed]
-    return Catalog(models=tuple(models))
+    return [e for e in seeds.models if e.aliases and e.gateway_id.lower() not in ids]
 
 
 # -- caches and the one fetch ---------------------------------------------------------------------
@@ -355,9 +330,7 @@ class ModelDiscovery:
         for copy, source in ((self._memory, "memory"), (self._read_disk(), "disk")):
             if copy is not None and copy.api_base == base:
                 return self._discovered(copy, source, error=error)
-        snap = snapshot_payload()
-        entries = parse_models(snap)
-        return Discovered(catalog=merge(catalog.bundled(), entries), source="snapshot", api_base=base, error=error)
+        return Discovered(catalog=catalog.bundled(), source="snapshot", api_base=base, error=error)
 
     def _discovered(
         self, copy: _Copy, source: str, entries: list[ModelEntry] | None = None, error: str | None = None
@@ -365,7 +338,7 @@ class ModelDiscovery:
         if entries is None:
             entries = parse_models({"data": copy.data})
         return Discovered(
-            catalog=merge(catalog.bundled(), entries),
+            catalog=catalog.merge(catalog.seeds(), entries),
             source=source,
             api_base=copy.api_base,
             fetched_at=copy.fetched_at,

@@ -1,15 +1,32 @@
 """A local Kilo Gateway: a real HTTP server on 127.0.0.1 that answers with recorded gateway bytes.
 
 Tests, the offline demo, the benchmarks and users' own tests run against it instead of the live
-gateway. By default it behaves like the gateway's chat route (wire notes §2.3) for what a client
-can observe:
+gateway. By default (``mode="today"``) it behaves like today's gateway (today's notes) for what a
+client can observe:
 
-* ``POST /api/gateway/chat/completions``: 400 for a body that is not JSON, 404 for a missing or
-  retired model, 401 ``PAID_MODEL_AUTH_REQUIRED`` for a paid model without a real bearer token,
-  else a recording served byte for byte: a tool-call stream when the request has ``tools``, the
-  reasoning stream when it asks for ``reasoning``, else the plain one; non-streaming calls get the
-  whitespace-prefixed JSON recording, or a body assembled from the matching stream recording.
-* ``GET /api/gateway/models``: the bundled snapshot of the gateway's ``{"data": [...]}`` list (§4.1).
+* ``POST /api/gateway/chat/completions`` (also under ``/api/gateway/v1/``):
+  - 400 ``invalid_request`` for a body that is not JSON;
+  - **auth**: no ``Authorization`` header (or ``Bearer anonymous``) is anonymous; any other bearer
+    the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` (§1). Here that
+    is a placeholder (``public``, ``no-key``, ``none``, ...) or a token containing ``invalid`` or
+    ``expired``; every other token counts as a valid key;
+  - **retired ids** (§2.1): the seed page's free ids get the 404 bodies the server code has for
+    them (``discontinued_free_model``, ``model_not_found``, ``unavailable_model``); ``giga-potato``
+    lost its free status (401 ``PAID_MODEL_AUTH_REQUIRED`` anonymously, 404 with a key);
+  - a paid model (not ``isFree`` in the bundled ``/models``, no ``:free`` suffix) without a key:
+    401 ``PAID_MODEL_AUTH_REQUIRED``;
+  - else a recording: a tool-call stream when the request has ``tools``, the reasoning stream when
+    it asks for ``reasoning``, else the plain one; non-streaming calls get the JSON recording, or
+    a body assembled from the matching stream recording. Today's gateway re-serialises what it
+    passes on (§5), and so does the emulator: each event as ``data: <compact json>``, keep-alives
+    as ``: KILO PROCESSING``, ``delta.role: null`` removed; non-stream JSON without the leading
+    whitespace. The content bytes are the recorded ones.
+* ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
+
+Synthesised rather than recorded (no recording exists; built from the documented server code):
+every error body above (with its ``error_type``), the auth rule, the retired-id table.
+``mode="february"`` answers like the gateway of February 2026 instead (a placeholder bearer is
+anonymous, the seed ids are served, recordings byte for byte, bodies without ``error_type``).
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
@@ -33,24 +50,87 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from . import catalog
-from .settings import PLACEHOLDER_KEYS
 from .stream import merge_details
 
 GATEWAY_PATH = "/api/gateway"
+TODAY, FEBRUARY = "today", "february"
 
-NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
-PAID_AUTH_BODY = b'{"error":{"code":"PAID_MODEL_AUTH_REQUIRED","message":"You need to sign in to use this model."}}'
-RATE_LIMIT_BODY = (
-    b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
-    b'Please try again later or upgrade to a paid model."}'
+
+def _flat(error: str, error_type: str, message: str | None = None) -> bytes:
+    """The gateway's own flat error body: ``{"error", "error_type", "message"}``."""
+    return json.dumps(
+        {"error": error, "error_type": error_type, "message": message or error}, separators=(",", ":")
+    ).encode()
+
+
+INVALID_TOKEN_BODY = (
+    b'{"error":{"code":"INVALID_TOKEN","message":"Your authentication token is invalid. Please sign in again."},'
+    b'"error_type":"authentication_required"}'
 )
-BAD_JSON_BODY = b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
-INVALID_PATH_BODY = b'{"error":"Invalid path","message":"This endpoint only accepts the path `/chat/completions`."}'
+INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+PAID_AUTH_BODY = (
+    b'{"error":{"code":"PAID_MODEL_AUTH_REQUIRED","message":"You need to sign in to use this model."},'
+    b'"error_type":"paid_model_auth_required"}'
+)
+PROMOTION_LIMIT_BODY = (
+    b'{"error":{"code":"PROMOTION_MODEL_LIMIT_REACHED","message":"Sign up for free to continue and explore 500 other '
+    b'models. Takes 2 minutes, no credit card required. Or come back later."},"error_type":"promotion_limit_reached"}'
+)
+RATE_LIMIT_BODY = _flat(
+    "Rate limit exceeded", "rate_limit_exceeded", "Model usage limit reached. Please try again later."
+)
+BAD_JSON_BODY = _flat("Malformed JSON", "invalid_request", "Request body is not valid JSON: Unexpected token")
+INVALID_PATH_BODY = _flat("Invalid path", "invalid_path", "This endpoint only accepts the path `/chat/completions`.")
+DISCONTINUED_BODY = _flat(
+    "The free period of this model ended. Please use kilo-auto/balanced for affordable inference or "
+    "kilo-auto/free for limited free inference.",
+    "discontinued_free_model",
+)
+UNAVAILABLE_BODY = _flat(
+    "The requested model is currently unavailable. Please choose a different model.", "unavailable_model"
+)
+
+
+def model_not_found_body(model: str) -> bytes:
+    return _flat(
+        f"The requested model '{model}' does not exist. Please use an exact model id as listed on "
+        "/api/gateway/models. If this is a newly released model, please try again in a few minutes.",
+        "model_not_found",
+    )
+
+
+NOT_FOUND_BODY = model_not_found_body("no-such/model")
+
+# February 2026 bodies (wire notes §2.3), for ``mode="february"``.
+FEBRUARY_NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
+FEBRUARY_PAID_AUTH_BODY = (
+    b'{"error":{"code":"PAID_MODEL_AUTH_REQUIRED","message":"You need to sign in to use this model."}}'
+)
+FEBRUARY_BAD_JSON_BODY = (
+    b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
+)
+
+# What today's gateway answers for the ids it retired (today's notes §2.1): gateway id -> 404 body.
+RETIRED = {
+    "z-ai/glm-5:free": DISCONTINUED_BODY,
+    "moonshotai/kimi-k2.5:free": DISCONTINUED_BODY,
+    "minimax/minimax-m2.1:free": DISCONTINUED_BODY,
+    "minimax/minimax-m2.5:free": UNAVAILABLE_BODY,
+    "z-ai/glm-4.7:free": model_not_found_body("z-ai/glm-4.7:free"),
+    "arcee-ai/trinity-large-preview:free": model_not_found_body("arcee-ai/trinity-large-preview:free"),
+    "corethink:free": model_not_found_body("corethink:free"),
+    "kilo/auto": model_not_found_body("kilo/auto"),
+}
+# Ids that lost their free status: paid now (401 anonymously), and no longer served with a key.
+UNFREED = ("giga-potato", "giga-potato-thinking")
+
+REJECTED_TOKENS = frozenset({"public", "no-key", "none", "null", "undefined", ""})
+KEEPALIVE = b": KILO PROCESSING"
 
 RECORDINGS = (
     "stream-openai-gpt41.sse",
@@ -193,41 +273,121 @@ class Received:
         return self.headers.get("authorization")
 
 
+@lru_cache(maxsize=1)
+def _listed_free() -> dict[str, bool]:
+    """Lower-cased id -> ``isFree`` of the bundled ``/models`` the emulator serves."""
+    return {m["id"].lower(): bool(m.get("isFree")) for m in json.loads(models_body())["data"]}
+
+
 def _is_free(model: str) -> bool:
-    entry = catalog.lookup(model)
-    return entry.free if entry is not None else catalog.is_free_id(model)
+    """The gateway's rule: ``isFree`` for a listed model, else the ``:free`` suffix (``isFreeModel``)."""
+    gid = model.strip().lower()
+    listed = _listed_free()
+    return listed[gid] if gid in listed else gid.endswith(":free") or gid == "openrouter/free"
 
 
-def default_reply(path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
-    """What the gateway itself would answer (for the cases a client can observe)."""
-    if path.rstrip("/") == f"{GATEWAY_PATH}/models":
-        return Reply(body=models_body())
-    if path != f"{GATEWAY_PATH}/chat/completions":
-        return Reply(status=400, body=INVALID_PATH_BODY)
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return Reply(status=400, body=BAD_JSON_BODY)
-    model = body.get("model") if isinstance(body, dict) else None
-    if not isinstance(model, str) or not model.strip():
-        return Reply(status=404, body=NOT_FOUND_BODY)
-    entry = catalog.lookup(model)
-    if entry is not None and entry.retired:
-        return Reply(status=404, body=NOT_FOUND_BODY)
-    token = headers.get("authorization", "")[7:].strip()
-    if not _is_free(model) and token.lower() in PLACEHOLDER_KEYS:
+def _bearer(headers: Mapping[str, str]) -> str | None:
+    """The bearer token, ``None`` for an anonymous request (no header, or the ``anonymous`` sentinel)."""
+    value = headers.get("authorization")
+    if value is None:
+        return None
+    token = value[7:].strip() if value[:7].lower() == "bearer " else value.strip()
+    return None if token == "anonymous" else token
+
+
+def _rejected(token: str) -> bool:
+    lowered = token.lower()
+    return lowered in REJECTED_TOKENS or "invalid" in lowered or "expired" in lowered
+
+
+def _compact(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def reserialised(raw_sse: bytes) -> bytes:
+    """A stream as today's gateway passes it on (§5): each event re-serialised as ``data: <json>``,
+    keep-alives as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing ``choices`` as ``[]``."""
+    out = []
+    for block in raw_sse.decode("utf-8").split("\n\n"):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith(":") for line in lines):
+            out.append(KEEPALIVE + b"\n\n")
+            continue
+        data = "".join(line[5:].strip() for line in lines if line.startswith("data:"))
+        if data == "[DONE]":
+            out.append(b"data: [DONE]\n\n")
+            continue
+        event = json.loads(data)
+        event.setdefault("choices", [])
+        for choice in event["choices"]:
+            delta = choice.get("delta")
+            if isinstance(delta, dict) and "role" in delta and delta["role"] is None:
+                del delta["role"]
+        out.append(b"data: " + _compact(event) + b"\n\n")
+    return b"".join(out)
+
+
+def _chat_path(path: str) -> str:
+    """The route under the gateway root; today's gateway serves everything under ``/v1`` too."""
+    route = path.split("?", 1)[0][len(GATEWAY_PATH) :]
+    return route[3:] if route.startswith("/v1/") else route
+
+
+def _refusal(model: str, token: str | None, mode: str) -> Reply | None:
+    """Today's auth and retired-model rules, or ``None`` when the model is served."""
+    gid = model.strip().lower()
+    if mode == FEBRUARY:
+        paid = not (_is_free(model) or gid in RETIRED or gid in UNFREED)
+        if paid and (token is None or token.lower() in REJECTED_TOKENS | {"anonymous"}):
+            return Reply(status=401, body=FEBRUARY_PAID_AUTH_BODY)
+        return None
+    if token is not None and _rejected(token):
+        return Reply(status=401, body=INVALID_TOKEN_BODY, headers=INVALID_TOKEN_HEADERS)
+    if gid in RETIRED:
+        return Reply(status=404, body=RETIRED[gid])
+    if gid in UNFREED and token is not None:
+        return Reply(status=404, body=model_not_found_body(model))
+    if token is None and not _is_free(model):
         return Reply(status=401, body=PAID_AUTH_BODY)
+    return None
+
+
+def _answer(body: dict, mode: str) -> Reply:
+    """A recording that fits the request, as the gateway of ``mode`` passes it on."""
+    model = body.get("model") or ""
     if body.get("tools"):
         name = "stream-devstral-free-toolcall.sse"
     elif "reasoning" in body or "reasoning_effort" in body or "grok" in model:
         name = "stream-grok-reasoning.sse"
     else:
         name = "stream-openai-gpt41.sse"
+    today = mode != FEBRUARY
     if body.get("stream"):
-        return Reply(recording=name, stream=True)
-    if name == "stream-openai-gpt41.sse":
-        return Reply(recording="nonstream-anthropic-whitespace-prefix.json", stream=False)
-    return Reply(body=assemble(recording(name)), stream=False)
+        return Reply(body=reserialised(recording(name)), stream=True) if today else Reply(recording=name, stream=True)
+    if name != "stream-openai-gpt41.sse":
+        return Reply(body=assemble(recording(name)), stream=False)
+    plain = recording("nonstream-anthropic-whitespace-prefix.json")
+    return Reply(body=_compact(json.loads(plain)) if today else plain, stream=False)
+
+
+def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply:
+    """What the gateway itself would answer (for the cases a client can observe)."""
+    route = _chat_path(path) if mode != FEBRUARY else path.split("?", 1)[0][len(GATEWAY_PATH) :]
+    if route.rstrip("/") == "/models":
+        return Reply(body=models_body())
+    if route != "/chat/completions":
+        return Reply(status=400, body=INVALID_PATH_BODY)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return Reply(status=400, body=BAD_JSON_BODY if mode != FEBRUARY else FEBRUARY_BAD_JSON_BODY)
+    model = body.get("model") if isinstance(body, dict) else None
+    if not isinstance(model, str) or not model.strip():
+        return Reply(status=404, body=NOT_FOUND_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
+    refusal = _refusal(model, _bearer(headers), mode)
+    return refusal if refusal is not None else _answer(body, mode)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -368,8 +528,12 @@ class _Server(ThreadingHTTPServer):
 class GatewayEmulator:
     """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None, mode: str = TODAY) -> None:
+        if mode not in (TODAY, FEBRUARY):
+            raise ValueError(f"mode must be {TODAY!r} or {FEBRUARY!r}, got {mode!r}")
         self._server = _Server((host, port), _Handler)
+        self.mode = mode
+        """``"today"``: today's gateway; ``"february"``: the gateway of February 2026."""
         self.default = default
         """The answer to every request the script does not cover; ``None`` answers like the gateway."""
         self._server.emulator = self
@@ -432,4 +596,4 @@ class GatewayEmulator:
                 return self._script.popleft()
         if self.default is not None:
             return self.default
-        return default_reply(path, headers, raw)
+        return default_reply(path, headers, raw, self.mode)

@@ -111,7 +111,7 @@ def prepare(
     if isinstance(user, str) and user and "user" not in params:
         params = {**params, "user": user}
     conf = settings.resolve(api_key, api_base)
-    if not entry.free and not conf.has_real_key:
+    if not entry.free and not entry.retired and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
     call = Call(
         model=model,

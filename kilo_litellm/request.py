@@ -121,14 +121,16 @@ def build_body(gateway_id: str, messages: list, optional_params: Mapping[str, An
 
 
 def build_headers(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Bearer auth (``public`` when keyless), the organisation header, then the caller's headers."""
+    """Bearer auth (no ``Authorization`` at all without a real key), the organisation header, then the
+    caller's headers."""
     headers = {
-        "Authorization": f"Bearer {settings.api_key}",
         "Content-Type": "application/json",
         "Accept": "application/json, text/event-stream",
         "User-Agent": USER_AGENT,
         FEATURE_HEADER: FEATURE,
     }
+    if settings.has_real_key:
+        headers["Authorization"] = f"Bearer {settings.api_key.strip()}"
     if settings.org_id:
         headers[ORG_HEADER] = settings.org_id
     for name, value in (extra or {}).items():

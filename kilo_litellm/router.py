@@ -1,10 +1,11 @@
 """``free_router()``: a LiteLLM ``Router`` over Kilo's free models, the code twin of ``litellm_config.yaml``.
 
-The gateway limits free models per IP per hour and answers over the limit with a 429 that has no
-``Retry-After``: waiting and retrying the same model is pointless for the rest of the hour. So the
-Router never retries (``num_retries=0``) and moves at once along a fallback chain
-(glm-5-free → minimax-m2.5-free → trinity-large-preview → giga-potato-free). 5xx and timeouts
-fall back the same way.
+The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (today's stable free entry)
+first, then the other free models the catalog lists and does not mark retired, in the gateway's
+order (today's notes §2.2: the free pool changes monthly, so :func:`refresh_models` before building
+the router follows it). Free models are limited per IP and the gateway's 429 for those limits has
+no ``Retry-After``: waiting and retrying the same model is pointless. So the Router never retries
+(``num_retries=0``) and moves at once along the chain; 5xx and timeouts fall back the same way.
 
 LiteLLM rejects ``reasoning_effort`` for a custom provider and silently drops ``user`` unless a
 deployment lists them in ``allowed_openai_params``. Reasoning models accept both; the others
@@ -19,18 +20,27 @@ from typing import Any
 from litellm import Router
 
 from . import catalog
+from .catalog import ModelEntry
 from .settings import PROVIDER
 
-FREE_CHAIN = ("glm-5-free", "minimax-m2.5-free", "trinity-large-preview", "giga-potato-free")
+CHAIN_LENGTH = 4
 WILDCARD = f"{PROVIDER}/*"
 REASONING_PARAMS = ["reasoning_effort", "user"]
 
 
-def _supports_reasoning(alias: str) -> bool:
-    return catalog.resolve(alias).supports_reasoning
+def free_chain(length: int = CHAIN_LENGTH) -> list[ModelEntry]:
+    """``kilo-auto/free``, then the served free models of the active catalog, at most ``length``."""
+    return catalog.served_free()[:length]
 
 
-def _params(model: str, reasoning: bool, api_key: str | None, api_base: str | None) -> dict[str, Any]:
+def model_name(entry: ModelEntry) -> str:
+    """The model group name callers use: the gateway id without ``kilo/`` (``kilo-auto/free``)."""
+    return entry.aliases[0] if entry.aliases else entry.gateway_id
+
+
+def deployment_params(
+    model: str, reasoning: bool, api_key: str | None = None, api_base: str | None = None
+) -> dict[str, Any]:
     params: dict[str, Any] = {"model": model}
     if api_key is not None:
         params["api_key"] = api_key
@@ -45,29 +55,30 @@ def _params(model: str, reasoning: bool, api_key: str | None, api_base: str | No
 
 
 def free_model_list(api_key: str | None = None, api_base: str | None = None) -> list[dict[str, Any]]:
-    """One deployment per free model in the chain, plus ``kilo/*`` for any other gateway model.
+    """One deployment per model of the free chain, plus ``kilo/*`` for any other gateway model.
 
-    ``None`` leaves the key and base to the provider (``KILO_API_KEY``/``KILO_API_BASE``, else
-    ``public`` and the live gateway).
+    ``None`` leaves the key and base to the provider (``KILO_API_KEY``/``KILO_API_BASE``, else no
+    key and the live gateway).
     """
     deployments = [
         {
-            "model_name": name,
-            "litellm_params": _params(f"{PROVIDER}/{name}", _supports_reasoning(name), api_key, api_base),
+            "model_name": model_name(entry),
+            "litellm_params": deployment_params(catalog.name_of(entry), entry.supports_reasoning, api_key, api_base),
         }
-        for name in FREE_CHAIN
+        for entry in free_chain()
     ]
-    deployments.append({"model_name": WILDCARD, "litellm_params": _params(WILDCARD, True, api_key, api_base)})
+    deployments.append({"model_name": WILDCARD, "litellm_params": deployment_params(WILDCARD, True, api_key, api_base)})
     return deployments
 
 
 def free_fallbacks() -> list[dict[str, list[str]]]:
-    """Each model falls back to every later model of the chain, in order."""
-    return [{model: list(FREE_CHAIN[i + 1 :])} for i, model in enumerate(FREE_CHAIN[:-1])]
+    """Each model of the chain falls back to every later one, in order."""
+    names = [model_name(e) for e in free_chain()]
+    return [{name: names[i + 1 :]} for i, name in enumerate(names[:-1])]
 
 
 def free_router(*, api_key: str | None = None, api_base: str | None = None, **router_kwargs: Any) -> Router:
-    """A ``Router`` serving ``glm-5-free`` and the rest of the chain; ``router_kwargs`` override the defaults."""
+    """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults."""
     kwargs: dict[str, Any] = {
         "model_list": free_model_list(api_key, api_base),
         "fallbacks": free_fallbacks(),
@@ -77,4 +88,4 @@ def free_router(*, api_key: str | None = None, api_base: str | None = None, **ro
     return Router(**kwargs)
 
 
-__all__ = ["FREE_CHAIN", "free_fallbacks", "free_model_list", "free_router"]
+__all__ = ["free_chain", "free_fallbacks", "free_model_list", "free_router"]

@@ -4,8 +4,10 @@ LiteLLM hands a custom provider only what the caller (or a Router/proxy deployme
 reads no environment variable for an unknown provider. So the provider reads its own:
 call argument > ``KILO_*`` environment variable > default.
 
-The gateway treats any bearer token it cannot verify as anonymous, which is enough for free
-models; ``public`` is the conventional placeholder. Placeholders never count as a real key.
+Today's gateway rejects every bearer it cannot verify with ``401 INVALID_TOKEN``, free models
+included; only a request with *no* ``Authorization`` header is anonymous (today's notes §1). The
+seed page told users to pass ``public``, so ``public``, ``anonymous``, ``none`` and the empty string
+stay accepted as placeholders meaning "no key": they are never sent.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from dataclasses import dataclass, field
 
 PROVIDER = "kilo"
 DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"
-PUBLIC_KEY = "public"
-PLACEHOLDER_KEYS = frozenset({"", PUBLIC_KEY, "anonymous", "none"})
+PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
 
 ENV_API_KEY = "KILO_API_KEY"
 ENV_API_BASE = "KILO_API_BASE"
@@ -31,9 +32,14 @@ BUY_CREDITS_URL = "https://app.kilo.ai/profile"
 SIGN_UP_URL = "https://app.kilo.ai"
 
 
+def is_placeholder(key: str | None) -> bool:
+    """``None``, empty, or one of the placeholders that mean "no key"."""
+    return key is None or key.strip().lower() in PLACEHOLDER_KEYS
+
+
 def _redact(key: str) -> str:
-    if key.lower() in PLACEHOLDER_KEYS:
-        return key
+    if is_placeholder(key):
+        return "(no key)"
     return f"{key[:3]}…{key[-2:]}" if len(key) > 8 else "***"
 
 
@@ -47,7 +53,7 @@ class Settings:
 
     @property
     def has_real_key(self) -> bool:
-        return self.api_key.strip().lower() not in PLACEHOLDER_KEYS
+        return not is_placeholder(self.api_key)
 
     @property
     def redacted_key(self) -> str:
@@ -59,7 +65,7 @@ class Settings:
 
 def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str | None = None) -> Settings:
     """Call argument, then environment, then default, for each of key, base and organisation."""
-    key = api_key or os.environ.get(ENV_API_KEY) or PUBLIC_KEY
+    key = api_key or os.environ.get(ENV_API_KEY) or ""
     base = (api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE).rstrip("/")
     org = org_id or os.environ.get(ENV_ORG_ID) or None
     return Settings(api_key=key, api_base=base, org_id=org)

@@ -48,11 +48,11 @@ def main() -> int:
     if not entries:
         print(f"{base}/models listed no usable model; snapshot left as it is", file=sys.stderr)
         return 1
-    ids = {e.gateway_id.lower() for e in entries}
-    missing = [e for e in catalog.bundled().models if not e.retired and e.gateway_id.lower() not in ids]
-    for entry in missing:
-        alias = f"kilo/{entry.aliases[0]}" if entry.aliases else entry.gateway_id
-        print(f"warning: seed {alias} ({entry.gateway_id}) is not listed any more", file=sys.stderr)
+    merged = catalog.merge(catalog.seeds(), entries)
+    for entry in merged.models:
+        if entry.aliases:
+            state = f"retired -> {entry.successor}" if entry.retired else "served"
+            print(f"seed kilo/{entry.aliases[0]} ({entry.gateway_id}): {state}", file=sys.stderr)
     old = {e.gateway_id for e in parse_models(json.loads(SNAPSHOT.read_text(encoding="utf-8")))}
     new = {e.gateway_id for e in entries}
     print(f"{len(entries)} models ({len(new - old)} new, {len(old - new)} gone) from {base}/models")

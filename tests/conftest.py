@@ -36,6 +36,22 @@ def gateway():
         yield emulator
 
 
+@pytest.fixture(scope="session")
+def february_gateway():
+    with GatewayEmulator(mode="february") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def february(february_gateway, monkeypatch):
+    """An emulator of the gateway of February 2026 (seed free models served), reset like ``gw``."""
+    for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
+        monkeypatch.delenv(name, raising=False)
+    february_gateway.reset()
+    yield february_gateway
+    february_gateway.reset()
+
+
 @pytest.fixture
 def gw(gateway, monkeypatch):
     """The emulator with an empty script and request log, and no KILO_* variables set."""

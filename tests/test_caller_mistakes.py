@@ -50,7 +50,7 @@ CASES = {
     "paid-id-without-key": (
         dict(model="kilo/openai/gpt-4.1", messages=MESSAGES),
         litellm.AuthenticationError,
-        ["'kilo/openai/gpt-4.1' is a paid model", "KILO_API_KEY", "kilo/glm-5-free"],
+        ["'kilo/openai/gpt-4.1' is a paid model", "KILO_API_KEY", "kilo/kilo-auto/free"],
     ),
     "messages-is-a-string (LiteLLM)": (
         dict(model="kilo/glm-5-free", messages="hello"),

@@ -38,12 +38,15 @@ def test_models_json_lists_the_gateway_models(gw, run):
     out = run("models", "--json", "--api-base", gw.api_base)
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
-    assert len(rows) == len(parse_models(snapshot_payload()))
-    assert {"id": "kilo/auto", "alias": "kilo/auto"}.items() <= rows[0].items()
+    served = [r for r in rows if r["status"] == "served"]
+    assert len(served) == len(parse_models(snapshot_payload()))
+    assert {"id": "kilo/kilo-auto/free", "free": True, "may_train_on_prompts": True}.items() <= rows[0].items()
     glm = next(r for r in rows if r["alias"] == "kilo/glm-5-free")
     assert glm["gateway_id"] == "z-ai/glm-5:free" and glm["free"] is True
+    assert glm["status"] == "retired -> kilo/kilo-auto/free" and glm["successor"] == "kilo/kilo-auto/free"
     assert (glm["context_window"], glm["max_output_tokens"]) == (202800, 131072)
-    assert glm["supports_reasoning"] is True
+    balanced = next(r for r in rows if r["gateway_id"] == "kilo-auto/balanced")
+    assert balanced["free"] is False and balanced["input_cost_per_token"] is None
     sonnet = next(r for r in rows if r["gateway_id"] == "anthropic/claude-sonnet-4.6")
     assert sonnet["free"] is False and sonnet["input_cost_per_token"] == pytest.approx(3e-06)
 
@@ -51,8 +54,9 @@ def test_models_json_lists_the_gateway_models(gw, run):
 def test_models_free_shows_only_free_models(gw, run):
     out = run("--api-base", gw.api_base, "models", "--free")
     assert out.returncode == 0, out.stderr
-    lines = [line for line in out.stdout.splitlines()[1:] if line.startswith("kilo/")]
-    assert any("kilo/glm-5-free" in line for line in lines)
+    table = out.stdout.split("Seed aliases", 1)[0]
+    lines = [line for line in table.splitlines()[1:] if line.startswith("kilo/")]
+    assert any(line.startswith("kilo/kilo-auto/free ") for line in lines)
     assert lines and all(" yes " in line for line in lines)
     assert "claude" not in out.stdout
 
@@ -106,17 +110,17 @@ def test_check_of_an_unknown_alias_lists_the_valid_ones(gw, run):
 def test_check_of_a_retired_alias_names_its_successor(gw, run):
     out = run("check", "--model", "kilo/minimax-m2.1-free", "--api-base", gw.api_base)
     assert out.returncode == 1
-    assert "retired (use kilo/minimax-m2.5-free)" in out.stdout
-    assert "ping failed" in out.stderr and "kilo/minimax-m2.5-free" in out.stderr
+    assert "retired (use kilo/kilo-auto/free)" in out.stdout
+    assert "ping failed" in out.stderr and "kilo/kilo-auto/free" in out.stderr
 
 
 def test_chat_streams_a_prompt_from_stdin(gw, run):
-    out = run("chat", "--model", "kilo/glm-5-free", "--api-base", gw.api_base, stdin="hello\n")
+    out = run("chat", "--model", "kilo/kilo-auto/free", "--api-base", gw.api_base, stdin="hello\n")
     assert out.returncode == 0, out.stderr
     assert out.stdout == STREAM_TEXT + "\n"
     [sent] = gw.chat_requests
     assert sent.json["messages"] == [{"role": "user", "content": "hello"}]
-    assert sent.json["stream"] is True and sent.model == "z-ai/glm-5:free"
+    assert sent.json["stream"] is True and sent.model == "kilo-auto/free" and sent.authorization is None
 
 
 def test_chat_takes_the_prompt_from_arguments_with_python_m(gw, run):
@@ -135,12 +139,13 @@ def test_demo_tours_the_provider_offline(run):
     out = run("demo")
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert "sent model='z-ai/glm-5:free' with 'Bearer public'" in text
+    assert "sent model='kilo-auto/free' with no Authorization header (anonymous)" in text
     assert "search_files(" in text and "finish_reason='tool_calls'" in text
     assert "sent reasoning={'effort': 'low'}" in text
     assert "reasoning_content: The user's task is" in text
-    assert "gateway received model='z-ai/glm-5:free'" in text
-    assert "gateway received model='arcee-ai/trinity-large-preview:free'" in text
+    assert "litellm.NotFoundError" in text and "use kilo/kilo-auto/free" in text
+    assert "gateway received model='kilo-auto/free'" in text
+    assert "gateway received model='stepfun/step-3.7-flash:free'" in text
     assert "kilo/anthropic/claude-sonnet-4.6 (dummy key): $0.001425" in text
-    assert "kilo/glm-5-free: $0.000000" in text
+    assert "kilo/kilo-auto/free: $0.000000" in text
     assert text.rstrip().endswith("went through LiteLLM to the local gateway.")

@@ -14,6 +14,10 @@ SEEDS = [
     ("kilo/giga-potato-free", "giga-potato"),
     ("kilo/trinity-large-preview", "arcee-ai/trinity-large-preview:free"),
 ]
+FREE_TODAY = [
+    ("kilo/kilo-auto/free", "kilo-auto/free"),
+    ("kilo/stepfun/step-3.7-flash:free", "stepfun/step-3.7-flash:free"),
+]
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
@@ -38,15 +42,29 @@ async def _call(is_async: bool, stream: bool, **kwargs):
     return resp.choices[0].message.content, resp.usage, None
 
 
+@pytest.mark.parametrize("model,gateway_id", FREE_TODAY)
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
+async def test_free_models_reach_the_gateway_with_their_gateway_id(gw, model, gateway_id, is_async, stream):
+    await _assert_answered(gw, model, gateway_id, is_async, stream)
+
+
 @pytest.mark.parametrize("model,gateway_id", SEEDS)
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
-async def test_seed_models_reach_the_gateway_with_their_gateway_id(gw, model, gateway_id, is_async, stream):
+async def test_seed_models_reach_a_february_gateway_with_their_gateway_id(
+    february, model, gateway_id, is_async, stream
+):
+    """Kilo has re-enabled a retired free id before: the seed aliases still send their own ids."""
+    await _assert_answered(february, model, gateway_id, is_async, stream)
+
+
+async def _assert_answered(gw, model, gateway_id, is_async, stream):
     text, usage, chunks = await _call(is_async, stream, model=model, api_base=gw.api_base)
 
     [sent] = gw.chat_requests
     assert sent.model == gateway_id
-    assert sent.authorization == "Bearer public"
+    assert sent.authorization is None
     assert sent.json["stream"] is stream
     assert sent.json["messages"] == MESSAGES
     if stream:
@@ -65,19 +83,21 @@ async def test_seed_models_reach_the_gateway_with_their_gateway_id(gw, model, ga
 async def test_key_from_environment_is_sent(gw, monkeypatch):
     monkeypatch.setenv("KILO_API_KEY", "kilo-env-key-123456")
     monkeypatch.setenv("KILO_API_BASE", gw.api_base)
-    await litellm.acompletion(model="kilo/glm-5-free", messages=MESSAGES)
+    await litellm.acompletion(model="kilo/kilo-auto/free", messages=MESSAGES)
     assert gw.chat_requests[-1].authorization == "Bearer kilo-env-key-123456"
 
 
 def test_call_key_beats_environment_key(gw, monkeypatch):
     monkeypatch.setenv("KILO_API_KEY", "kilo-env-key-123456")
-    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-arg-key-654321")
+    litellm.completion(
+        model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-arg-key-654321"
+    )
     assert gw.chat_requests[-1].authorization == "Bearer kilo-arg-key-654321"
 
 
 def test_organisation_header_from_environment(gw, monkeypatch):
     monkeypatch.setenv("KILO_ORG_ID", "0b7a4c8e-7d3a-4f55-9d1e-2a6c2b1f9e11")
-    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
+    litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base)
     assert gw.chat_requests[-1].headers["x-kilocode-organizationid"] == "0b7a4c8e-7d3a-4f55-9d1e-2a6c2b1f9e11"
 
 
@@ -120,7 +140,7 @@ def test_retired_alias_names_current_free_models(gw, alias, gateway_id):
     assert gw.chat_requests[-1].model == gateway_id
     message = str(info.value)
     assert "retired" in message
-    assert "kilo/glm-5-free" in message and "kilo/trinity-large-preview" in message
+    assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-3.7-flash:free" in message
 
 
 def test_unknown_alias_lists_valid_aliases_and_sends_nothing(gw):
@@ -141,6 +161,7 @@ def test_registration_is_idempotent():
 @pytest.mark.parametrize(
     "model,context,max_out,flag",
     [
+        ("kilo/kilo-auto/free", 204800, 32768, "supports_reasoning"),
         ("kilo/glm-5-free", 202800, 131072, "supports_reasoning"),
         ("kilo/giga-potato-free", 256000, 32000, "supports_vision"),
         ("kilo/trinity-large-preview", 131072, 131072, "supports_function_calling"),
@@ -155,19 +176,20 @@ def test_model_info_is_registered(model, context, max_out, flag):
     assert info[flag] is True
 
 
-def test_kilo_auto_is_a_paid_catalog_model(gw):
+def test_kilo_auto_is_a_retired_paid_alias_that_names_its_successor(gw):
     info = litellm.get_model_info("kilo/auto")
-    assert info["input_cost_per_token"] > 0 and info["max_input_tokens"] == 1_000_000
-    with pytest.raises(litellm.AuthenticationError):
-        litellm.completion(model="kilo/auto", messages=MESSAGES, api_base=gw.api_base)
-    litellm.completion(model="kilo/auto", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-real-key-1")
+    assert info["max_input_tokens"] == 1_000_000
+    with pytest.raises(litellm.NotFoundError, match="kilo/kilo-auto/balanced"):
+        litellm.completion(model="kilo/auto", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-real-key-1")
     assert gw.chat_requests[-1].model == "kilo/auto"
 
 
 def test_tool_call_stream_rebuilds_the_recorded_call(gw):
     tools = [{"type": "function", "function": {"name": "search_files", "parameters": {"type": "object"}}}]
     chunks = list(
-        litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=True, tools=tools)
+        litellm.completion(
+            model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, stream=True, tools=tools
+        )
     )
     built = litellm.stream_chunk_builder(chunks)
     [call] = built.choices[0].message.tool_calls
@@ -185,14 +207,16 @@ def test_assembled_body_matches_its_stream():
 def test_sync_streams_reuse_the_connection(gw):
     """A stream read to [DONE] hands its connection back to the pool (one TLS handshake, not one per call)."""
     for _ in range(3):
-        list(litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=True))
+        list(litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, stream=True))
     ports = {r.client_port for r in gw.chat_requests}
     assert len(gw.chat_requests) == 3 and len(ports) == 1
 
 
 async def test_async_streams_reuse_the_connection(gw):
     for _ in range(3):
-        resp = await litellm.acompletion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=True)
+        resp = await litellm.acompletion(
+            model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, stream=True
+        )
         [c async for c in resp]
     ports = {r.client_port for r in gw.chat_requests}
     assert len(gw.chat_requests) == 3 and len(ports) == 1

@@ -108,7 +108,7 @@ def test_cost_of_a_discovered_paid_model_uses_its_prices(gw, discovery):
     assert (prompt, completion) == (pytest.approx(0.002), pytest.approx(0.001))
 
 
-def test_aliases_take_the_live_numbers_for_their_gateway_id(gw, discovery):
+def test_aliases_take_the_live_numbers_for_their_gateway_id(gw, discovery, february):
     serve(
         gw,
         make_gateway_model(
@@ -121,8 +121,8 @@ def test_aliases_take_the_live_numbers_for_their_gateway_id(gw, discovery):
     discovery.refresh(gw.api_base)
     info = litellm.get_model_info("kilo/glm-5-free")
     assert (info["max_input_tokens"], info["max_output_tokens"]) == (300000, 90000)
-    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
-    assert gw.chat_requests[-1].model == "z-ai/glm-5:free"
+    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=february.api_base)
+    assert february.chat_requests[-1].model == "z-ai/glm-5:free"
 
 
 def test_alias_whose_model_left_the_list_fails_naming_the_free_models(gw, discovery):
@@ -137,7 +137,7 @@ def test_alias_whose_model_left_the_list_fails_naming_the_free_models(gw, discov
 
 def test_retired_alias_still_names_its_successor_after_a_refresh(gw, discovery):
     discovery.refresh(gw.api_base)
-    with pytest.raises(litellm.NotFoundError, match=r"use kilo/minimax-m2\.5-free"):
+    with pytest.raises(litellm.NotFoundError, match=r"use kilo/kilo-auto/free"):
         litellm.completion(model="kilo/minimax-m2.1-free", messages=MESSAGES, api_base=gw.api_base)
 
 
@@ -162,7 +162,7 @@ def test_force_fetches_inside_the_ttl(gw, discovery):
     [Reply(status=503, body=b'{"error":"Service unavailable"}'), Reply(body=b"<html>oops</html>"), Reply(body=b"{}")],
     ids=["http-503", "not-json", "no-data"],
 )
-def test_gateway_trouble_keeps_the_stale_list(gw, discovery, caplog, reply):
+def test_gateway_trouble_keeps_the_stale_list(gw, discovery, caplog, reply, february):
     glm = make_gateway_model(id="z-ai/glm-5:free", pricing={"prompt": "0", "completion": "0"})
     serve(gw, glm, make_gateway_model(id="acme/kept", context_length=77777))
     discovery.refresh(gw.api_base)
@@ -173,7 +173,8 @@ def test_gateway_trouble_keeps_the_stale_list(gw, discovery, caplog, reply):
     assert found.source == "memory" and found.error
     assert litellm.get_model_info("kilo/acme/kept")["max_input_tokens"] == 77777
     assert any("keeping the previous catalog" in r.getMessage() for r in caplog.records)
-    resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
+    assert catalog.lookup("glm-5-free").retired is False
+    resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=february.api_base)
     assert resp.choices[0].message.content
 
 
@@ -249,7 +250,7 @@ def test_malformed_and_duplicate_entries_are_skipped(gw, discovery, caplog):
     )
     with caplog.at_level(logging.WARNING, logger="kilo_litellm"):
         found = discovery.refresh(gw.api_base)
-    live = [e.gateway_id for e in found.models if not e.aliases]
+    live = [e.gateway_id for e in found.models if e.gateway_id.startswith("acme/")]
     assert live == ["acme/good", "acme/also-good"]
     assert litellm.get_model_info("kilo/acme/good")["max_input_tokens"] == 1000
     assert sum("duplicate" in r.getMessage() for r in caplog.records) == 2
@@ -296,5 +297,6 @@ def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "seed kilo/giga-potato-free (giga-potato) is not listed any more" in done.stderr
+    assert "seed kilo/giga-potato-free (giga-potato): retired -> kilo/kilo-auto/free" in done.stderr
+    assert "seed kilo/glm-5-free (z-ai/glm-5:free): served" in done.stderr
     assert [e.gateway_id for e in parse_models(json.loads(out.read_text()))] == ["z-ai/glm-5:free", "acme/new"]

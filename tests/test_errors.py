@@ -10,22 +10,31 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 from litellm.exceptions import MidStreamFallbackError
 
 from kilo_litellm.emulator import (
-    BAD_JSON_BODY,
+    FEBRUARY_BAD_JSON_BODY as BAD_JSON_BODY,
+)
+from kilo_litellm.emulator import (
+    FEBRUARY_NOT_FOUND_BODY as NOT_FOUND_BODY,
+)
+from kilo_litellm.emulator import (
     INVALID_PATH_BODY,
-    NOT_FOUND_BODY,
     PAID_AUTH_BODY,
-    RATE_LIMIT_BODY,
     Reply,
     recording,
 )
 
-FREE = "kilo/glm-5-free"
+# The gateway's February 2026 bodies (no error_type): still parsed the same way.
+RATE_LIMIT_BODY = (
+    b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
+    b'Please try again later or upgrade to a paid model."}'
+)
+
+FREE = "kilo/kilo-auto/free"
 
 CASES = [
     # id, status, body, exception class, words the message must contain, gateway code
     ("invalid-path", 400, INVALID_PATH_BODY, litellm.BadRequestError, ["Invalid path"], None),
     ("invalid-json", 400, BAD_JSON_BODY, litellm.BadRequestError, ["Could not parse request body"], None),
-    ("model-not-found", 404, NOT_FOUND_BODY, litellm.NotFoundError, ["Model not found", "kilo/glm-5-free"], None),
+    ("model-not-found", 404, NOT_FOUND_BODY, litellm.NotFoundError, ["Model not found", "kilo/kilo-auto/free"], None),
     (
         "no-client-ip",
         400,

@@ -27,7 +27,7 @@ from kilo_litellm.emulator import Reply, recording, sse_payloads
 
 TIMEOUT = 1.0
 HANG_BOUND = TIMEOUT + 5.0
-MODEL = "kilo/glm-5-free"
+MODEL = "kilo/kilo-auto/free"
 REFUSED_BASE = "http://127.0.0.1:1/api/gateway"
 KEEP_ALIVE = b": OPENROUTER PROCESSING\n\n"
 
@@ -239,7 +239,7 @@ def _router(primary_base: str, backup_base: str) -> litellm.Router:
             },
             {
                 "model_name": "backup",
-                "litellm_params": {"model": "kilo/trinity-large-preview", "api_base": backup_base},
+                "litellm_params": {"model": "kilo/stepfun/step-3.7-flash:free", "api_base": backup_base},
             },
         ],
         fallbacks=[{"primary": ["backup"]}],
@@ -248,7 +248,7 @@ def _router(primary_base: str, backup_base: str) -> litellm.Router:
 
 
 def _assert_answered_by_the_fallback(gw, resp, chunks) -> None:
-    assert gw.chat_requests[-1].model == "arcee-ai/trinity-large-preview:free"
+    assert gw.chat_requests[-1].model == "stepfun/step-3.7-flash:free"
     if chunks is not None:
         assert litellm.stream_chunk_builder(chunks).choices[0].message.content == STREAM_TEXT
     else:

@@ -58,7 +58,7 @@ async def test_500_concurrent_async_streams(gw):
 
     async def one_stream():
         resp = await litellm.acompletion(
-            model="kilo/glm-5-free",
+            model="kilo/kilo-auto/free",
             messages=MESSAGES,
             api_base=gw.api_base,
             stream=True,
@@ -84,7 +84,7 @@ async def test_500_concurrent_async_streams(gw):
 def test_10000_sequential_calls_through_the_handler(gw, traced):
     def call():
         return kilo_litellm.kilo_llm.completion(
-            "glm-5-free",
+            "kilo-auto/free",
             MESSAGES,
             gw.api_base,
             {},
@@ -119,7 +119,7 @@ def test_10000_sequential_calls_through_the_handler(gw, traced):
 
 def test_1000_sequential_litellm_completions(gw, traced):
     def call():
-        return litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, timeout=5)
+        return litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, timeout=5)
 
     for _ in range(100):
         call()

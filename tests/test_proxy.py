@@ -21,10 +21,12 @@ import openai
 import pytest
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.router import free_chain
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 STARTUP_BUDGET = 60.0
-FREE_MODELS = ["glm-5-free", "minimax-m2.5-free", "trinity-large-preview", "giga-potato-free"]
+FREE_MODELS = [e.gateway_id for e in free_chain()]
+FIRST, SECOND, THIRD = FREE_MODELS[:3]
 MESSAGES = [{"role": "user", "content": "hello"}]
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
@@ -53,7 +55,17 @@ def emulator():
 
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
-    """``(base_url, master_key, log_path)`` of a running proxy; SIGTERM at the end of the module."""
+    """``(base_url, master_key, log_path)`` of a running proxy with a Kilo key; SIGTERM at the end of the module."""
+    yield from _running_proxy(emulator, tmp_path_factory, KILO_API_KEY=KILO_KEY)
+
+
+@pytest.fixture(scope="module")
+def keyless_proxy(emulator, tmp_path_factory):
+    """The same proxy with ``KILO_API_KEY`` unset, as a new user starts it."""
+    yield from _running_proxy(emulator, tmp_path_factory)
+
+
+def _running_proxy(emulator, tmp_path_factory, **kilo_env: str):
     workdir = tmp_path_factory.mktemp("proxy")
     log_path = workdir / "proxy.log"
     port = _free_port()
@@ -63,7 +75,7 @@ def proxy(emulator, tmp_path_factory):
         LITELLM_MASTER_KEY=master_key,
         LITELLM_OFFLINE_MODE="true",
         KILO_API_BASE=emulator.api_base,
-        KILO_API_KEY=KILO_KEY,
+        **kilo_env,
     )
     cmd = [*_litellm_command(), "--config", str(CONFIG), "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
@@ -114,20 +126,20 @@ def test_lists_the_free_models(client):
 
 
 def test_completion(client, emulator):
-    raw = client.chat.completions.with_raw_response.create(model="glm-5-free", messages=MESSAGES)
+    raw = client.chat.completions.with_raw_response.create(model=FIRST, messages=MESSAGES)
     resp = raw.parse()
     assert resp.choices[0].message.content == NONSTREAM_TEXT
     assert (resp.usage.prompt_tokens, resp.usage.completion_tokens) == (55, 84)
     assert float(raw.headers["x-litellm-response-cost"]) == 0.0
     [sent] = emulator.chat_requests
-    assert sent.model == "z-ai/glm-5:free"
+    assert sent.model == FIRST
     assert sent.authorization == f"Bearer {KILO_KEY}"
 
 
 def test_stream_with_usage(client, emulator):
     chunks = list(
         client.chat.completions.create(
-            model="glm-5-free", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+            model=FIRST, messages=MESSAGES, stream=True, stream_options={"include_usage": True}
         )
     )
     assert _stream_text(chunks) == STREAM_TEXT
@@ -135,12 +147,12 @@ def test_stream_with_usage(client, emulator):
     assert (usage.prompt_tokens, usage.completion_tokens) == (14108, 79)
     assert usage.prompt_tokens_details.cached_tokens == 13696
     assert usage.model_extra["cost"] == 0.0
-    assert _sent(emulator) == ["z-ai/glm-5:free"]
+    assert _sent(emulator) == [FIRST]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
 def test_tool_call(client, emulator, stream):
-    resp = client.chat.completions.create(model="minimax-m2.5-free", messages=MESSAGES, tools=TOOLS, stream=stream)
+    resp = client.chat.completions.create(model=SECOND, messages=MESSAGES, tools=TOOLS, stream=stream)
     if stream:
         chunks = list(resp)
         calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
@@ -158,30 +170,30 @@ def test_tool_call(client, emulator, stream):
 
 def test_fallback_after_rate_limit(client, emulator):
     emulator.script(Reply(status=429, body=RATE_LIMIT_BODY))
-    raw = client.chat.completions.with_raw_response.create(model="glm-5-free", messages=MESSAGES)
+    raw = client.chat.completions.with_raw_response.create(model=FIRST, messages=MESSAGES)
     assert raw.parse().choices[0].message.content == NONSTREAM_TEXT
     assert raw.headers["x-litellm-attempted-fallbacks"] == "1"
     assert raw.headers["x-litellm-attempted-retries"] == "0"
-    assert raw.headers["x-litellm-model-group"] == "minimax-m2.5-free"
-    assert _sent(emulator) == ["z-ai/glm-5:free", "minimax/minimax-m2.5:free"]
+    assert raw.headers["x-litellm-model-group"] == SECOND
+    assert _sent(emulator) == [FIRST, SECOND]
 
 
 def test_stream_fallback_after_rate_limit(client, emulator):
     emulator.script(Reply(status=429, body=RATE_LIMIT_BODY), Reply(status=429, body=RATE_LIMIT_BODY))
-    chunks = list(client.chat.completions.create(model="glm-5-free", messages=MESSAGES, stream=True))
+    chunks = list(client.chat.completions.create(model=FIRST, messages=MESSAGES, stream=True))
     assert _stream_text(chunks) == STREAM_TEXT
-    assert _sent(emulator) == ["z-ai/glm-5:free", "minimax/minimax-m2.5:free", "arcee-ai/trinity-large-preview:free"]
+    assert _sent(emulator) == [FIRST, SECOND, THIRD]
 
 
 def test_every_free_model_rate_limited_reaches_the_client_as_429(client, emulator):
     emulator.script(*[Reply(status=429, body=RATE_LIMIT_BODY)] * len(FREE_MODELS))
-    with pytest.raises(openai.RateLimitError, match="Free model usage limit reached"):
-        client.chat.completions.create(model="glm-5-free", messages=MESSAGES)
+    with pytest.raises(openai.RateLimitError, match="Model usage limit reached"):
+        client.chat.completions.create(model=FIRST, messages=MESSAGES)
     assert len(emulator.chat_requests) == len(FREE_MODELS)
 
 
 def test_reasoning_effort_and_user_reach_the_gateway(client, emulator):
-    client.chat.completions.create(model="glm-5-free", messages=MESSAGES, reasoning_effort="high", user="user-7")
+    client.chat.completions.create(model=FIRST, messages=MESSAGES, reasoning_effort="high", user="user-7")
     sent = emulator.chat_requests[-1].json
     assert sent["reasoning"] == {"effort": "high"}
     assert sent["user"] == "user-7"
@@ -215,7 +227,29 @@ def test_readme_shows_the_command_this_module_runs():
 
 
 def test_kilo_key_stays_out_of_the_proxy_log(proxy, client):
-    client.chat.completions.create(model="glm-5-free", messages=MESSAGES)
+    client.chat.completions.create(model=FIRST, messages=MESSAGES)
     log = proxy[2].read_text(errors="replace")
     assert "Uvicorn running" in log or "Application startup complete" in log
     assert KILO_KEY not in log
+
+
+def test_keyless_proxy_sends_no_authorization_header(keyless_proxy, emulator):
+    base, master_key, _ = keyless_proxy
+    emulator.reset()
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key=master_key, max_retries=0, timeout=30)
+    resp = client.chat.completions.create(model="kilo-auto/free", messages=MESSAGES)
+    assert resp.choices[0].message.content == NONSTREAM_TEXT
+    chunks = list(client.chat.completions.create(model="kilo-auto/free", messages=MESSAGES, stream=True))
+    assert _stream_text(chunks) == STREAM_TEXT
+    assert [(r.model, r.authorization) for r in emulator.chat_requests] == [("kilo-auto/free", None)] * 2
+    emulator.script(Reply(status=429, body=RATE_LIMIT_BODY))
+    assert client.chat.completions.create(model="kilo-auto/free", messages=MESSAGES).choices[0].message.content
+    assert _sent(emulator)[-2:] == [FIRST, SECOND]
+
+
+def test_keyless_proxy_answers_a_retired_seed_alias_with_a_404_naming_kilo_auto_free(keyless_proxy, emulator):
+    base, master_key, _ = keyless_proxy
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key=master_key, max_retries=0, timeout=30)
+    with pytest.raises(openai.NotFoundError, match="kilo/kilo-auto/free"):
+        client.chat.completions.create(model="kilo/glm-5-free", messages=MESSAGES)
+    assert emulator.chat_requests[-1].model == "z-ai/glm-5:free"

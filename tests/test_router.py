@@ -20,17 +20,13 @@ from litellm.types.router import AllowedFailsPolicy
 
 import kilo_litellm
 from kilo_litellm import free_router
-from kilo_litellm.emulator import PAID_AUTH_BODY, RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
-from kilo_litellm.router import FREE_CHAIN, free_fallbacks, free_model_list
+from kilo_litellm.emulator import INVALID_TOKEN_BODY, RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.router import free_chain, free_fallbacks, free_model_list
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 README = CONFIG.with_name("README.md")
-GLM, MINIMAX, TRINITY, GIGA = (
-    "z-ai/glm-5:free",
-    "minimax/minimax-m2.5:free",
-    "arcee-ai/trinity-large-preview:free",
-    "giga-potato",
-)
+CHAIN = [e.gateway_id for e in free_chain()]
+FIRST, SECOND, THIRD, FOURTH = CHAIN
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 STREAM_TEXT = "".join(
     (c["choices"][0]["delta"].get("content") or "")
@@ -89,7 +85,9 @@ def test_shipped_config_is_free_router_in_yaml():
     for d in deployments:
         assert d["litellm_params"].pop("api_key") == "os.environ/KILO_API_KEY"
         assert d["litellm_params"].pop("api_base") == "os.environ/KILO_API_BASE"
-    assert deployments == free_model_list()
+    chain = free_model_list()
+    assert deployments[: len(CHAIN)] == chain[:-1]
+    assert deployments[-1] == {**chain[-1], "model_info": {"health_check_model": "kilo/kilo-auto/free"}}
     assert config["router_settings"] == {"num_retries": 0, "fallbacks": free_fallbacks()}
     assert config["litellm_settings"]["custom_provider_map"] == [
         {"provider": "kilo", "custom_handler": "kilo_litellm.kilo_llm"}
@@ -99,27 +97,27 @@ def test_shipped_config_is_free_router_in_yaml():
 @MODES
 async def test_rate_limited_free_model_falls_back_without_sleeping(gw, sleeps, is_async, stream):
     gw.script(RATE_LIMITED)
-    text = await _ask(free_router(api_base=gw.api_base), "glm-5-free", is_async=is_async, stream=stream)
+    text = await _ask(free_router(api_base=gw.api_base), "kilo-auto/free", is_async=is_async, stream=stream)
 
     assert text == (STREAM_TEXT if stream else NONSTREAM_TEXT)
-    assert _sent(gw) == [GLM, MINIMAX]
+    assert _sent(gw) == [FIRST, SECOND]
     assert sleeps == []
 
 
 async def test_chain_walks_every_free_model_in_order(gw, sleeps):
     gw.script(RATE_LIMITED, RATE_LIMITED, RATE_LIMITED)
-    text = await _ask(free_router(api_base=gw.api_base), "glm-5-free", is_async=True, stream=False)
+    text = await _ask(free_router(api_base=gw.api_base), "kilo-auto/free", is_async=True, stream=False)
     assert text == NONSTREAM_TEXT
-    assert _sent(gw) == [GLM, MINIMAX, TRINITY, GIGA]
+    assert _sent(gw) == [FIRST, SECOND, THIRD, FOURTH]
     assert sleeps == []
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 async def test_all_free_models_rate_limited_raises_after_one_request_each(gw, sleeps, is_async):
-    gw.script(*[RATE_LIMITED] * len(FREE_CHAIN))
+    gw.script(*[RATE_LIMITED] * len(CHAIN))
     with pytest.raises(litellm.RateLimitError, match="Retry-After"):
-        await _ask(free_router(api_base=gw.api_base), "glm-5-free", is_async=is_async, stream=True)
-    assert _sent(gw) == [GLM, MINIMAX, TRINITY, GIGA]
+        await _ask(free_router(api_base=gw.api_base), "kilo-auto/free", is_async=is_async, stream=True)
+    assert _sent(gw) == [FIRST, SECOND, THIRD, FOURTH]
     assert sleeps == []
 
 
@@ -131,9 +129,9 @@ async def test_upstream_rate_limit_inside_a_stream_before_content_falls_back(gw,
         b'data: {"error":{"message":"Provider returned error","code":429,"metadata":{"provider_name":null}}}\n\n'
     )
     gw.script(Reply(body=inband, stream=True))
-    text = await _ask(free_router(api_base=gw.api_base), "glm-5-free", is_async=is_async, stream=True)
+    text = await _ask(free_router(api_base=gw.api_base), "kilo-auto/free", is_async=is_async, stream=True)
     assert text == STREAM_TEXT
-    assert _sent(gw) == [GLM, MINIMAX]
+    assert _sent(gw) == [FIRST, SECOND]
     assert sleeps == []
 
 
@@ -149,9 +147,9 @@ async def test_upstream_rate_limit_inside_a_stream_before_content_falls_back(gw,
 @MODES
 async def test_server_errors_fall_back(gw, sleeps, reply, is_async, stream):
     gw.script(reply)
-    text = await _ask(free_router(api_base=gw.api_base), "glm-5-free", is_async=is_async, stream=stream)
+    text = await _ask(free_router(api_base=gw.api_base), "kilo-auto/free", is_async=is_async, stream=stream)
     assert text == (STREAM_TEXT if stream else NONSTREAM_TEXT)
-    assert _sent(gw) == [GLM, MINIMAX]
+    assert _sent(gw) == [FIRST, SECOND]
     assert sleeps == []
 
 
@@ -159,9 +157,9 @@ async def test_server_errors_fall_back(gw, sleeps, reply, is_async, stream):
 async def test_gateway_that_does_not_answer_in_time_falls_back(gw, sleeps, is_async, stream):
     gw.script(Reply(stall=True) if stream else Reply(delay=30))
     router = free_router(api_base=gw.api_base)
-    text = await _ask(router, "glm-5-free", is_async=is_async, stream=stream, timeout=0.5)
+    text = await _ask(router, "kilo-auto/free", is_async=is_async, stream=stream, timeout=0.5)
     assert text == (STREAM_TEXT if stream else NONSTREAM_TEXT)
-    assert _sent(gw) == [GLM, MINIMAX]
+    assert _sent(gw) == [FIRST, SECOND]
     assert sleeps == []
 
 
@@ -180,18 +178,18 @@ async def test_rejected_key_is_not_retried(gw, sleeps, is_async):
         ],
         num_retries=3,
     )
-    gw.script(*[Reply(status=401, body=PAID_AUTH_BODY)] * 4)
-    with pytest.raises(litellm.AuthenticationError, match="KILO_API_KEY"):
+    gw.script(*[Reply(status=401, body=INVALID_TOKEN_BODY)] * 4)
+    with pytest.raises(litellm.AuthenticationError):
         await _ask(router, "sonnet", is_async=is_async, stream=False)
     assert _sent(gw) == ["anthropic/claude-sonnet-4.6"]
     assert sleeps == []
 
 
 async def test_rejected_key_tries_each_chain_model_once_even_with_retries(gw, sleeps):
-    gw.script(*[Reply(status=401, body=PAID_AUTH_BODY)] * 8)
+    gw.script(*[Reply(status=401, body=INVALID_TOKEN_BODY)] * 8)
     with pytest.raises(litellm.AuthenticationError):
-        await _ask(free_router(api_base=gw.api_base, num_retries=3), "glm-5-free", is_async=True, stream=False)
-    assert _sent(gw) == [GLM, MINIMAX, TRINITY, GIGA]
+        await _ask(free_router(api_base=gw.api_base, num_retries=3), "kilo-auto/free", is_async=True, stream=False)
+    assert _sent(gw) == [FIRST, SECOND, THIRD, FOURTH]
 
 
 @MODES
@@ -206,8 +204,11 @@ async def test_rate_limited_deployment_of_a_pool_is_cooled_down(gw, is_async, st
         limited.script(*[RATE_LIMITED] * 60)
         router = Router(
             model_list=[
-                {"model_name": "pool", "litellm_params": {"model": "kilo/glm-5-free", "api_base": limited.api_base}},
-                {"model_name": "pool", "litellm_params": {"model": "kilo/glm-5-free", "api_base": gw.api_base}},
+                {
+                    "model_name": "pool",
+                    "litellm_params": {"model": "kilo/kilo-auto/free", "api_base": limited.api_base},
+                },
+                {"model_name": "pool", "litellm_params": {"model": "kilo/kilo-auto/free", "api_base": gw.api_base}},
             ],
             num_retries=0,
             cooldown_time=60,
@@ -234,10 +235,10 @@ async def test_rate_limited_deployment_of_a_pool_is_cooled_down(gw, is_async, st
 async def test_by_default_each_call_starts_at_the_first_free_model_again(gw, sleeps):
     router = free_router(api_base=gw.api_base)
     gw.script(RATE_LIMITED)
-    await _ask(router, "glm-5-free", is_async=True, stream=False)
+    await _ask(router, "kilo-auto/free", is_async=True, stream=False)
     gw.script(RATE_LIMITED)
-    await _ask(router, "glm-5-free", is_async=True, stream=False)
-    assert _sent(gw) == [GLM, MINIMAX, GLM, MINIMAX]
+    await _ask(router, "kilo-auto/free", is_async=True, stream=False)
+    assert _sent(gw) == [FIRST, SECOND, FIRST, SECOND]
     assert sleeps == []
 
 
@@ -248,19 +249,19 @@ async def test_opt_in_cooldown_skips_a_rate_limited_free_model_on_later_calls(gw
     )
     gw.script(RATE_LIMITED)
     for _ in range(3):
-        assert await _ask(router, "glm-5-free", is_async=is_async, stream=False) == NONSTREAM_TEXT
-    assert _sent(gw) == [GLM, MINIMAX, MINIMAX, MINIMAX]
+        assert await _ask(router, "kilo-auto/free", is_async=is_async, stream=False) == NONSTREAM_TEXT
+    assert _sent(gw) == [FIRST, SECOND, SECOND, SECOND]
     assert sleeps == []
 
 
 async def test_reasoning_effort_and_user_survive_a_fallback_to_a_non_reasoning_model(gw):
     gw.script(RATE_LIMITED, RATE_LIMITED)
     router = free_router(api_base=gw.api_base)
-    await _ask(router, "glm-5-free", is_async=True, stream=False, reasoning_effort="high", user="user-7")
-    glm, minimax, trinity = (r.json for r in gw.chat_requests)
-    assert glm["reasoning"] == minimax["reasoning"] == {"effort": "high"}
-    assert glm["user"] == minimax["user"] == trinity["user"] == "user-7"
-    assert "reasoning" not in trinity and "reasoning_effort" not in trinity
+    await _ask(router, "kilo-auto/free", is_async=True, stream=False, reasoning_effort="high", user="user-7")
+    first, second, third = (r.json for r in gw.chat_requests)
+    assert first["reasoning"] == second["reasoning"] == {"effort": "high"}
+    assert first["user"] == second["user"] == third["user"] == "user-7"
+    assert "reasoning" not in third and "reasoning_effort" not in third
 
 
 def test_wildcard_reaches_any_gateway_model(gw):
@@ -279,12 +280,12 @@ def _config_router() -> Router:
 def test_shipped_config_reads_key_and_base_from_environment(gw, monkeypatch):
     monkeypatch.setenv("KILO_API_BASE", gw.api_base)
     monkeypatch.setenv("KILO_API_KEY", "kilo-env-key-123456")
-    assert _config_router().completion(model="glm-5-free", messages=MESSAGES).choices[0].message.content
+    assert _config_router().completion(model="kilo-auto/free", messages=MESSAGES).choices[0].message.content
     assert gw.chat_requests[-1].authorization == "Bearer kilo-env-key-123456"
 
 
-def test_shipped_config_without_environment_uses_public_key_and_live_gateway(gw, monkeypatch):
-    """With KILO_* unset LiteLLM passes None; the provider then picks ``public`` and the live URL.
+def test_shipped_config_without_environment_sends_no_key_to_the_live_gateway(gw, monkeypatch):
+    """With KILO_* unset LiteLLM passes None; the provider then sends no key to the live URL.
 
     The live gateway is never contacted: the provider's HTTP client gets a transport that answers locally.
     """
@@ -296,11 +297,11 @@ def test_shipped_config_without_environment_uses_public_key_and_live_gateway(gw,
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
     monkeypatch.setattr(kilo_litellm.kilo_llm, "_client", httpx.Client(transport=httpx.MockTransport(answer)))
-    resp = _config_router().completion(model="glm-5-free", messages=MESSAGES)
+    resp = _config_router().completion(model="kilo-auto/free", messages=MESSAGES)
     assert resp.choices[0].message.content == NONSTREAM_TEXT
     [request] = seen
     assert str(request.url) == "https://api.kilo.ai/api/gateway/chat/completions"
-    assert request.headers["authorization"] == "Bearer public"
+    assert "authorization" not in request.headers
 
 
 def _readme_block(heading: str, language: str) -> str:
@@ -312,5 +313,5 @@ def test_readme_router_snippet_runs(gw, monkeypatch, capsys):
     monkeypatch.setenv("KILO_API_BASE", gw.api_base)
     exec(_readme_block("### Router", "python"), {"msgs": MESSAGES})
     assert capsys.readouterr().out == STREAM_TEXT
-    assert _sent(gw) == [GLM, GLM]
+    assert _sent(gw) == [FIRST, FIRST]
     assert gw.chat_requests[0].json["reasoning"] == {"effort": "low"}

@@ -68,15 +68,15 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
     kw = {"messages": MESSAGES, "api_base": gw.api_base, "timeout": 1}
     errors = []
 
-    litellm.completion(model="kilo/glm-5-free", api_key=KEY, **kw)
-    list(litellm.completion(model="kilo/glm-5-free", api_key=KEY, stream=True, **kw))
-    resp = await litellm.acompletion(model="kilo/glm-5-free", api_key=KEY, stream=True, **kw)
+    litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
+    list(litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, stream=True, **kw))
+    resp = await litellm.acompletion(model="kilo/kilo-auto/free", api_key=KEY, stream=True, **kw)
     [c async for c in resp]
     await litellm.acompletion(model="kilo/openai/gpt-4.1", api_key=KEY, **kw)
 
     gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
     with pytest.raises(litellm.RateLimitError) as info:
-        litellm.completion(model="kilo/glm-5-free", api_key=KEY, **kw)
+        litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
     errors.append(info.value)
 
     gw.script(Reply(recording="stream-inband-error-402.sse", stream=True))
@@ -87,12 +87,12 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
 
     gw.script(Reply(stall=True))
     with pytest.raises(litellm.Timeout) as info:
-        await litellm.acompletion(model="kilo/glm-5-free", api_key=KEY, **kw)
+        await litellm.acompletion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
     errors.append(info.value)
 
     gw.script(Reply(reset=True))
     with pytest.raises(litellm.APIConnectionError) as info:
-        litellm.completion(model="kilo/glm-5-free", api_key=KEY, **kw)
+        litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
     errors.append(info.value)
 
     monkeypatch.setenv("KILO_API_KEY", KEY)

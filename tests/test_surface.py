@@ -77,7 +77,7 @@ def _parallel_tool_stream() -> bytes:
 async def test_parallel_tool_calls_stream_rebuild_exactly(gw, is_async):
     gw.script(Reply(body=_parallel_tool_stream(), stream=True))
     kwargs = dict(
-        model="kilo/glm-5-free",
+        model="kilo/kilo-auto/free",
         messages=MESSAGES,
         api_base=gw.api_base,
         stream=True,
@@ -98,7 +98,7 @@ async def test_parallel_tool_calls_stream_rebuild_exactly(gw, is_async):
 
 
 def test_non_stream_tool_call(gw):
-    resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, tools=TOOLS)
+    resp = litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, tools=TOOLS)
     [call] = resp.choices[0].message.tool_calls
     assert (call.id, call.function.name) == ("qSWMjY1gl", "search_files")
     assert json.loads(call.function.arguments) == {"path": "src", "regex": "read_file", "file_pattern": "*.ts"}
@@ -111,7 +111,7 @@ def test_non_stream_tool_call(gw):
 @pytest.mark.parametrize("stream", [False, True])
 def test_reasoning_content_and_details(gw, stream):
     resp = litellm.completion(
-        model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=stream, reasoning={"effort": "low"}
+        model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, stream=stream, reasoning={"effort": "low"}
     )
     message = (litellm.stream_chunk_builder(list(resp)) if stream else resp).choices[0].message
     assert message.content == "Hi!"
@@ -124,10 +124,10 @@ def test_reasoning_content_and_details(gw, stream):
 
 
 def test_reasoning_details_go_back_on_the_next_turn(gw):
-    first = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, reasoning={})
+    first = litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, reasoning={})
     turn = first.choices[0].message
     litellm.completion(
-        model="kilo/glm-5-free",
+        model="kilo/kilo-auto/free",
         messages=[*MESSAGES, turn, {"role": "user", "content": "and now?"}],
         api_base=gw.api_base,
     )
@@ -139,7 +139,7 @@ def test_reasoning_details_go_back_on_the_next_turn(gw):
 
 def test_reasoning_effort_maps_to_gateway_reasoning(gw):
     litellm.completion(
-        model="kilo/glm-5-free",
+        model="kilo/kilo-auto/free",
         messages=MESSAGES,
         api_base=gw.api_base,
         reasoning_effort="high",
@@ -151,7 +151,7 @@ def test_reasoning_effort_maps_to_gateway_reasoning(gw):
 
 def test_reasoning_effort_without_allowance_points_at_the_fix(gw):
     with pytest.raises(litellm.UnsupportedParamsError, match="allowed_openai_params"):
-        litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, reasoning_effort="low")
+        litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, reasoning_effort="low")
     assert gw.requests == []
 
 
@@ -174,10 +174,10 @@ def test_reasoning_effort_without_allowance_points_at_the_fix(gw):
 )
 def test_response_format_passes_through(gw, response_format):
     litellm.completion(
-        model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, response_format=response_format
+        model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, response_format=response_format
     )
     assert gw.chat_requests[-1].json["response_format"] == response_format
-    assert litellm.supports_response_schema("kilo/glm-5-free") is True
+    assert litellm.supports_response_schema("kilo/kilo-auto/free") is True
 
 
 def test_image_parts_are_sent_untouched(gw):
@@ -186,16 +186,19 @@ def test_image_parts_are_sent_untouched(gw):
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}},
     ]
     litellm.completion(
-        model="kilo/giga-potato-free", messages=[{"role": "user", "content": content}], api_base=gw.api_base
+        model="kilo/moonshotai/kimi-k2.5",
+        messages=[{"role": "user", "content": content}],
+        api_base=gw.api_base,
+        api_key="kilo-real-key-1",
     )
     assert gw.chat_requests[-1].json["messages"][0]["content"] == content
-    assert litellm.supports_vision("kilo/giga-potato-free") is True
-    assert litellm.supports_vision("kilo/glm-5-free") is False
+    assert litellm.supports_vision("kilo/moonshotai/kimi-k2.5") is True
+    assert litellm.supports_vision("kilo/kilo-auto/free") is False
 
 
 def test_openai_and_gateway_params_pass_through_and_internal_keys_do_not(gw):
     litellm.completion(
-        model="kilo/glm-5-free",
+        model="kilo/kilo-auto/free",
         messages=MESSAGES,
         api_base=gw.api_base,
         temperature=0.3,
@@ -248,7 +251,7 @@ def test_openai_and_gateway_params_pass_through_and_internal_keys_do_not(gw):
 
 
 def test_usage_is_always_requested(gw):
-    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
+    litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base)
     assert gw.chat_requests[-1].json["usage"] == {"include": True}
 
 
@@ -277,7 +280,7 @@ def test_byok_cost_is_the_upstream_inference_cost(gw, stream):
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_free_model_costs_nothing_even_when_upstream_reports_a_cost(gw, stream):
-    resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, stream=stream)
+    resp = litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, stream=stream)
     result = litellm.stream_chunk_builder(list(resp)) if stream else resp
     assert result.usage.prompt_tokens > 0
     assert result._hidden_params["response_cost"] == 0.0
@@ -332,5 +335,5 @@ def test_assembled_reasoning_body_merges_fragments():
 
 
 def test_user_is_forwarded_even_though_litellm_drops_it_for_custom_providers(gw):
-    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base, user="user-7")
+    litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, user="user-7")
     assert gw.chat_requests[-1].json["user"] == "user-7"

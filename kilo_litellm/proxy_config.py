@@ -1,0 +1,82 @@
+"""The LiteLLM proxy config for Kilo models, written from the catalog (``kilo-litellm proxy-config``).
+
+``litellm_config.yaml`` in the repository is this module's output for the bundled catalog (a test
+holds them equal); run the command after :func:`refresh_models` to follow the live gateway.
+
+* Every served model gets an explicit ``model_list`` entry: the proxy's ``/v1/models`` and
+  ``/model/info`` list only explicit names (a ``kilo/*`` wildcard is invisible to both), with the
+  limits and prices ``import kilo_litellm`` registers.
+* The free chain of :func:`router.free_chain` comes first and falls back in order; retries are off
+  (the free-model 429 has no ``Retry-After``).
+* ``kilo/*`` serves any other gateway id; its ``health_check_model`` is ``kilo/kilo-auto/free``,
+  since LiteLLM cannot pick one for a wildcard of a custom provider.
+* Background health checks stay off: each check is a real request per deployment, against the
+  free-tier limits (or paid credit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from . import catalog, router
+from .settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
+
+HEADER = """\
+# LiteLLM proxy config for Kilo Gateway models, written by `kilo-litellm proxy-config` from the
+# bundled model catalog (run it again after `kilo-litellm models --refresh` to follow the gateway).
+#   litellm --config litellm_config.yaml
+# Needs `pip install "kilo-litellm[proxy]"` and a LITELLM_MASTER_KEY.
+#
+# KILO_API_KEY and KILO_API_BASE are optional: when unset, LiteLLM passes None and the provider
+# sends no key (enough for free models) to https://api.kilo.ai/api/gateway.
+#
+# The free chain falls back in order: {chain}.
+# Free models are limited per IP and their 429 has no Retry-After, so retries are off
+# (num_retries: 0) and a 429, 5xx or timeout moves straight to the next model. Reasoning models
+# accept `reasoning_effort` and `user`; the others drop `reasoning_effort`, so a request that
+# asked for it can still fall back to them.
+#
+# Background health checks are off: every check is a real request to every deployment, which
+# spends the free-tier limits (or credit). `/health` still works on demand; the kilo/* wildcard
+# is checked with kilo/kilo-auto/free.
+"""
+
+
+def _deployment(name: str, model: str, reasoning: bool) -> dict[str, Any]:
+    params = router.deployment_params(model, reasoning)
+    return {
+        "model_name": name,
+        "litellm_params": {
+            "model": params.pop("model"),
+            "api_key": f"os.environ/{ENV_API_KEY}",
+            "api_base": f"os.environ/{ENV_API_BASE}",
+            **params,
+        },
+    }
+
+
+def config() -> dict[str, Any]:
+    """The proxy config for the active catalog, as a dict."""
+    chain = router.free_chain()
+    chain_ids = {e.gateway_id for e in chain}
+    others = [e for e in catalog.active().models if not e.retired and e.gateway_id not in chain_ids]
+    listed = [_deployment(router.model_name(e), catalog.name_of(e), e.supports_reasoning) for e in (*chain, *others)]
+    wildcard = _deployment(router.WILDCARD, router.WILDCARD, True)
+    wildcard["model_info"] = {"health_check_model": f"{PROVIDER}/{catalog.FREE_AUTO}"}
+    return {
+        "model_list": [*listed, wildcard],
+        "litellm_settings": {
+            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}]
+        },
+        "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks()},
+        "general_settings": {"background_health_checks": False},
+    }
+
+
+def render() -> str:
+    """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML."""
+    chain = " -> ".join(router.model_name(e) for e in router.free_chain())
+    body = yaml.safe_dump(config(), sort_keys=False, default_flow_style=False, width=120)
+    return HEADER.format(chain=chain) + body
