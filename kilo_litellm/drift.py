@@ -191,7 +191,7 @@ def free_models(answer: Answer, shown: int = SHOWN_FREE) -> FreeModels:
     free = [
         m["id"] for m in models if (m["isFree"] if isinstance(m.get("isFree"), bool) else catalog.is_free_id(m["id"]))
     ]
-    if len(flagged) == len(models):
+    if models and len(flagged) == len(models):
         rule = "isFree"
     elif flagged:
         rule = f"isFree on {len(flagged)} of {len(models)}, else the :free suffix"
@@ -199,7 +199,8 @@ def free_models(answer: Answer, shown: int = SHOWN_FREE) -> FreeModels:
         rule = ":free suffix, no isFree field"
     first = tuple(free[:shown])
     more = f", … ({len(free) - len(first)} more)" if len(free) > len(first) else ""
-    result = f"{len(free)} free of {len(models)} (by {rule}): {', '.join(first)}{more}"
+    named = f": {', '.join(first)}{more}" if first else ""
+    result = f"{len(free)} free of {len(models)} (by {rule}){named}"
     return FreeModels(bool(free), result, len(free), first, rule)
 
 

@@ -239,19 +239,36 @@ def test_endpoints_are_told_apart_by_what_the_gateway_answers(gw, capsys):
     assert gw.requests[-1].json["model"] == drift.EMBEDDING_MODEL
 
 
-def test_without_isfree_the_free_suffix_rule_counts_the_free_models(gw, capsys):
-    listing = Reply(
-        body=models_body(
+FREE_LISTINGS = {
+    "suffix rule without isFree": (
+        [
             make_gateway_model(id="z-ai/glm-5:free"),
             make_gateway_model(id="openrouter/free"),
-            make_gateway_model(id="anthropic/claude-sonnet-4.6"),
-        )
-    )
-    script(gw, models=listing)
+            make_gateway_model(id="x/paid"),
+        ],
+        "2 free of 3 (by :free suffix, no isFree field): z-ai/glm-5:free, openrouter/free",
+    ),
+    "isFree wins over the suffix, suffix where it is missing": (
+        [
+            make_gateway_model(id="old/model:free", isFree=False),
+            make_gateway_model(id="giga-potato", isFree=True),
+            make_gateway_model(id="y:free"),
+        ],
+        "2 free of 3 (by isFree on 2 of 3, else the :free suffix): giga-potato, y:free",
+    ),
+    "no free model left": ([make_gateway_model(id="x/paid", isFree=False)], "0 free of 1 (by isFree)"),
+    "more than a few": (
+        [make_gateway_model(id=f"m{i}:free", isFree=True) for i in range(7)],
+        "7 free of 7 (by isFree): m0:free, m1:free, m2:free, m3:free, m4:free, … (2 more)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("entries", "shown"), FREE_LISTINGS.values(), ids=FREE_LISTINGS.keys())
+def test_free_models_are_counted_from_the_listing(gw, capsys, entries, shown):
+    script(gw, models=Reply(body=models_body(*entries)))
     assert cli.main(["check", "--api-base", gw.api_base]) == 0
-    assert table(capsys.readouterr().out)[("free models", "GET /models")] == (
-        "2 free of 3 (by :free suffix, no isFree field): z-ai/glm-5:free, openrouter/free"
-    )
+    assert table(capsys.readouterr().out)[("free models", "GET /models")] == shown
 
 
 def test_probe_failures_become_report_lines(gw, capsys):
