@@ -3,7 +3,9 @@
 * ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it, and what
   became of each seed alias of Kilo's original page (served, or retired and its successor).
 * ``proxy-config``: the LiteLLM proxy config for the catalog (what ``litellm_config.yaml`` is).
-* ``check``: what a call to one model would send (key redacted), then a 1-token ping.
+* ``check``: what the gateway serves now (:mod:`kilo_litellm.drift`: anonymous access, the seed
+  aliases, the free models, the endpoints), or with ``--model`` what a call to that model would send
+  (key redacted), then a 1-token ping.
 * ``chat``: a prompt from the arguments or stdin, streamed to the terminal.
 * ``demo``: an offline tour against the bundled local gateway emulator (:mod:`kilo_litellm.demo`).
 
@@ -149,7 +151,36 @@ def _strip_provider(model: str) -> str:
     return name[len("kilo/") :] if name.lower().startswith("kilo/") and name.lower() != "kilo/auto" else name
 
 
+def _drift_rows(report) -> list[list[str]]:
+    rows = [["probe", "sent", "result"], [report.anonymous.probe, report.anonymous.sent, report.anonymous.result]]
+    rows += [[f"alias {line.probe}", line.sent, line.result] for line in report.aliases]
+    rows.append(["free models", "GET /models", report.free_models.result])
+    rows += [["endpoint", line.sent, line.result] for line in report.endpoints]
+    return rows
+
+
+def _drift(args: argparse.Namespace) -> int:
+    import httpx
+
+    from . import drift
+
+    with httpx.Client() as client:
+        report = drift.probe(client, args.api_base, args.api_key, timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
+        print(_table(_drift_rows(report)))
+    if not report.reachable:
+        return _fail(f"no answer from {report.api_base}")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
+    if args.model is None:
+        return _drift(args)
+    if args.json:
+        return _fail("--json is for the drift report: leave out --model")
     import litellm
 
     from . import refresh_models
@@ -259,9 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--refresh", action="store_true", help="from the live /models list instead of the bundled one")
     proxy.set_defaults(func=_proxy_config)
 
-    check = sub.add_parser("check", parents=[common], help="show what a call would send, then ping the model")
-    check.add_argument("--model", default=DEFAULT_MODEL)
-    check.add_argument("--no-ping", action="store_true", help="only show the request")
+    check = sub.add_parser(
+        "check", parents=[common], help="ask the gateway what works now; with --model, show a call and ping it"
+    )
+    check.add_argument("--model", help="show what a call to this model sends, then ping it (no drift report)")
+    check.add_argument("--no-ping", action="store_true", help="with --model: only show the request")
+    check.add_argument("--json", action="store_true", help="the drift report as JSON")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per probe (default 10)")
     check.set_defaults(func=_check)
 
     chat = sub.add_parser("chat", parents=[common], help="send a prompt (arguments or stdin), stream the answer")

@@ -1,0 +1,105 @@
+"""The contract with the live Kilo Gateway, for a maintainer with network to run before a release::
+
+    KILO_LIVE=1 .venv/bin/python -m pytest -m live
+
+Skipped unless ``KILO_LIVE=1``; CI never sets it. ``KILO_API_BASE`` points the suite at another
+gateway; pointed at the local emulator it is only a smoke test of the suite itself (the emulator
+answers from recordings, so it says nothing about the live gateway). ``KILO_API_KEY``, when set, is
+used for the paid seed aliases only: every other call here is anonymous, as a new user's would be.
+Each call is tiny (a few tokens).
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import litellm
+import pytest
+
+import kilo_litellm
+from kilo_litellm import catalog, drift
+from kilo_litellm.settings import DEFAULT_API_BASE
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(
+        os.environ.get("KILO_LIVE") != "1", reason="live gateway suite: set KILO_LIVE=1 (needs network)"
+    ),
+]
+
+BASE = (os.environ.get("KILO_API_BASE") or DEFAULT_API_BASE).rstrip("/")
+PAID_KEY = os.environ.get("KILO_API_KEY")
+FREE = "kilo/kilo-auto/free"
+MESSAGES = [{"role": "user", "content": "Say OK."}]
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def anonymous(monkeypatch, tmp_path):
+    """No key from the environment, a throwaway model cache, and the bundled catalog afterwards."""
+    monkeypatch.delenv("KILO_API_KEY", raising=False)
+    monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path / "cache"))
+    yield
+    catalog.install(None)
+
+
+def test_anonymous_free_model_answers():
+    resp = litellm.completion(model=FREE, messages=MESSAGES, max_tokens=16, api_base=BASE, timeout=TIMEOUT)
+    assert resp.choices and resp.choices[0].finish_reason
+    assert resp.usage.prompt_tokens > 0
+    assert resp._hidden_params["response_cost"] == 0.0
+
+
+def test_anonymous_free_model_streams():
+    chunks = list(
+        litellm.completion(model=FREE, messages=MESSAGES, max_tokens=16, api_base=BASE, timeout=TIMEOUT, stream=True)
+    )
+    assert chunks
+    assert any(c.choices and c.choices[0].finish_reason for c in chunks)
+    built = litellm.stream_chunk_builder(chunks, messages=MESSAGES)
+    assert built.usage.prompt_tokens > 0
+
+
+def test_models_parse_and_mark_free_models():
+    found = kilo_litellm.refresh_models(BASE, force=True)
+    assert (found.source, found.error) == ("live", None)
+    raw = httpx.get(f"{BASE}/models", headers={"Accept": "application/json"}, timeout=TIMEOUT).json()["data"]
+    assert len(found.models) >= len(raw) > 0
+    missing = [m.get("id") for m in raw if not isinstance(m.get("isFree"), bool)]
+    assert not missing, f"{len(missing)} /models entries without a boolean isFree, e.g. {missing[:5]}"
+    flagged = {m["id"].lower() for m in raw if m["isFree"]}
+    assert FREE.removeprefix("kilo/") in flagged
+    seen_free = {e.gateway_id.lower() for e in found.models if e.free}
+    assert flagged <= seen_free, f"isFree models the provider prices as paid: {sorted(flagged - seen_free)[:5]}"
+
+
+def test_an_invalid_key_is_an_authentication_error():
+    with pytest.raises(litellm.AuthenticationError):
+        litellm.completion(
+            model=FREE,
+            messages=MESSAGES,
+            max_tokens=16,
+            api_base=BASE,
+            api_key="sk-kilo-invalid-0000",
+            timeout=TIMEOUT,
+        )
+
+
+@pytest.mark.parametrize(("alias", "gateway_id"), drift.seeds())
+def test_each_seed_alias_works_or_is_not_found(alias, gateway_id):
+    free = catalog.bundled().by_name()[alias].free
+    if not free and not PAID_KEY:
+        pytest.skip(f"kilo/{alias} is paid: set KILO_API_KEY to check it")
+    try:
+        resp = litellm.completion(
+            model=f"kilo/{alias}",
+            messages=MESSAGES,
+            max_tokens=16,
+            api_base=BASE,
+            api_key=None if free else PAID_KEY,
+            timeout=TIMEOUT,
+        )
+    except litellm.NotFoundError:
+        return
+    assert resp.choices, f"kilo/{alias} ({gateway_id}) answered without choices"
