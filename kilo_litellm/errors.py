@@ -205,19 +205,21 @@ def classify(
     catalog marks retired that the gateway refuses (404, or the 401 a former free id earns) is a
     ``NotFoundError`` naming what to use instead. The status is the gateway's, unless the class
     says otherwise: the anonymous daily cap (401) is a 429, so a LiteLLM proxy does not answer its
-    own client "401, your key is wrong".
+    own client "401, your key is wrong"; a context overflow is a 400 whatever status the upstream sent.
     """
     status = _status_of(error)
     error_type = _type_of(error)
     refused = status == 404 or error_type in ("paid_model_auth_required", *_GONE)
     if entry is not None and entry.retired and refused:
         return litellm.NotFoundError, 404, _retired(entry)
+    by_status = _by_status(status, error.message)
     if error_type is None:
-        return _by_status(status, error.message), status, _status_hint(status, has_real_key)
-    cls = ERROR_TYPES[error_type].cls or _by_status(status, error.message)
-    if _by_status(status, error.message) is not cls:
+        cls, hint = by_status, _status_hint(status, has_real_key)
+    else:
+        cls, hint = ERROR_TYPES[error_type].cls or by_status, _template(error_type, error, has_real_key)
+    if cls is not by_status or cls is litellm.ContextWindowExceededError:
         status = _CANONICAL_STATUS.get(cls, status)
-    return cls, status, _template(error_type, error, has_real_key)
+    return cls, status, hint
 
 
 _GONE = ("model_not_found", "unavailable_model", "discontinued_free_model")
