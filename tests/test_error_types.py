@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import litellm
 import pytest
@@ -20,7 +22,7 @@ from litellm.utils import _get_retry_after_from_exception_header, calculate_retr
 from kilo_litellm import catalog
 from kilo_litellm.catalog import Catalog, ModelEntry
 from kilo_litellm.emulator import Reply
-from kilo_litellm.error_types import ERROR_TYPES
+from kilo_litellm.error_types import ERROR_TYPES, class_name
 from kilo_litellm.settings import SIGN_UP_URL
 
 FREE = "kilo/kilo-auto/free"
@@ -575,3 +577,19 @@ def test_a_retired_alias_with_a_successor_names_both(gw, retired):
     gw.script(Reply(status=404, body=next(c for c in CASES if c.name == "model_not_found").body))
     with pytest.raises(litellm.NotFoundError, match="has been retired by Kilo; use kilo/kilo-auto/free"):
         litellm.completion(model=retired, messages=MESSAGES, api_base=gw.api_base)
+
+
+def test_the_readme_documents_the_table():
+    """Every ``error_type`` has a row in the README's table naming the class it is raised as."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`"):
+            for name in re.findall(r"`([a-z_]+)`", cells[0]):
+                documented[name] = cells[1].strip("`")
+    for name, entry in ERROR_TYPES.items():
+        raised = class_name(entry)
+        if entry.cls is PAYMENT_REQUIRED:
+            raised = "litellm.PaymentRequiredError"
+        assert documented.get(name) == raised, name
