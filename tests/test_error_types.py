@@ -531,6 +531,15 @@ def test_a_refused_anonymous_call_says_it_was_anonymous(gw):
     assert "KILO_API_KEY" in str(info.value)
 
 
+def test_a_paid_model_refused_although_a_key_was_sent_does_not_ask_to_set_the_key(gw):
+    paid_auth = next(c for c in CASES if c.name == "paid_model_auth_required")
+    gw.script(Reply(status=401, body=paid_auth.body))
+    with pytest.raises(litellm.AuthenticationError) as info:
+        litellm.completion(model=PAID, messages=MESSAGES, api_key=KEY, api_base=gw.api_base)
+    assert "did not take the key that was sent" in str(info.value)
+    assert "set KILO_API_KEY" not in str(info.value) and KEY not in str(info.value)
+
+
 def test_a_router_does_not_retry_a_rejected_key(gw):
     router = litellm.Router(
         model_list=[{"model_name": "paid", "litellm_params": {"model": PAID, "api_key": KEY, "api_base": gw.api_base}}],
