@@ -139,7 +139,7 @@ def _template(error_type: str, error: GatewayError, has_real_key: bool | None) -
     if error_type == "paid_model_auth_required" and has_real_key:
         return (
             "This is a paid model and the gateway did not take the key that was sent as signed in: "
-            f"check the key at {SIGN_UP_URL}."
+            f"check the key passed as api_key= or in {ENV_API_KEY} (keys come from {SIGN_UP_URL})."
         )
     return ERROR_TYPES[error_type].hint.format(
         env=ENV_API_KEY,
