@@ -94,9 +94,11 @@ def _status_of(error: GatewayError) -> int:
 
 
 def _type_of(error: GatewayError) -> str | None:
-    """The known ``error_type`` of this error, or the one its older ``error.code`` implies."""
+    """The known ``error_type`` of this error, or the one an older body implies (its code, a BYOK message)."""
     if error.error_type in ERROR_TYPES:
         return error.error_type
+    if error.message.startswith("[BYOK]"):
+        return "byok_error"
     return CODE_TYPES.get(str(error.code or ""))
 
 
@@ -179,10 +181,10 @@ def _by_status(status: int, message: str) -> type[Exception]:
     return litellm.BadRequestError
 
 
-def _status_hint(status: int, has_real_key: bool | None) -> str:
+def _status_hint(error: GatewayError, status: int, has_real_key: bool | None) -> str:
     """The hint for an error without a known ``error_type``."""
     if status == 402:
-        return _template("usage_limit_exceeded", GatewayError(status=402, message=""), has_real_key)
+        return _template("usage_limit_exceeded", error, has_real_key)
     if status == 404:
         return f"Current free models: {_free_models()}."
     if status == 429:
@@ -214,7 +216,7 @@ def classify(
         return litellm.NotFoundError, 404, _retired(entry)
     by_status = _by_status(status, error.message)
     if error_type is None:
-        cls, hint = by_status, _status_hint(status, has_real_key)
+        cls, hint = by_status, _status_hint(error, status, has_real_key)
     else:
         cls, hint = ERROR_TYPES[error_type].cls or by_status, _template(error_type, error, has_real_key)
     if cls is not by_status or cls is litellm.ContextWindowExceededError:

@@ -602,3 +602,33 @@ def test_the_readme_documents_the_table():
         if entry.cls is PAYMENT_REQUIRED:
             raised = "litellm.PaymentRequiredError"
         assert documented.get(name) == raised, name
+
+
+OLDER = [
+    (
+        "byok-401-without-error-type",
+        401,
+        b'{"error":"[BYOK] Your API key is invalid or has been revoked. Please check your API key configuration.",'
+        b'"message":"[BYOK] Your API key is invalid or has been revoked. Please check your API key configuration."}',
+        litellm.AuthenticationError,
+        "own key (BYOK)",
+    ),
+    (
+        "402-with-its-own-buy-credits-url",
+        402,
+        b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+        b'"balance":-0.01,"buyCreditsUrl":"https://app.kilo.ai/organizations/org-1/billing"}}',
+        PAYMENT_REQUIRED,
+        "buy credits at https://app.kilo.ai/organizations/org-1/billing",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", OLDER, ids=[c[0] for c in OLDER])
+def test_older_bodies_without_error_type_get_the_same_advice(gw, case):
+    _, status, body, cls, phrase = case
+    gw.script(Reply(status=status, body=body))
+    with pytest.raises(cls) as info:
+        litellm.completion(model=PAID, messages=MESSAGES, api_key=KEY, api_base=gw.api_base)
+    assert phrase in str(info.value)
+    assert "rejected the Kilo API key" not in str(info.value)
