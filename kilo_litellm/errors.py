@@ -8,15 +8,21 @@ The gateway answers errors in three shapes (wire notes §2.3, §8.5):
 * OpenRouter's, passed through: ``{"error": {"message", "code": 500, "metadata"}, "user_id"}``,
   also sent *inside* a 200 stream as an SSE event.
 
-It never sends ``Retry-After``. LiteLLM maps only its own exception classes well (a raw
-``httpx.HTTPStatusError`` becomes an ``APIConnectionError`` that the Router never cools down), so
-every error leaves here as the matching ``litellm`` class, with the gateway's status, code and
-metadata kept on it as ``status_code``, ``kilo_code`` and ``kilo_metadata``.
+Since 2026-04 the gateway's own bodies also carry a top-level ``error_type``, and an in-band
+stream error names its kind in ``error.type`` (today's notes §4, §5); a known type decides the
+class and the hint (:mod:`error_types`), else the status does. Some answers carry ``Retry-After``
+(``top_up_in_progress``, the abuse layer's 429s); it is kept on the exception's ``response`` so a
+LiteLLM Router waits and cools down for as long as the gateway asked. LiteLLM maps only its own
+exception classes well (a raw ``httpx.HTTPStatusError`` becomes an ``APIConnectionError`` that the
+Router never cools down), so every error leaves here as the matching ``litellm`` class, with the
+gateway's status, code, type and metadata kept on it as ``status_code``, ``kilo_code``,
+``kilo_error_type`` and ``kilo_metadata``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +31,7 @@ import httpx
 import litellm
 
 from . import catalog
+from .error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
 from .settings import BUY_CREDITS_URL, ENV_API_KEY, PROVIDER, SIGN_UP_URL
 
 _CONTEXT_MARKERS = ("maximum context length", "context length", "context_length_exceeded", "too many tokens")
@@ -40,6 +47,7 @@ class GatewayError:
     title: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     buy_credits_url: str | None = None
+    error_type: str | None = None
 
 
 def parse(status: int, body: bytes | str | Mapping[str, Any] | None) -> GatewayError:
@@ -56,6 +64,10 @@ def parse(status: int, body: bytes | str | Mapping[str, Any] | None) -> GatewayE
     if not isinstance(data, Mapping):
         return GatewayError(status=status, message=f"HTTP {status}: {str(data)[:500]}")
     err = data.get("error")
+    error_type = data.get("error_type")
+    if not isinstance(error_type, str) and isinstance(err, Mapping) and isinstance(err.get("type"), str):
+        error_type = err["type"]
+    error_type = error_type if isinstance(error_type, str) else None
     if isinstance(err, Mapping):
         meta = err.get("metadata") if isinstance(err.get("metadata"), Mapping) else {}
         message = str(err.get("message") or err.get("title") or f"HTTP {status}")
@@ -66,11 +78,12 @@ def parse(status: int, body: bytes | str | Mapping[str, Any] | None) -> GatewayE
             title=err.get("title"),
             metadata=dict(meta or {}),
             buy_credits_url=err.get("buyCreditsUrl"),
+            error_type=error_type,
         )
     message = data.get("message") or err or f"HTTP {status}"
     if isinstance(err, str) and isinstance(data.get("message"), str) and err != data["message"]:
         message = f"{err}: {data['message']}"
-    return GatewayError(status=status, message=str(message))
+    return GatewayError(status=status, message=str(message), error_type=error_type)
 
 
 def _status_of(error: GatewayError) -> int:
@@ -80,31 +93,104 @@ def _status_of(error: GatewayError) -> int:
     return error.status
 
 
-def _hint(error: GatewayError, status: int, entry: catalog.ModelEntry | None) -> str:
-    free = ", ".join(catalog.current_free_models())
-    code = str(error.code or "")
-    if code == "PAID_MODEL_AUTH_REQUIRED":
-        return f"This is a paid model: set {ENV_API_KEY} (or pass api_key=) to a Kilo API key from {SIGN_UP_URL}."
-    if code == "PROMOTION_MODEL_LIMIT_REACHED":
+def _type_of(error: GatewayError) -> str | None:
+    """The known ``error_type`` of this error, or the one an older body implies (its code, a BYOK message)."""
+    if error.error_type in ERROR_TYPES:
+        return error.error_type
+    if error.message.startswith("[BYOK]"):
+        return "byok_error"
+    return CODE_TYPES.get(str(error.code or ""))
+
+
+def _free_models() -> str:
+    free = catalog.current_free_models()
+    return ", ".join([STABLE_FREE_MODEL, *(name for name in free if name != STABLE_FREE_MODEL)])
+
+
+def _retired(entry: catalog.ModelEntry) -> str:
+    instead = f"; use {entry.successor}" if entry.successor else ""
+    return (
+        f"'{entry.gateway_id}' has been retired by Kilo{instead}. {STABLE_FREE_MODEL} is Kilo's stable free model. "
+        f"Current free models: {_free_models()}."
+    )
+
+
+def _auth_hint(has_real_key: bool | None) -> str:
+    """A 401 for the key itself: whether one was sent decides what the caller can do."""
+    if has_real_key:
         return (
-            "Anonymous free usage from this IP is used up for today (10,000 requests per 24 h): "
-            f"sign up at {SIGN_UP_URL} and set {ENV_API_KEY}; free models stay free with a key."
+            f"The gateway rejected the Kilo API key that was sent (invalid or expired): get a new one at {SIGN_UP_URL}."
         )
-    if status == 402:
-        url = error.buy_credits_url or BUY_CREDITS_URL
-        return f"Out of credits: buy credits at {url}, or switch to a free model ({free})."
-    if status == 404:
-        if entry is not None and entry.retired:
-            instead = f"; use {entry.successor}" if entry.successor else ""
-            return f"'{entry.gateway_id}' has been retired by Kilo{instead}. Current free models: {free}."
-        return f"Current free models: {free}."
-    if status == 429:
+    if has_real_key is False:
         return (
-            "Kilo limits free models to 200 requests per hour per IP and sends no Retry-After: "
-            f"fall back to another model (e.g. with a LiteLLM Router) or use a paid model with {ENV_API_KEY}."
+            "The gateway refused an anonymous call (no Kilo API key was sent): "
+            f"set {ENV_API_KEY} (or pass api_key=) to a key from {SIGN_UP_URL}."
         )
+    return f"The gateway did not accept the key: check {ENV_API_KEY} (keys come from {SIGN_UP_URL})."
+
+
+def _kinds(message: str) -> str:
+    """The API kinds the gateway says the model supports (``... please use any of: <kinds>``)."""
+    _, found, kinds = message.partition("use any of:")
+    return f" (it supports: {kinds.strip()})" if found and kinds.strip() else ""
+
+
+def _template(error_type: str, error: GatewayError, has_real_key: bool | None) -> str:
+    if error_type == "authentication_required":
+        return _auth_hint(has_real_key)
+    if error_type == "paid_model_auth_required" and has_real_key:
+        return (
+            "This is a paid model and the gateway did not take the key that was sent as signed in: "
+            f"check the key passed as api_key= or in {ENV_API_KEY} (keys come from {SIGN_UP_URL})."
+        )
+    return ERROR_TYPES[error_type].hint.format(
+        env=ENV_API_KEY,
+        sign_up=SIGN_UP_URL,
+        buy=error.buy_credits_url or BUY_CREDITS_URL,
+        free=_free_models(),
+        stable_free=STABLE_FREE_MODEL,
+        kinds=_kinds(error.message),
+    )
+
+
+def _by_status(status: int, message: str) -> type[Exception]:
+    """The class for an error whose type is unknown (or used with several statuses): the HTTP status."""
+    lowered = message.lower()
     if status == 401:
-        return f"Check {ENV_API_KEY}: the gateway did not accept the key."
+        return litellm.AuthenticationError
+    if status == 429:
+        return litellm.RateLimitError
+    if status == 402:
+        return PAYMENT_REQUIRED
+    if status == 403:
+        return litellm.PermissionDeniedError
+    if status == 404:
+        return litellm.NotFoundError
+    if status in (408, 504):
+        return litellm.Timeout
+    if any(marker in lowered for marker in _CONTEXT_MARKERS):
+        return litellm.ContextWindowExceededError
+    if status == 502:
+        return litellm.BadGatewayError
+    if status == 503:
+        return litellm.ServiceUnavailableError
+    if status >= 500:
+        return litellm.InternalServerError
+    if status == 422:
+        return litellm.UnprocessableEntityError
+    return litellm.BadRequestError
+
+
+def _status_hint(error: GatewayError, status: int, has_real_key: bool | None) -> str:
+    """The hint for an error without a known ``error_type``."""
+    if status == 402:
+        return _template("usage_limit_exceeded", error, has_real_key)
+    if status == 404:
+        return f"Current free models: {_free_models()}."
+    if status == 429:
+        return ERROR_TYPES["rate_limit_exceeded"].hint.format(env=ENV_API_KEY)
+    if status == 401:
+        return _auth_hint(has_real_key)
     if status == 403:
         return "Your key or organisation may not use this model."
     if status >= 500:
@@ -112,9 +198,71 @@ def _hint(error: GatewayError, status: int, entry: catalog.ModelEntry | None) ->
     return ""
 
 
-def _response(status: int, url: str) -> httpx.Response:
+def classify(
+    error: GatewayError, entry: catalog.ModelEntry | None = None, has_real_key: bool | None = None
+) -> tuple[type[Exception], int, str]:
+    """The ``litellm`` class, the ``status_code`` and the hint for one gateway error.
+
+    A known ``error_type`` (or the older code that implies one) decides class and hint. A model the
+    catalog marks retired that the gateway refuses (404, or the 401 a former free id earns) is a
+    ``NotFoundError`` naming what to use instead. The status is the gateway's, unless the class
+    says otherwise: the anonymous daily cap (401) is a 429, so a LiteLLM proxy does not answer its
+    own client "401, your key is wrong"; a context overflow is a 400 whatever status the upstream sent.
+    """
+    status = _status_of(error)
+    error_type = _type_of(error)
+    refused = status == 404 or error_type in ("paid_model_auth_required", *_GONE)
+    if entry is not None and entry.retired and refused:
+        return litellm.NotFoundError, 404, _retired(entry)
+    by_status = _by_status(status, error.message)
+    if error_type is None:
+        cls, hint = by_status, _status_hint(error, status, has_real_key)
+    else:
+        cls, hint = ERROR_TYPES[error_type].cls or by_status, _template(error_type, error, has_real_key)
+    if cls is not by_status or cls is litellm.ContextWindowExceededError:
+        status = _CANONICAL_STATUS.get(cls, status)
+    return cls, status, hint
+
+
+_GONE = ("model_not_found", "unavailable_model", "discontinued_free_model")
+
+_CANONICAL_STATUS: dict[type[Exception], int] = {
+    litellm.BadRequestError: 400,
+    litellm.ContextWindowExceededError: 400,
+    litellm.AuthenticationError: 401,
+    PAYMENT_REQUIRED: 402,
+    litellm.PermissionDeniedError: 403,
+    litellm.NotFoundError: 404,
+    litellm.Timeout: 408,
+    litellm.RateLimitError: 429,
+    litellm.APIConnectionError: 500,
+    litellm.ServiceUnavailableError: 503,
+}
+
+RETRY_HEADERS = ("retry-after", "retry-after-ms", "www-authenticate")
+
+
+def response_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The gateway's response headers worth keeping on the exception: only the retry hints.
+
+    LiteLLM reads ``retry-after`` (seconds or a date) for a Router's backoff and cooldown, not
+    ``retry-after-ms``; when only the latter came, a ``retry-after`` in whole seconds is added.
+    """
+    if not headers:
+        return {}
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    kept = {name: lowered[name] for name in RETRY_HEADERS if name in lowered}
+    if "retry-after" not in kept and "retry-after-ms" in kept:
+        try:
+            kept["retry-after"] = str(max(1, math.ceil(float(kept["retry-after-ms"]) / 1000)))
+        except ValueError:
+            pass
+    return kept
+
+
+def _response(status: int, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
     """A response for the exception that carries no request headers, so no key can leak through it."""
-    return httpx.Response(status_code=status, request=httpx.Request("POST", url))
+    return httpx.Response(status_code=status, headers=response_headers(headers), request=httpx.Request("POST", url))
 
 
 def to_exception(
@@ -123,43 +271,29 @@ def to_exception(
     model: str,
     entry: catalog.ModelEntry | None = None,
     url: str = "https://api.kilo.ai/api/gateway/chat/completions",
+    has_real_key: bool | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Exception:
-    """The ``litellm`` exception a caller should see for this gateway error."""
-    status = _status_of(error)
-    hint = _hint(error, status, entry)
+    """The ``litellm`` exception a caller should see for this gateway error.
+
+    ``has_real_key`` (was a real key sent?) chooses the advice for a refused key; ``headers`` are the
+    gateway's response headers, of which only the retry hints are kept (see :func:`response_headers`).
+    """
+    cls, status, hint = classify(error, entry, has_real_key)
     message = f"KiloException - {error.message}" + (f" {hint}" if hint else "")
     kw: dict[str, Any] = {"message": message, "model": model, "llm_provider": PROVIDER}
-    response = _response(status, url)
-    code = str(error.code or "")
+    response = _response(status, url, headers)
     exc: Exception
-    lowered = error.message.lower()
-    if status == 401 or code == "PAID_MODEL_AUTH_REQUIRED":
-        exc = litellm.AuthenticationError(response=response, **kw)
-    elif status == 429:
-        exc = litellm.RateLimitError(response=response, **kw)
-    elif status == 402:
-        payment = getattr(litellm, "PaymentRequiredError", None) or litellm.BadRequestError
-        exc = payment(response=response, **kw)
-    elif status == 403:
-        exc = litellm.PermissionDeniedError(response=response, **kw)
-    elif status == 404:
-        exc = litellm.NotFoundError(response=response, **kw)
-    elif status in (408, 504):
+    if cls is litellm.Timeout:
         exc = litellm.Timeout(exception_status_code=status, **kw)
-    elif any(marker in lowered for marker in _CONTEXT_MARKERS):
-        exc = litellm.ContextWindowExceededError(response=_response(400, url), **kw)
-    elif status == 502:
-        exc = litellm.BadGatewayError(response=response, **kw)
-    elif status == 503:
-        exc = litellm.ServiceUnavailableError(response=response, **kw)
-    elif status >= 500:
-        exc = litellm.InternalServerError(response=response, **kw)
-    elif status == 422:
-        exc = litellm.UnprocessableEntityError(response=response, **kw)
+    elif cls is litellm.APIConnectionError:
+        exc = litellm.APIConnectionError(request=response.request, **kw)
     else:
-        exc = litellm.BadRequestError(response=response, **kw)
+        exc = cls(response=response, **kw)
+        exc.litellm_response_headers = response.headers  # type: ignore[attr-defined]
     exc.status_code = status  # type: ignore[attr-defined]
     exc.kilo_code = error.code  # type: ignore[attr-defined]
+    exc.kilo_error_type = error.error_type  # type: ignore[attr-defined]
     exc.kilo_metadata = dict(error.metadata)  # type: ignore[attr-defined]
     return exc
 

@@ -132,8 +132,16 @@ def prepare(
     return call
 
 
-def _error_for_status(call: Call, status: int, body: bytes) -> Exception:
-    return errors.to_exception(errors.parse(status, body), model=call.model, entry=call.entry, url=call.url)
+def _error_for_status(call: Call, status: int, body: bytes | dict, headers: Any = None) -> Exception:
+    """The gateway's error answer as a ``litellm`` exception, with its retry headers kept."""
+    return errors.to_exception(
+        errors.parse(status, body),
+        model=call.model,
+        entry=call.entry,
+        url=call.url,
+        has_real_key=call.settings.has_real_key,
+        headers=headers,
+    )
 
 
 def _transport_error(call: Call, exc: Exception) -> Exception:
@@ -206,10 +214,10 @@ class _Body:
         self._data += part
         self._deadline.check(self._data)
 
-    def result(self, status: int, model_response: ModelResponse) -> ModelResponse:
+    def result(self, resp: httpx.Response, model_response: ModelResponse) -> ModelResponse:
         body = bytes(self._data)
-        if status >= 400:
-            raise _error_for_status(self.call, status, body)
+        if resp.status_code >= 400:
+            raise _error_for_status(self.call, resp.status_code, body, resp.headers)
         call = self.call
         return response.fill(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
 
@@ -271,7 +279,7 @@ def _not_an_event_stream(call: Call, text: str) -> Exception:
     except ValueError:
         data = None
     if isinstance(data, dict) and "error" in data:
-        return errors.to_exception(errors.parse(200, data), model=call.model, entry=call.entry, url=call.url)
+        return _error_for_status(call, 200, data)
     return errors.bad_response(call.model, f"expected an event stream, got {text[:200]!r}")
 
 
@@ -318,7 +326,7 @@ class KiloLLM(CustomLLM):
                 resp.close()
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        return body.result(resp.status_code, model_response)
+        return body.result(resp, model_response)
 
     async def acompletion(
         self,
@@ -350,7 +358,7 @@ class KiloLLM(CustomLLM):
                 await resp.aclose()
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
-        return body.result(resp.status_code, model_response)
+        return body.result(resp, model_response)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -386,7 +394,7 @@ class KiloLLM(CustomLLM):
                 body = b""
             finally:
                 resp.close()
-            raise _error_for_status(call, resp.status_code, body)
+            raise _error_for_status(call, resp.status_code, body, resp.headers)
         return self._iter_stream(call, resp)
 
     @staticmethod
@@ -441,7 +449,7 @@ class KiloLLM(CustomLLM):
                     body = await resp.aread()
                 except httpx.HTTPError:
                     body = b""
-                raise _error_for_status(call, resp.status_code, body)
+                raise _error_for_status(call, resp.status_code, body, resp.headers)
             async for part in parts:
                 for chunk in events.feed(part):
                     yield chunk

@@ -5,7 +5,8 @@ Two things about the gateway's stream need care, and one about LiteLLM:
 * The finish chunk (``finish_reason`` set, empty content) comes *before* the usage chunk, and the
   usage chunk still carries one empty-delta choice (wire notes §8.3).
 * An error can arrive as an event inside an HTTP 200 stream (``{"error": {...}}``), with no
-  ``[DONE]`` after it (§8.5).
+  ``[DONE]`` after it (§8.5); today's gateway names its kind in ``error.type``
+  (``upstream_disconnect``, ``timeout``), which :mod:`errors` maps like a top-level ``error_type``.
 * LiteLLM's stream wrapper drops a custom provider's chunk that has a ``finish_reason`` but no
   content, together with its usage, and every chunk after it (custom-provider notes §3).
 
