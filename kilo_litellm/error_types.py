@@ -19,7 +19,10 @@ from typing import NamedTuple
 
 import litellm
 
-STABLE_FREE_MODEL = "kilo/kilo-auto/free"
+from .catalog import FREE_AUTO
+from .settings import PROVIDER
+
+STABLE_FREE_MODEL = f"{PROVIDER}/{FREE_AUTO}"
 
 PAYMENT_REQUIRED: type[Exception] = getattr(litellm, "PaymentRequiredError", None) or litellm.BadRequestError
 
