@@ -36,8 +36,9 @@ if _running_as_cli():
 
 import litellm  # noqa: E402
 
-from . import catalog  # noqa: E402
+from . import catalog, embeddings  # noqa: E402
 from .discovery import refresh_models  # noqa: E402
+from .embeddings import refresh_embedding_models  # noqa: E402
 from .handler import KiloLLM  # noqa: E402
 from .router import free_router  # noqa: E402
 from .settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
@@ -62,6 +63,7 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
         litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
     litellm.utils.custom_llm_setup()
     litellm.register_model(catalog.model_cost_map())
+    litellm.register_model(embeddings.model_cost_map())
     return handler
 
 
@@ -74,6 +76,7 @@ __all__ = [
     "__version__",
     "free_router",
     "kilo_llm",
+    "refresh_embedding_models",
     "refresh_models",
     "register",
 ]

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import catalog, settings
 from .catalog import Catalog, ModelEntry
+from .urls import endpoint
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -356,7 +357,7 @@ class ModelDiscovery:
 
     def _fetch(self, base: str) -> list:
         """``GET {base}/models``; the list is public, so no key is sent."""
-        url = f"{base}/models"
+        url = endpoint(base, "models")
         resp = self._http().get(
             url,
             headers={"Accept": "application/json", "User-Agent": settings.USER_AGENT},

@@ -23,6 +23,12 @@ client can observe:
     whitespace. The content bytes are the recorded ones.
 * ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
 
+* ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
+  no recording of either exists: deterministic vectors derived from a hash of each input, usage
+  with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
+* Any path outside ``/api/gateway``: an HTML 404 page, as the web server in front of the gateway
+  answers a wrong ``api_base``.
+
 Synthesised rather than recorded (no recording exists; built from the documented server code):
 every error body above (with its ``error_type``), the auth rule, the retired-id table.
 ``mode="february"`` answers like the gateway of February 2026 instead (a placeholder bearer is
@@ -41,10 +47,15 @@ queueing thousands.
 
 from __future__ import annotations
 
+import base64
 import gzip as gzip_module
+import hashlib
 import json
+import math
+import random
 import select
 import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -55,6 +66,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from . import catalog, embeddings
 from .stream import merge_details
 
 GATEWAY_PATH = "/api/gateway"
@@ -374,6 +386,9 @@ def _answer(body: dict, mode: str) -> Reply:
 
 def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply:
     """What the gateway itself would answer (for the cases a client can observe)."""
+    routed = extra_route(path, headers, raw)
+    if routed is not None:
+        return routed
     route = _chat_path(path) if mode != FEBRUARY else path.split("?", 1)[0][len(GATEWAY_PATH) :]
     if route.rstrip("/") == "/models":
         return Reply(body=models_body())
@@ -586,6 +601,10 @@ class GatewayEmulator:
     def chat_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
+    @property
+    def embedding_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/embeddings")]
+
     def _record(self, received: Received) -> None:
         with self._lock:
             self.requests.append(received)
@@ -597,3 +616,91 @@ class GatewayEmulator:
         if self.default is not None:
             return self.default
         return default_reply(path, headers, raw, self.mode)
+
+
+# -- routes beyond chat and /models (synthesised: no recording of them exists) -------------------
+
+HTML_NOT_FOUND_BODY = (
+    b"<!DOCTYPE html><html><head><title>404: This page could not be found</title></head>"
+    b"<body><h1>404</h1><p>This page could not be found.</p></body></html>"
+)
+API_KIND_BODY = (
+    b'{"error":"This model does not support the embeddings API, please use any of: chat_completions",'
+    b'"error_type":"api_kind_not_supported",'
+    b'"message":"This model does not support the embeddings API, please use any of: chat_completions"}'
+)
+EMBEDDING_NOT_FOUND_BODY = (
+    b'{"error":"The requested model does not exist. Please use an exact model id as listed on '
+    b'/api/gateway/embedding-models.","error_type":"model_not_found"}'
+)
+DEFAULT_VECTOR_SIZE = 256
+
+
+def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | None:
+    """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
+    route = path.split("?", 1)[0].rstrip("/")
+    if route != GATEWAY_PATH and not route.startswith(GATEWAY_PATH + "/"):
+        return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
+    if route == f"{GATEWAY_PATH}/embedding-models":
+        return Reply(body=embedding_models_body(), stream=False)
+    if route == f"{GATEWAY_PATH}/embeddings":
+        return embeddings_reply(headers, raw)
+    return None
+
+
+def embedding_models_body() -> bytes:
+    """``GET /embedding-models``: the bundled list (its shape assumed to be the ``/models`` shape)."""
+    return resources.files(__package__).joinpath(embeddings.BUNDLED).read_bytes()
+
+
+def vector(text: str, size: int) -> list[float]:
+    """A unit vector that depends only on ``text`` and ``size``: equal inputs embed equally."""
+    rng = random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
+    values = [rng.uniform(-1.0, 1.0) for _ in range(size)]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [round(v / norm, 6) for v in values]
+
+
+def _encoded(values: list[float], encoding_format: Any) -> list[float] | str:
+    if encoding_format == "base64":
+        return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode()
+    return values
+
+
+def _tokens(item: Any) -> int:
+    return len(item) if isinstance(item, list) else max(1, len(str(item).split()))
+
+
+def embeddings_reply(headers: Mapping[str, str], raw: bytes) -> Reply:
+    """``POST /embeddings`` as the gateway answers it, for the cases a client can observe."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return Reply(status=400, body=BAD_JSON_BODY)
+    model = body.get("model") if isinstance(body, dict) else None
+    if not isinstance(model, str) or not model:
+        return Reply(status=400, body=BAD_JSON_BODY)
+    listed = embeddings.lookup(model)
+    if listed is None and catalog.lookup(model) is not None:
+        return Reply(status=400, body=API_KIND_BODY)
+    if listed is None and not embeddings.is_free_id(model):
+        return Reply(status=404, body=EMBEDDING_NOT_FOUND_BODY)
+    token = _bearer(headers)
+    if token is not None and _rejected(token):
+        return Reply(status=401, body=INVALID_TOKEN_BODY, headers=INVALID_TOKEN_HEADERS)
+    if token is None and not embeddings.is_free(model):
+        return Reply(status=401, body=PAID_AUTH_BODY)
+    inputs = body.get("input")
+    items = inputs if isinstance(inputs, list) and inputs and not isinstance(inputs[0], int) else [inputs]
+    size = body.get("dimensions") or (listed.vector_size if listed else None) or DEFAULT_VECTOR_SIZE
+    fmt = body.get("encoding_format")
+    data = [
+        {"object": "embedding", "index": i, "embedding": _encoded(vector(json.dumps(item), size), fmt)}
+        for i, item in enumerate(items)
+    ]
+    tokens = sum(_tokens(item) for item in items)
+    usage: dict[str, Any] = {"prompt_tokens": tokens, "total_tokens": tokens}
+    if listed is not None and not listed.free and listed.price_per_token is not None:
+        usage["cost"] = tokens * listed.price_per_token
+    answer = {"object": "list", "data": data, "model": model, "usage": usage}
+    return Reply(body=json.dumps(answer).encode(), stream=False)

@@ -32,7 +32,7 @@ import litellm
 
 from . import catalog
 from .error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
-from .settings import BUY_CREDITS_URL, ENV_API_KEY, PROVIDER, SIGN_UP_URL
+from .settings import BUY_CREDITS_URL, DEFAULT_API_BASE, ENV_API_BASE, ENV_API_KEY, PROVIDER, SIGN_UP_URL
 
 _CONTEXT_MARKERS = ("maximum context length", "context length", "context_length_exceeded", "too many tokens")
 
@@ -342,3 +342,44 @@ def connection(model: str, detail: str) -> litellm.APIConnectionError:
     return litellm.APIConnectionError(
         message=f"KiloException - could not reach the gateway: {detail}", model=model, llm_provider=PROVIDER
     )
+
+
+GATEWAY_OFFERS = (
+    "The Kilo gateway offers chat completions (litellm.completion) and embeddings (litellm.embedding); "
+    "through the LiteLLM proxy, /v1/messages and /v1/responses work too (they are bridged to chat completions)."
+)
+
+
+def unsupported_endpoint(kind: str, model: str) -> litellm.BadRequestError:
+    """A LiteLLM API the gateway has no route for: refused before sending, as a 400 that is never retried."""
+    return litellm.BadRequestError(
+        message=f"KiloException - the Kilo gateway has no {kind} API. {GATEWAY_OFFERS}",
+        model=model,
+        llm_provider=PROVIDER,
+    )
+
+
+def _looks_like_html(body: bytes | str) -> bool:
+    head = (body.decode("utf-8", errors="replace") if isinstance(body, (bytes, bytearray)) else body)[:200]
+    return head.lstrip().lower().startswith(("<!doctype html", "<html", "<head", "<body"))
+
+
+def wrong_url(status: int, body: bytes | str, *, model: str, url: str) -> litellm.NotFoundError | None:
+    """A 404/405 web page instead of the gateway's JSON: the ``api_base`` points somewhere else.
+
+    The gateway answers every error of its own with JSON, so an HTML "not found" page means the
+    request never reached it; saying "model not found" then would send the user the wrong way.
+    """
+    if status not in (404, 405) or not _looks_like_html(body):
+        return None
+    exc = litellm.NotFoundError(
+        message=(
+            f"KiloException - the gateway URL looks wrong: {url} answered an HTML {status}; "
+            f"api_base should be like {DEFAULT_API_BASE} (set api_base= or {ENV_API_BASE})."
+        ),
+        model=model,
+        llm_provider=PROVIDER,
+        response=_response(status, url),
+    )
+    exc.status_code = status  # type: ignore[attr-defined]
+    return exc

@@ -41,9 +41,9 @@ from litellm.llms.custom_httpx.http_handler import (
     _get_httpx_client,
     get_async_httpx_client,
 )
-from litellm.types.utils import ModelResponse, ModelResponseStream
+from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
 
-from . import catalog, errors, request, response, settings
+from . import catalog, embeddings, errors, request, response, settings, urls
 from .catalog import ModelEntry
 from .settings import PROVIDER, Settings
 from .sse import SSEDecoder
@@ -132,9 +132,11 @@ def prepare(
     return call
 
 
-def _error_for_status(call: Call, status: int, body: bytes | dict, headers: Any = None) -> Exception:
-    """The gateway's error answer as a ``litellm`` exception, with its retry headers kept."""
-    return errors.to_exception(
+def _error_for_status(call: Call | EmbeddingCall, status: int, body: bytes | dict, headers: Any = None) -> Exception:
+    """The gateway's error answer as a ``litellm`` exception, with its retry headers kept; an HTML
+    404 says the URL looks wrong instead."""
+    wrong = errors.wrong_url(status, body, model=call.model, url=call.url) if isinstance(body, bytes) else None
+    return wrong or errors.to_exception(
         errors.parse(status, body),
         model=call.model,
         entry=call.entry,
@@ -144,7 +146,69 @@ def _error_for_status(call: Call, status: int, body: bytes | dict, headers: Any 
     )
 
 
-def _transport_error(call: Call, exc: Exception) -> Exception:
+@dataclass(frozen=True)
+class EmbeddingCall:
+    """One ``POST /embeddings``; like :class:`Call`, its ``repr`` shows no key."""
+
+    model: str
+    settings: Settings
+    url: str
+    body: dict
+    headers: dict
+    timeout: float
+    entry: None = None
+
+    def __repr__(self) -> str:
+        return f"EmbeddingCall(model={self.model!r}, url={self.url!r}, {self.settings!r})"
+
+
+def prepare_embedding(
+    model: str,
+    inputs: Any,
+    api_key: str | None,
+    api_base: str | None,
+    optional_params: dict | None,
+    timeout: Any,
+    logging_obj: Any,
+) -> EmbeddingCall:
+    """Resolve and build one embeddings call, or raise before anything is sent (as :func:`prepare`)."""
+    problem = embeddings.input_problem(inputs)
+    if problem is None and embeddings.lookup(model) is None and catalog.lookup(model) is not None:
+        listed = ", ".join(f"{PROVIDER}/{m.id}" for m in embeddings.known())
+        problem = f"'{PROVIDER}/{model}' is a chat model, not an embedding model. Embedding models: {listed}."
+    if problem:
+        raise errors.bad_request(model, problem)
+    conf = settings.resolve(api_key, api_base)
+    if not embeddings.is_free(model) and not conf.has_real_key:
+        raise errors.auth_required(f"{PROVIDER}/{model}")
+    call = EmbeddingCall(
+        model=model,
+        settings=conf,
+        url=urls.endpoint(conf.api_base, "embeddings"),
+        body=embeddings.build_body(model, inputs, optional_params or {}),
+        headers=request.build_headers(conf),
+        timeout=_timeout_seconds(timeout),
+    )
+    logger.debug("kilo request %r", call)
+    if logging_obj is not None:
+        logging_obj.pre_call(
+            input=inputs,
+            api_key=conf.redacted_key,
+            additional_args={"complete_input_dict": call.body, "api_base": call.url},
+        )
+    return call
+
+
+def _embedding_result(call: EmbeddingCall, resp: httpx.Response, out: EmbeddingResponse) -> EmbeddingResponse:
+    if resp.status_code >= 400:
+        raise _error_for_status(call, resp.status_code, resp.content)
+    try:
+        return embeddings.fill(out, resp.json(), call.model)
+    except ValueError as exc:
+        raise errors.bad_response(call.model, str(exc)[:300]) from None
+
+
+def _transport_error(call: Call | EmbeddingCall, exc: Exception) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return errors.timeout(call.model, call.timeout, type(exc).__name__)
     return errors.connection(call.model, f"{type(exc).__name__}: {exc}")
@@ -467,6 +531,64 @@ class KiloLLM(CustomLLM):
                 raise _transport_error(call, exc) from None
         finally:
             await resp.aclose()
+
+    # -- embeddings ------------------------------------------------------------------------------
+
+    def embedding(
+        self,
+        model: str,
+        input: list,  # noqa: A002 - LiteLLM's keyword
+        model_response: EmbeddingResponse,
+        print_verbose: Any,
+        logging_obj: Any,
+        optional_params: dict,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: Any = None,
+        litellm_params: Any = None,
+    ) -> EmbeddingResponse:
+        call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
+        http = _sync_client(None, self._client)
+        try:
+            resp = http.post(call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        return _embedding_result(call, resp, model_response)
+
+    async def aembedding(
+        self,
+        model: str,
+        input: list,  # noqa: A002 - LiteLLM's keyword
+        model_response: EmbeddingResponse,
+        print_verbose: Any,
+        logging_obj: Any,
+        optional_params: dict,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: Any = None,
+        litellm_params: Any = None,
+    ) -> EmbeddingResponse:
+        call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
+        http = _async_client(None, self._aclient)
+        try:
+            resp = await http.post(call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+        except httpx.HTTPError as exc:
+            raise _transport_error(call, exc) from None
+        return _embedding_result(call, resp, model_response)
+
+    # -- what the gateway has no route for: a 400 before anything is sent ------------------------
+
+    def image_generation(self, model: str, *args: Any, **kwargs: Any) -> ImageResponse:
+        raise errors.unsupported_endpoint("image generation", model)
+
+    async def aimage_generation(self, model: str, *args: Any, **kwargs: Any) -> ImageResponse:
+        raise errors.unsupported_endpoint("image generation", model)
+
+    def image_edit(self, model: str, *args: Any, **kwargs: Any) -> ImageResponse:
+        raise errors.unsupported_endpoint("image edit", model)
+
+    async def aimage_edit(self, model: str, *args: Any, **kwargs: Any) -> ImageResponse:
+        raise errors.unsupported_endpoint("image edit", model)
 
 
 __all__ = ["KiloLLM", "litellm"]

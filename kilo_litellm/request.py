@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .params import to_gateway
 from .settings import FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
+from .urls import endpoint
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
 INTERNAL_KEYS = frozenset(
@@ -107,10 +109,7 @@ def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | No
 
 def build_body(gateway_id: str, messages: list, optional_params: Mapping[str, Any], *, stream: bool) -> dict:
     """The JSON body for one chat completion."""
-    params = {k: v for k, v in optional_params.items() if k not in INTERNAL_KEYS and v is not None}
-    effort = params.pop("reasoning_effort", None)
-    if effort is not None and "reasoning" not in params:
-        params["reasoning"] = {"effort": effort}
+    params = to_gateway({k: v for k, v in optional_params.items() if k not in INTERNAL_KEYS and v is not None})
     body: dict[str, Any] = {"model": gateway_id, "messages": build_messages(messages), **params}
     body.update(optional_params.get("extra_body") or {})
     body["stream"] = stream
@@ -140,4 +139,4 @@ def build_headers(settings: Settings, extra: Mapping[str, str] | None = None) ->
 
 
 def chat_url(settings: Settings) -> str:
-    return f"{settings.api_base}/chat/completions"
+    return endpoint(settings.api_base, "chat/completions")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from .urls import normalise_base
+
 PROVIDER = "kilo"
 DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"
 PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
@@ -66,6 +68,6 @@ class Settings:
 def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str | None = None) -> Settings:
     """Call argument, then environment, then default, for each of key, base and organisation."""
     key = api_key or os.environ.get(ENV_API_KEY) or ""
-    base = (api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE).rstrip("/")
+    base = normalise_base(api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE)
     org = org_id or os.environ.get(ENV_ORG_ID) or None
     return Settings(api_key=key, api_base=base, org_id=org)
