@@ -21,6 +21,15 @@ client can observe:
     passes on (§5), and so does the emulator: each event as ``data: <compact json>``, keep-alives
     as ``: KILO PROCESSING``, ``delta.role: null`` removed; non-stream JSON without the leading
     whitespace. The content bytes are the recorded ones.
+  So that coding agents (Claude Code, Codex) can finish a task, a request with ``tools`` whose
+  conversation already has a tool result after the user's last prompt gets the plain text
+  recording instead of another tool call (``_agent_turn``).
+
+  Synthesised rather than recorded: the tool call's ``id`` is rewritten to a fresh ``call_<n>``
+  per response (agents reject a repeated id), and when the request does not offer the recorded
+  tool (``search_files``) the call is renamed to a tool it does offer, with arguments from
+  :data:`HARMLESS_CALLS` (Claude Code's ``Bash``, Codex's ``shell``/``exec_command``: an ``echo``
+  of :data:`TOOL_MARKER`), else the first offered tool with ``{}``. Every other byte is the recording's.
 * ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
 
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
@@ -50,6 +59,7 @@ from __future__ import annotations
 import base64
 import gzip as gzip_module
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -366,12 +376,105 @@ def _refusal(model: str, token: str | None, mode: str) -> Reply | None:
     return None
 
 
+TOOL_CALL_RECORDING = "stream-devstral-free-toolcall.sse"
+RECORDED_CALL_ID = "qSWMjY1gl"
+RECORDED_TOOL = "search_files"
+RECORDED_ARGUMENTS = '{"path": "src", "regex": "read_file", "file_pattern": "*.ts"}'
+TOOL_MARKER = "kilo-emulator-tool-ok"
+HARMLESS_CALLS: dict[str, dict[str, Any]] = {
+    "Bash": {"command": f"echo {TOOL_MARKER}", "description": "Print a marker"},
+    "shell": {"command": ["echo", TOOL_MARKER]},
+    "shell_command": {"command": f"echo {TOOL_MARKER}"},
+    "exec_command": {"cmd": f"echo {TOOL_MARKER}"},
+}
+"""Tools coding agents offer, with arguments that only print :data:`TOOL_MARKER`."""
+
+_call_ids = itertools.count(1)
+
+
+def _role(message: Any) -> str | None:
+    return message.get("role") if isinstance(message, dict) else None
+
+
+def _is_tool_result(message: Any) -> bool:
+    if _role(message) == "tool":
+        return True
+    content = message.get("content") if _role(message) == "user" else None
+    return isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "tool_result" for p in content)
+
+
+def _answered_tool_call(messages: Any) -> bool:
+    """True when a tool result follows the user's last prompt.
+
+    A user message right after tool results (an agent's reminder next to them) continues that turn,
+    so it does not count as a new prompt.
+    """
+    if not isinstance(messages, list):
+        return False
+    for i in range(len(messages) - 1, -1, -1):
+        if _is_tool_result(messages[i]):
+            return True
+        if _role(messages[i]) == "user" and (i == 0 or not _is_tool_result(messages[i - 1])):
+            return False
+    return False
+
+
+def _tool_names(tools: Any) -> list[str]:
+    names = []
+    for tool in tools if isinstance(tools, list) else ():
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        name = fn.get("name") if isinstance(fn, dict) else None
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
+def _swap(raw: bytes, old: str, new: str) -> bytes:
+    before, after = old.encode(), new.encode()
+    if raw.count(before) != 1:
+        raise ValueError(f"{TOOL_CALL_RECORDING} no longer holds exactly one {old}")
+    return raw.replace(before, after)
+
+
+def _tool_call_stream(offered: list[str], call_id: str) -> bytes:
+    """The tool-call recording with ``call_id``, calling a tool from ``offered`` (see the module doc)."""
+    raw = _swap(recording(TOOL_CALL_RECORDING), f'"id":"{RECORDED_CALL_ID}"', f'"id":"{call_id}"')
+    if not offered or RECORDED_TOOL in offered:
+        return raw
+    name = next((n for n in HARMLESS_CALLS if n in offered), offered[0])
+    arguments = json.dumps(HARMLESS_CALLS.get(name, {}))
+    raw = _swap(raw, f'"name":"{RECORDED_TOOL}"', f'"name":{json.dumps(name)}')
+    return _swap(raw, json.dumps(RECORDED_ARGUMENTS), json.dumps(arguments))
+
+
+def _agent_turn(body: Mapping[str, Any]) -> Reply | None:
+    """The answer to a request that offers ``tools``: text once a tool result is in, else a tool call."""
+    if not body.get("tools"):
+        return None
+    stream = bool(body.get("stream"))
+    if _answered_tool_call(body.get("messages")):
+        if stream:
+            return Reply(recording="stream-openai-gpt41.sse", stream=True)
+        return Reply(recording="nonstream-anthropic-whitespace-prefix.json", stream=False)
+    raw = _tool_call_stream(_tool_names(body.get("tools")), f"call_{next(_call_ids)}")
+    return Reply(body=raw, stream=True) if stream else Reply(body=assemble(raw), stream=False)
+
+
+def _as_today(reply: Reply) -> Reply:
+    """A recorded answer as today's gateway passes it on (see :func:`reserialised`)."""
+    raw = reply.payload()
+    if reply.stream:
+        return Reply(body=reserialised(raw), stream=True)
+    return Reply(body=_compact(json.loads(raw)), stream=False)
+
+
 def _answer(body: dict, mode: str) -> Reply:
     """A recording that fits the request, as the gateway of ``mode`` passes it on."""
     model = body.get("model") or ""
-    if body.get("tools"):
-        name = "stream-devstral-free-toolcall.sse"
-    elif "reasoning" in body or "reasoning_effort" in body or "grok" in model:
+    turn = _agent_turn(body)
+    if turn is not None:
+        return _as_today(turn) if mode != FEBRUARY else turn
+    if "reasoning" in body or "reasoning_effort" in body or "grok" in model:
         name = "stream-grok-reasoning.sse"
     else:
         name = "stream-openai-gpt41.sse"

@@ -7,24 +7,17 @@ running in this process.
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
+from proxy_helpers import ProxyStartError, run_proxy
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
 from kilo_litellm.router import free_chain
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
-STARTUP_BUDGET = 60.0
 FREE_MODELS = [e.gateway_id for e in free_chain()]
 FIRST, SECOND, THIRD = FREE_MODELS[:3]
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -34,17 +27,6 @@ STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in G
 STREAM_COST = GPT41[-1]["usage"]["cost"]
 TOOLS = [{"type": "function", "function": {"name": "search_files", "parameters": {"type": "object"}}}]
 KILO_KEY = "kilo-proxy-test-" + secrets.token_hex(8)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _litellm_command() -> list[str]:
-    script = Path(sys.executable).with_name("litellm")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "litellm.proxy.proxy_cli"]
 
 
 @pytest.fixture(scope="module")
@@ -67,41 +49,11 @@ def keyless_proxy(emulator, tmp_path_factory):
 
 def _running_proxy(emulator, tmp_path_factory, **kilo_env: str):
     workdir = tmp_path_factory.mktemp("proxy")
-    log_path = workdir / "proxy.log"
-    port = _free_port()
-    master_key = "sk-" + secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
-    env.update(
-        LITELLM_MASTER_KEY=master_key,
-        LITELLM_OFFLINE_MODE="true",
-        KILO_API_BASE=emulator.api_base,
-        **kilo_env,
-    )
-    cmd = [*_litellm_command(), "--config", str(CONFIG), "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_BUDGET
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the proxy exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health/liveliness", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the proxy did not start within {STARTUP_BUDGET} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield base, master_key, log_path
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        with run_proxy(CONFIG, workdir, {"KILO_API_BASE": emulator.api_base, **kilo_env}) as running:
+            yield running.base, running.master_key, running.log
+    except ProxyStartError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import litellm
@@ -100,8 +101,8 @@ async def test_parallel_tool_calls_stream_rebuild_exactly(gw, is_async):
 def test_non_stream_tool_call(gw):
     resp = litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, api_base=gw.api_base, tools=TOOLS)
     [call] = resp.choices[0].message.tool_calls
-    assert (call.id, call.function.name) == ("qSWMjY1gl", "search_files")
-    assert json.loads(call.function.arguments) == {"path": "src", "regex": "read_file", "file_pattern": "*.ts"}
+    assert re.fullmatch(r"call_\d+", call.id) and call.function.name == "get_weather"  # the emulator's pick of TOOLS
+    assert json.loads(call.function.arguments) == {}
     assert resp.choices[0].finish_reason == "tool_calls"
 
 
