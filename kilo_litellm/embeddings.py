@@ -130,6 +130,8 @@ def model_cost_map(models: Iterable[EmbeddingModel] | None = None) -> dict[str, 
             "mode": "embedding",
             "input_cost_per_token": m.price_per_token or 0.0,
             "output_cost_per_token": 0.0,
+            "cache_read_input_token_cost": 0.0,
+            "cache_creation_input_token_cost": 0.0,
         }
         if m.context_length:
             entry["max_input_tokens"] = entry["max_tokens"] = m.context_length

@@ -3,7 +3,7 @@
 ``litellm_config.yaml`` in the repository is this module's output for the bundled catalog (a test
 holds them equal); run the command after :func:`refresh_models` to follow the live gateway.
 
-* Every served model gets an explicit ``model_list`` entry: the proxy's ``/v1/models`` and
+* Every served chat and embedding model gets an explicit ``model_list`` entry: the proxy's ``/v1/models`` and
   ``/model/info`` list only explicit names (a ``kilo/*`` wildcard is invisible to both), with the
   limits and prices ``import kilo_litellm`` registers.
 * The free chain of :func:`router.free_chain` comes first and falls back in order; retries are off
@@ -20,8 +20,12 @@ from typing import Any
 
 import yaml
 
-from . import catalog, router
+from . import catalog, embeddings, router
 from .settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
+
+EMBEDDING_DROPS = ("encoding_format",)
+"""LiteLLM refuses ``encoding_format`` for a custom provider's embeddings, and the ``openai`` client
+sends ``base64`` by default: dropped, the gateway answers floats, which the client accepts."""
 
 HEADER = """\
 # LiteLLM proxy config for Kilo Gateway models, written by `kilo-litellm proxy-config` from the
@@ -35,8 +39,8 @@ HEADER = """\
 # The free chain falls back in order: {chain}.
 # Free models are limited per IP and their 429 has no Retry-After, so retries are off
 # (num_retries: 0) and a 429, 5xx or timeout moves straight to the next model. Reasoning models
-# accept `reasoning_effort` and `user`; the others drop `reasoning_effort`, so a request that
-# asked for it can still fall back to them.
+# accept `reasoning_effort`, `thinking` (both sent as the gateway's `reasoning`) and `user`; the
+# others drop the reasoning parameters, so a request that asked for them can still fall back.
 #
 # Background health checks are off: every check is a real request to every deployment, which
 # spends the free-tier limits (or credit). `/health` still works on demand; the kilo/* wildcard
@@ -63,7 +67,14 @@ def config() -> dict[str, Any]:
     chain_ids = {e.gateway_id for e in chain}
     others = [e for e in catalog.active().models if not e.retired and e.gateway_id not in chain_ids]
     listed = [_deployment(router.model_name(e), catalog.name_of(e), e.supports_reasoning) for e in (*chain, *others)]
+    for model in embeddings.known():
+        deployment = _deployment(model.id, f"{PROVIDER}/{model.id}", False)
+        deployment["litellm_params"].pop("allowed_openai_params")
+        deployment["litellm_params"]["additional_drop_params"] = list(EMBEDDING_DROPS)
+        deployment["model_info"] = {"mode": "embedding"}
+        listed.append(deployment)
     wildcard = _deployment(router.WILDCARD, router.WILDCARD, True)
+    wildcard["litellm_params"]["additional_drop_params"] = list(EMBEDDING_DROPS)
     wildcard["model_info"] = {"health_check_model": f"{PROVIDER}/{catalog.FREE_AUTO}"}
     return {
         "model_list": [*listed, wildcard],

@@ -7,10 +7,11 @@ the router follows it). Free models are limited per IP and the gateway's 429 for
 no ``Retry-After``: waiting and retrying the same model is pointless. So the Router never retries
 (``num_retries=0``) and moves at once along the chain; 5xx and timeouts fall back the same way.
 
-LiteLLM rejects ``reasoning_effort`` for a custom provider and silently drops ``user`` unless a
-deployment lists them in ``allowed_openai_params``. Reasoning models accept both; the others
-accept ``user`` and drop ``reasoning_effort``, so a request that asked for reasoning still falls
-back to them instead of failing with ``UnsupportedParamsError``.
+LiteLLM rejects ``reasoning_effort`` and ``thinking`` for a custom provider and silently drops
+``user`` unless a deployment lists them in ``allowed_openai_params`` (the provider turns both into
+the gateway's ``reasoning``). Reasoning models accept all three; the others accept ``user`` and
+drop the reasoning parameters, so a request that asked for reasoning still falls back to them
+instead of failing with ``UnsupportedParamsError``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .settings import PROVIDER
 
 CHAIN_LENGTH = 4
 WILDCARD = f"{PROVIDER}/*"
-REASONING_PARAMS = ["reasoning_effort", "user"]
+REASONING_PARAMS = ["reasoning_effort", "thinking", "user"]
 
 
 def free_chain(length: int = CHAIN_LENGTH) -> list[ModelEntry]:
@@ -50,7 +51,7 @@ def deployment_params(
         params["allowed_openai_params"] = list(REASONING_PARAMS)
     else:
         params["allowed_openai_params"] = ["user"]
-        params["additional_drop_params"] = ["reasoning_effort"]
+        params["additional_drop_params"] = ["reasoning_effort", "thinking"]
     return params
 
 

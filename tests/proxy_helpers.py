@@ -33,34 +33,6 @@ SHIPPED_CONFIG = ROOT / "litellm_config.yaml"
 FREE_GROUP = "kilo-auto/free"
 STARTUP_BUDGET = 60.0
 
-_DEPLOYMENT = {"api_key": "os.environ/KILO_API_KEY", "api_base": "os.environ/KILO_API_BASE"}
-TEST_LAYOUT = {
-    "model_list": [
-        {
-            "model_name": FREE_GROUP,
-            "litellm_params": {
-                "model": "kilo/kilo-auto/free",
-                **_DEPLOYMENT,
-                "allowed_openai_params": ["reasoning_effort", "user"],
-            },
-        },
-        {
-            "model_name": "stepfun/step-3.7-flash:free",
-            "litellm_params": {
-                "model": "kilo/stepfun/step-3.7-flash:free",
-                **_DEPLOYMENT,
-                "allowed_openai_params": ["reasoning_effort", "user"],
-            },
-        },
-        {
-            "model_name": "kilo/*",
-            "litellm_params": {"model": "kilo/*", **_DEPLOYMENT, "allowed_openai_params": ["reasoning_effort", "user"]},
-        },
-    ],
-    "litellm_settings": {"custom_provider_map": [{"provider": "kilo", "custom_handler": "kilo_litellm.kilo_llm"}]},
-    "router_settings": {"num_retries": 0, "fallbacks": [{FREE_GROUP: ["stepfun/step-3.7-flash:free"]}]},
-}
-
 SPEND_LOGGER = """
 import json
 
@@ -80,10 +52,8 @@ spend_log = SpendLog()
 
 
 def agents_config() -> dict:
-    shipped = yaml.safe_load(SHIPPED_CONFIG.read_text())
-    if shipped["model_list"][0]["model_name"] == FREE_GROUP:
-        return shipped
-    return copy.deepcopy(TEST_LAYOUT)
+    """The shipped ``litellm_config.yaml``: what users start the proxy with."""
+    return yaml.safe_load(SHIPPED_CONFIG.read_text())
 
 
 def gateway_id(config: Mapping, group: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import litellm
 import openai
 import pytest
-from proxyrun import running_proxy
+from proxy_helpers import SHIPPED_CONFIG, run_proxy
 
 import kilo_litellm
 from kilo_litellm import embeddings
@@ -120,41 +120,18 @@ def test_embedding_models_listing_failure_keeps_what_is_known(gw, caplog):
 
 # -- the real proxy, called with the openai client --------------------------------------------
 
-PROXY_CONFIG = """
-model_list:
-  - model_name: text-embedding-3-small
-    litellm_params:
-      model: kilo/openai/text-embedding-3-small
-      api_key: os.environ/KILO_API_KEY
-      api_base: os.environ/KILO_API_BASE
-      additional_drop_params: ["encoding_format"]
-  - model_name: "kilo/*"
-    litellm_params:
-      model: "kilo/*"
-      api_key: os.environ/KILO_API_KEY
-      api_base: os.environ/KILO_API_BASE
-      additional_drop_params: ["encoding_format"]
-litellm_settings:
-  custom_provider_map:
-    - {provider: kilo, custom_handler: kilo_litellm.kilo_llm}
-router_settings:
-  num_retries: 0
-"""
-
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
+    """The real proxy from the shipped ``litellm_config.yaml``, in front of an emulator."""
     workdir: Path = tmp_path_factory.mktemp("embedproxy")
-    (workdir / "config.yaml").write_text(PROXY_CONFIG)
     with GatewayEmulator() as emulator:
-        with running_proxy(workdir / "config.yaml", workdir, KILO_API_BASE=emulator.api_base, KILO_API_KEY=KEY) as (
-            base,
-            master_key,
-        ):
-            yield emulator, openai.OpenAI(base_url=f"{base}/v1", api_key=master_key, max_retries=0, timeout=30)
+        with run_proxy(SHIPPED_CONFIG, workdir, {"KILO_API_BASE": emulator.api_base, "KILO_API_KEY": KEY}) as proxy:
+            client = openai.OpenAI(base_url=f"{proxy.base}/v1", api_key=proxy.master_key, max_retries=0, timeout=30)
+            yield emulator, client
 
 
-@pytest.mark.parametrize("model", ["text-embedding-3-small", "kilo/openai/text-embedding-3-small"])
+@pytest.mark.parametrize("model", ["openai/text-embedding-3-small", "kilo/openai/text-embedding-3-small"])
 def test_proxy_embeddings_with_the_openai_client(proxied, model):
     emulator, client = proxied
     emulator.reset()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from proxy_helpers import ProxyStartError, run_proxy
@@ -75,6 +76,19 @@ def _stream_text(chunks) -> str:
 def test_lists_the_free_models(client):
     ids = {m.id for m in client.models.list()}
     assert set(FREE_MODELS) <= ids
+    assert {"kilo-auto/balanced", "anthropic/claude-sonnet-4.6", "openai/text-embedding-3-small"} <= ids
+
+
+def test_model_info_shows_limits_and_prices(proxy):
+    base, master_key, _ = proxy
+    answer = httpx.get(f"{base}/model/info", headers={"Authorization": f"Bearer {master_key}"}, timeout=30)
+    info = {row["model_name"]: row["model_info"] for row in answer.json()["data"]}
+    free = info["kilo-auto/free"]
+    assert (free["max_input_tokens"], free["max_output_tokens"]) == (204800, 32768)
+    assert free["input_cost_per_token"] == free["output_cost_per_token"] == 0
+    sonnet = info["anthropic/claude-sonnet-4.6"]
+    assert (sonnet["input_cost_per_token"], sonnet["output_cost_per_token"]) == (3e-06, 1.5e-05)
+    assert sonnet["supports_reasoning"] is True
 
 
 def test_completion(client, emulator):

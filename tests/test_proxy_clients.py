@@ -319,3 +319,19 @@ def test_free_model_costs_nothing_in_spend_logging(oai, gw, spend):
 def test_kilo_key_stays_out_of_the_proxy_log(proxy, oai):
     oai.chat.completions.create(model=FREE_GROUP, messages=[{"role": "user", "content": "hi"}])
     assert KILO_KEY not in proxy[0].log.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("model", ["kilo/anthropic/claude-sonnet-4.6", "anthropic/claude-sonnet-4.6"])
+def test_thinking_on_a_claude_named_model_reaches_the_gateway_as_reasoning(claude, gw, model):
+    """LiteLLM's Messages bridge passes ``thinking`` through untouched for names containing "claude"."""
+    msg = claude.messages.create(
+        model=model,
+        max_tokens=4096,
+        thinking={"type": "enabled", "budget_tokens": 2048},
+        messages=[{"role": "user", "content": "hi"}],
+    )
+    assert [b.type for b in msg.content][-1] == "text"
+    sent = _last_sent(gw)
+    assert sent["model"] == "anthropic/claude-sonnet-4.6"
+    assert sent["reasoning"] == {"max_tokens": 2048}
+    assert "thinking" not in sent

@@ -87,7 +87,9 @@ def test_shipped_config_is_free_router_in_yaml():
         assert d["litellm_params"].pop("api_base") == "os.environ/KILO_API_BASE"
     chain = free_model_list()
     assert deployments[: len(CHAIN)] == chain[:-1]
-    assert deployments[-1] == {**chain[-1], "model_info": {"health_check_model": "kilo/kilo-auto/free"}}
+    wildcard = chain[-1]
+    wildcard["litellm_params"]["additional_drop_params"] = ["encoding_format"]
+    assert deployments[-1] == {**wildcard, "model_info": {"health_check_model": "kilo/kilo-auto/free"}}
     assert config["router_settings"] == {"num_retries": 0, "fallbacks": free_fallbacks()}
     assert config["litellm_settings"]["custom_provider_map"] == [
         {"provider": "kilo", "custom_handler": "kilo_litellm.kilo_llm"}

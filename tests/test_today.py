@@ -23,6 +23,8 @@ SEED_ALIASES = {
     "minimax-m2.1-free": "minimax/minimax-m2.1:free",
     "minimax-m2.5-free": "minimax/minimax-m2.5:free",
     "trinity-large-preview": "arcee-ai/trinity-large-preview:free",
+    "giga-potato-free": "giga-potato",
+    "giga-potato-thinking-free": "giga-potato-thinking",
 }
 MODES = pytest.mark.parametrize(
     "is_async,stream",
@@ -124,13 +126,17 @@ def test_other_kilo_auto_models_are_known_paid_and_priced_by_the_gateway_only(gw
     assert resp._hidden_params["response_cost"] > 0
 
 
+@pytest.mark.parametrize("key", [None, "kilo-real-1"], ids=["keyless", "with-key"])
 @pytest.mark.parametrize("alias", sorted(SEED_ALIASES))
-def test_seed_alias_still_sends_its_own_gateway_id(gw, alias):
+def test_seed_alias_still_sends_its_own_gateway_id(gw, alias, key):
+    """Refused with 404 (discontinued, not found, unavailable) or, for an id that lost its free status,
+    401 PAID_MODEL_AUTH_REQUIRED: either way a NotFoundError that says what to use instead."""
     with pytest.raises(litellm.NotFoundError) as caught:
-        litellm.completion(model=f"kilo/{alias}", messages=MESSAGES, api_base=gw.api_base)
+        litellm.completion(model=f"kilo/{alias}", messages=MESSAGES, api_base=gw.api_base, api_key=key)
     assert gw.chat_requests[-1].model == SEED_ALIASES[alias]
-    assert gw.chat_requests[-1].authorization is None
-    assert "kilo/kilo-auto/free" in str(caught.value)
+    assert gw.chat_requests[-1].authorization == (f"Bearer {key}" if key else None)
+    message = str(caught.value)
+    assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-3.7-flash:free" in message
 
 
 @MODES
@@ -147,7 +153,7 @@ async def test_retired_alias_names_kilo_auto_free_in_every_call_mode(gw, is_asyn
 
 def test_bundled_catalog_marks_every_seed_alias_retired_with_successor():
     seeds = [e for e in catalog.active().models if e.aliases]
-    assert {e.aliases[0] for e in seeds} >= set(SEED_ALIASES) | {"giga-potato-free", "giga-potato-thinking-free"}
+    assert {e.aliases[0] for e in seeds} >= set(SEED_ALIASES)
     for entry in seeds:
         assert entry.retired
         expected = "kilo/kilo-auto/balanced" if entry.gateway_id == "kilo/auto" else "kilo/kilo-auto/free"
