@@ -41,7 +41,8 @@ client can observe:
 Synthesised rather than recorded (no recording exists; built from the documented server code):
 every error body above (with its ``error_type``), the auth rule, the retired-id table.
 ``mode="february"`` answers like the gateway of February 2026 instead (a placeholder bearer is
-anonymous, the seed ids are served, recordings byte for byte, bodies without ``error_type``).
+anonymous, the seed ids are served, recordings byte for byte with no agent edits, bodies without
+``error_type``).
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
@@ -471,14 +472,16 @@ def _as_today(reply: Reply) -> Reply:
 def _answer(body: dict, mode: str) -> Reply:
     """A recording that fits the request, as the gateway of ``mode`` passes it on."""
     model = body.get("model") or ""
-    turn = _agent_turn(body)
+    today = mode != FEBRUARY
+    turn = _agent_turn(body) if today else None
     if turn is not None:
-        return _as_today(turn) if mode != FEBRUARY else turn
-    if "reasoning" in body or "reasoning_effort" in body or "grok" in model:
+        return _as_today(turn)
+    if body.get("tools"):
+        name = TOOL_CALL_RECORDING
+    elif "reasoning" in body or "reasoning_effort" in body or "grok" in model:
         name = "stream-grok-reasoning.sse"
     else:
         name = "stream-openai-gpt41.sse"
-    today = mode != FEBRUARY
     if body.get("stream"):
         return Reply(body=reserialised(recording(name)), stream=True) if today else Reply(recording=name, stream=True)
     if name != "stream-openai-gpt41.sse":

@@ -1,11 +1,11 @@
 """Build (or re-record) the vcrpy cassettes in ``cassettes/``.
 
-Default, offline: the calls go to the bundled gateway emulator, which serves the real recorded
-gateway bytes; each interaction is stored under the real gateway URL
+Default, offline: the calls go to the bundled gateway emulator in its February mode, which serves
+the real recorded gateway bytes unchanged; each interaction is stored under the real gateway URL
 (``https://api.kilo.ai/api/gateway``) so replaying needs no ``api_base``.
 
-``--live``, with network: the same calls go to the real gateway (free models, so ``public`` works;
-set ``KILO_API_KEY`` for more). Either way the ``Authorization`` header is filtered out.
+``--live``, with network: the same calls go to the real gateway (``kilo-auto/free``, so no key is
+needed; set ``KILO_API_KEY`` for more). Either way the ``Authorization`` header is filtered out.
 
     python scripts/record_cassettes.py          # rebuild from the bundled recordings
     python scripts/record_cassettes.py --live   # re-record from the live gateway
@@ -33,9 +33,9 @@ TOOLS = [{"type": "function", "function": {"name": "search_files", "parameters":
 
 # cassette name -> completion kwargs
 CALLS = {
-    "glm-5-free-completion": {"model": "kilo/glm-5-free"},
-    "glm-5-free-stream": {"model": "kilo/glm-5-free", "stream": True},
-    "glm-5-free-tool-call-stream": {"model": "kilo/glm-5-free", "stream": True, "tools": TOOLS},
+    "free-completion": {"model": "kilo/kilo-auto/free"},
+    "free-stream": {"model": "kilo/kilo-auto/free", "stream": True},
+    "free-tool-call-stream": {"model": "kilo/kilo-auto/free", "stream": True, "tools": TOOLS},
 }
 
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.live:
         record(os.environ.get("KILO_API_BASE", DEFAULT_API_BASE))
         return 0
-    with GatewayEmulator() as gateway:
+    with GatewayEmulator(mode="february") as gateway:
         record(gateway.api_base)
     return 0
 

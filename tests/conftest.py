@@ -42,21 +42,22 @@ def february_gateway():
         yield emulator
 
 
+def _clean(emulator: GatewayEmulator, monkeypatch):
+    """``emulator`` with an empty script and request log, and no KILO_* variables set."""
+    for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
+        monkeypatch.delenv(name, raising=False)
+    emulator.reset()
+    yield emulator
+    emulator.reset()
+
+
 @pytest.fixture
 def february(february_gateway, monkeypatch):
     """An emulator of the gateway of February 2026 (seed free models served), reset like ``gw``."""
-    for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
-        monkeypatch.delenv(name, raising=False)
-    february_gateway.reset()
-    yield february_gateway
-    february_gateway.reset()
+    yield from _clean(february_gateway, monkeypatch)
 
 
 @pytest.fixture
 def gw(gateway, monkeypatch):
-    """The emulator with an empty script and request log, and no KILO_* variables set."""
-    for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
-        monkeypatch.delenv(name, raising=False)
-    gateway.reset()
-    yield gateway
-    gateway.reset()
+    """Today's gateway emulator with an empty script and request log, and no KILO_* variables set."""
+    yield from _clean(gateway, monkeypatch)

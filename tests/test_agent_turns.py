@@ -91,10 +91,9 @@ def test_the_call_names_a_tool_the_agent_offers(gw, stream, offered, name, argum
     assert resp.choices[0].finish_reason == "tool_calls"
 
 
-@pytest.mark.parametrize("mode", ["february", "today"])
-def test_only_the_id_and_the_call_differ_from_the_recording(gw, february, mode):
-    """February serves the edited recording byte for byte; today's gateway passes it on re-serialised."""
-    emulator = february if mode == "february" else gw
+def test_only_the_id_and_the_call_differ_from_the_recording(gw):
+    """Today's gateway passes the edited recording on re-serialised (see ``reserialised``)."""
+    emulator = gw
     body = {"model": "kilo-auto/free", "messages": [PROMPT], "tools": [_tool("Bash")], "stream": True}
     served = httpx.post(f"{emulator.api_base}/chat/completions", json=body, timeout=10).content
     call_id = re.search(rb'"tool_calls":\[\{"id":"(call_\d+)"', served).group(1).decode()
@@ -108,4 +107,4 @@ def test_only_the_id_and_the_call_differ_from_the_recording(gw, february, mode):
             json.dumps(arguments).encode(),
         )
     )
-    assert served == (expected if mode == "february" else reserialised(expected))
+    assert served == reserialised(expected)

@@ -17,16 +17,16 @@ replay = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none", filter
 
 
 def test_completion_replays_from_cassette_without_network(gw):
-    with replay.use_cassette("glm-5-free-completion.yaml") as cassette:
-        resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES)
+    with replay.use_cassette("free-completion.yaml") as cassette:
+        resp = litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES)
     assert cassette.play_count == 1
     assert resp.choices[0].message.content == "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
     assert resp.usage.total_tokens == 139
 
 
 def test_stream_replays_from_cassette(gw):
-    with replay.use_cassette("glm-5-free-stream.yaml") as cassette:
-        chunks = list(litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, stream=True))
+    with replay.use_cassette("free-stream.yaml") as cassette:
+        chunks = list(litellm.completion(model="kilo/kilo-auto/free", messages=MESSAGES, stream=True))
     assert cassette.play_count == 1
     built = litellm.stream_chunk_builder(chunks)
     assert built.choices[0].message.content.startswith("<attempt_completion>")
@@ -36,9 +36,9 @@ def test_stream_replays_from_cassette(gw):
 @pytest.mark.parametrize(
     "cassette,source",
     [
-        ("glm-5-free-completion.yaml", "nonstream-anthropic-whitespace-prefix.json"),
-        ("glm-5-free-stream.yaml", "stream-openai-gpt41.sse"),
-        ("glm-5-free-tool-call-stream.yaml", "stream-devstral-free-toolcall.sse"),
+        ("free-completion.yaml", "nonstream-anthropic-whitespace-prefix.json"),
+        ("free-stream.yaml", "stream-openai-gpt41.sse"),
+        ("free-tool-call-stream.yaml", "stream-devstral-free-toolcall.sse"),
     ],
 )
 def test_cassettes_hold_the_real_bytes_and_no_credentials(cassette, source):
