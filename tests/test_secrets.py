@@ -21,7 +21,7 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 
 import kilo_litellm
 from kilo_litellm import handler, settings
-from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply
+from kilo_litellm.emulator import INVALID_TOKEN_BODY, INVALID_TOKEN_HEADERS, RATE_LIMIT_BODY, Reply
 
 KEY = "kilo-sk-SECRET-7f3a9c2e1b44d0"
 FRAGMENTS = (KEY, "SECRET-7f3a9c2e", "7f3a9c2e1b44d0")
@@ -106,7 +106,21 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
         litellm.completion(model="kilo/openai/gpt-4.1", **kw)
     errors.append(info.value)
 
-    assert sum(r.authorization == f"Bearer {KEY}" for r in gw.chat_requests) == 9
+    gw.script(Reply(status=401, body=INVALID_TOKEN_BODY, headers=INVALID_TOKEN_HEADERS))
+    with pytest.raises(litellm.AuthenticationError, match="rejected") as info:
+        litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
+    errors.append(info.value)
+
+    embed = {"api_base": gw.api_base, "api_key": KEY, "timeout": 1}
+    litellm.embedding(model="kilo/openai/text-embedding-3-small", input=["hello"], **embed)
+    await litellm.aembedding(model="kilo/openai/text-embedding-3-small", input=["hello"], **embed)
+    gw.script(Reply(status=401, body=INVALID_TOKEN_BODY, headers=INVALID_TOKEN_HEADERS))
+    with pytest.raises(litellm.AuthenticationError) as info:
+        litellm.embedding(model="kilo/openai/text-embedding-3-small", input=["hello"], **embed)
+    errors.append(info.value)
+
+    assert sum(r.authorization == f"Bearer {KEY}" for r in gw.chat_requests) == 10
+    assert sum(r.authorization == f"Bearer {KEY}" for r in gw.embedding_requests) == 3
     assert debug_logging.records, "debug logging captured nothing: the test would be vacuous"
     for record in debug_logging.records:
         _assert_clean(record.getMessage(), f"log record {record.name}:{record.levelname}")
