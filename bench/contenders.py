@@ -3,8 +3,8 @@
 Every contender sends one ``POST {api_base}/chat/completions`` for the same messages to the same
 emulator process, which answers all of them with the same bytes:
 
-* ``kilo``: ``litellm.completion("kilo/glm-5-free")`` through kilo_litellm.
-* ``openai``: LiteLLM's built-in OpenAI-compatible path, ``openai/z-ai/glm-5:free``.
+* ``kilo``: ``litellm.completion("kilo/kilo-auto/free")`` through kilo_litellm.
+* ``openai``: LiteLLM's built-in OpenAI-compatible path, ``openai/kilo-auto/free``.
 * ``openrouter``: LiteLLM's ``openrouter/`` provider with the same base.
 * ``httpx``: the same POST with a bare ``httpx`` client and ``json.loads`` (the floor of any client).
 * ``floor``: a minimal ``CustomLLM`` ("floor" provider) doing that bare POST inside
@@ -33,17 +33,17 @@ import kilo_litellm  # noqa: F401  (registers the kilo provider)
 
 NAMES = ("kilo", "openai", "openrouter", "httpx", "floor")
 LABELS = {
-    "kilo": "(1) kilo_litellm  kilo/glm-5-free",
+    "kilo": "(1) kilo_litellm  kilo/kilo-auto/free",
     "openai": "(2) litellm openai/ path",
     "openrouter": "(3) litellm openrouter/ path",
     "httpx": "(4) raw httpx POST",
     "floor": "(5) minimal CustomLLM floor",
 }
-GATEWAY_ID = "z-ai/glm-5:free"
+GATEWAY_ID = "kilo-auto/free"
 MESSAGES = [{"role": "user", "content": "hello"}]
 HEADERS = {"Authorization": "Bearer public", "Content-Type": "application/json"}
 MODELS = {
-    "kilo": "kilo/glm-5-free",
+    "kilo": "kilo/kilo-auto/free",
     "openai": f"openai/{GATEWAY_ID}",
     "openrouter": f"openrouter/{GATEWAY_ID}",
     "floor": f"floor/{GATEWAY_ID}",
