@@ -1,8 +1,9 @@
 """Build (or re-record) the vcrpy cassettes in ``cassettes/``.
 
-Default, offline: the calls go to the bundled gateway emulator, which serves the real recorded
-gateway bytes; each interaction is stored under the real gateway URL
-(``https://api.kilo.ai/api/gateway``) so replaying needs no ``api_base``.
+Default, offline: the calls go to the bundled gateway emulator in its February 2026 mode (when the
+cassettes' free ids were still served), which serves the real recorded gateway bytes; each
+interaction is stored under the real gateway URL (``https://api.kilo.ai/api/gateway``) so replaying
+needs no ``api_base``.
 
 ``--live``, with network: the same calls go to the real gateway (free models, so ``public`` works;
 set ``KILO_API_KEY`` for more). Either way the ``Authorization`` header is filtered out.
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.live:
         record(os.environ.get("KILO_API_BASE", DEFAULT_API_BASE))
         return 0
-    with GatewayEmulator() as gateway:
+    with GatewayEmulator(mode="february") as gateway:
         record(gateway.api_base)
     return 0
 
