@@ -102,6 +102,11 @@ def litellm_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "litellm.proxy.proxy_cli"]
 
 
+def proxy_command(config: Path, port: int) -> list[str]:
+    """The README's ``litellm --config litellm_config.yaml --host 127.0.0.1 --port 4000``, for ``config`` and ``port``."""
+    return [*litellm_command(), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+
+
 @dataclass(frozen=True)
 class Proxy:
     base: str
@@ -121,7 +126,7 @@ def run_proxy(config: Path, workdir: Path, env: Mapping[str, str]) -> Iterator[P
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
     full_env.update(LITELLM_MASTER_KEY=master_key, LITELLM_OFFLINE_MODE="true", **env)
     log_path = workdir / "proxy.log"
-    cmd = [*litellm_command(), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = proxy_command(config, port)
     with log_path.open("wb") as log:
         process = subprocess.Popen(cmd, cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

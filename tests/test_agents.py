@@ -1,8 +1,9 @@
 """Claude Code and Codex CLI, the real ones from npm, on Kilo models through the LiteLLM proxy.
 
 Each agent runs headless with a temp HOME (and CODEX_HOME), telemetry off and the settings of the
-README section "Kilo models in Claude Code and Codex" (read from it, so the README shows what runs
-here), against one proxy for the module and the local gateway emulator. The emulator calls the
+README section "Kilo models in Claude Code and Codex" (read from it by ``readme_blocks``, so the
+README shows what runs here; ``test_readme.py`` checks the blocks themselves), against one proxy
+for the module and the local gateway emulator. The emulator calls the
 agent's own shell tool with an ``echo`` of ``TOOL_MARKER`` and answers with text once the tool
 result is back, so each tool test checks that the agent ran the tool, sent its output to the
 gateway, and finished.
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from proxy_helpers import FREE_GROUP, ROOT, agents_config, gateway_id, run_proxy, write_config
+from readme_blocks import claude_env, codex_config
 
 from kilo_litellm.emulator import TOOL_MARKER, GatewayEmulator, Reply, recording, sse_payloads
 
@@ -32,26 +33,9 @@ AGENTS_DIR = ROOT / ".cache" / "agents"
 INSTALL_TIMEOUT = 600
 RUN_TIMEOUT = 120
 README_PROXY = "http://127.0.0.1:4000"
-README_SECTION = "## Kilo models in Claude Code and Codex"
 FREE_ID = gateway_id(agents_config(), FREE_GROUP)
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
-
-
-def _readme_blocks(language: str) -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    section = text.split(README_SECTION, 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.S)
-
-
-def claude_env_from_readme() -> dict[str, str]:
-    """The ``export NAME=VALUE`` lines of the README's Claude Code block."""
-    block = next(b for b in _readme_blocks("bash") if "ANTHROPIC_BASE_URL" in b)
-    return dict(re.findall(r"^export (\w+)=(\S+)$", block, flags=re.M))
-
-
-def codex_config_from_readme() -> str:
-    return next(b for b in _readme_blocks("toml") if "[model_providers." in b)
 
 
 def _installed_version(package: str) -> str | None:
@@ -109,7 +93,7 @@ def _base_env(home: Path) -> dict[str, str]:
 
 def run_claude(agent_bin: Path, proxy, sandbox, prompt: str, *flags: str) -> dict:
     env = _base_env(sandbox["home"])
-    for name, value in claude_env_from_readme().items():
+    for name, value in claude_env().items():
         env[name] = value.replace(README_PROXY, proxy.base).replace("$LITELLM_MASTER_KEY", proxy.master_key)
     cmd = [str(agent_bin / "claude"), "-p", prompt, "--output-format", "json", *flags]
     done = subprocess.run(cmd, cwd=sandbox["project"], env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -120,7 +104,7 @@ def run_claude(agent_bin: Path, proxy, sandbox, prompt: str, *flags: str) -> dic
 def run_codex(agent_bin: Path, proxy, sandbox, prompt: str) -> subprocess.CompletedProcess:
     codex_home = sandbox["home"] / ".codex"
     codex_home.mkdir()
-    (codex_home / "config.toml").write_text(codex_config_from_readme().replace(README_PROXY, proxy.base))
+    (codex_home / "config.toml").write_text(codex_config().replace(README_PROXY, proxy.base))
     env = {**_base_env(sandbox["home"]), "CODEX_HOME": str(codex_home), "LITELLM_MASTER_KEY": proxy.master_key}
     cmd = [str(agent_bin / "codex"), "exec", "--skip-git-repo-check", prompt]
     done = subprocess.run(
@@ -143,26 +127,6 @@ def _tool_round_trip(gw) -> tuple[dict, dict]:
     assert with_result, f"no tool result reached the gateway: {[b['messages'][-1]['role'] for b in requests]}"
     i = with_result[0]
     return requests[i - 1], requests[i]
-
-
-def test_readme_section_sets_what_the_agents_need():
-    env = claude_env_from_readme()
-    assert env["ANTHROPIC_BASE_URL"] == README_PROXY
-    assert env["ANTHROPIC_AUTH_TOKEN"] == "$LITELLM_MASTER_KEY"
-    assert env["ANTHROPIC_MODEL"] == env["ANTHROPIC_SMALL_FAST_MODEL"] == FREE_GROUP
-    assert env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == env["DISABLE_TELEMETRY"] == "1"
-    toml = codex_config_from_readme()
-    for line in (
-        f'model = "{FREE_GROUP}"',
-        f'base_url = "{README_PROXY}/v1"',
-        'env_key = "LITELLM_MASTER_KEY"',
-        'wire_api = "responses"',
-    ):
-        assert line in toml
-    bash = "".join(_readme_blocks("bash"))
-    assert "litellm --config litellm_config.yaml --host 127.0.0.1 --port 4000" in bash
-    assert 'claude -p "say hello" --output-format json' in bash
-    assert 'codex exec --skip-git-repo-check "say hello"' in (ROOT / "README.md").read_text()
 
 
 def test_claude_code_plain_answer(agent_bin, proxy, gw, sandbox):

@@ -24,7 +24,6 @@ from kilo_litellm.emulator import INVALID_TOKEN_BODY, RATE_LIMIT_BODY, GatewayEm
 from kilo_litellm.router import free_chain, free_fallbacks, free_model_list
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
-README = CONFIG.with_name("README.md")
 CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND, THIRD, FOURTH = CHAIN
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
@@ -304,16 +303,3 @@ def test_shipped_config_without_environment_sends_no_key_to_the_live_gateway(gw,
     [request] = seen
     assert str(request.url) == "https://api.kilo.ai/api/gateway/chat/completions"
     assert "authorization" not in request.headers
-
-
-def _readme_block(heading: str, language: str) -> str:
-    section = README.read_text().split(heading, 1)[1]
-    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
-
-
-def test_readme_router_snippet_runs(gw, monkeypatch, capsys):
-    monkeypatch.setenv("KILO_API_BASE", gw.api_base)
-    exec(_readme_block("### Router", "python"), {"msgs": MESSAGES})
-    assert capsys.readouterr().out == STREAM_TEXT
-    assert _sent(gw) == [FIRST, FIRST]
-    assert gw.chat_requests[0].json["reasoning"] == {"effort": "low"}

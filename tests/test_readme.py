@@ -1,0 +1,552 @@
+"""Every fenced code block of ``README.md``, run (or, where it cannot run offline, checked).
+
+One test per block, its id naming the heading the block sits under (``test_block[usage-python]``),
+and ``test_every_block_has_a_test`` fails when a block is added without one. How each kind is
+proved:
+
+* python: executed as written (``await`` at the top level allowed) in a namespace holding what the
+  README's first block imported (``kilo_litellm``, ``litellm``) and the ``msgs``/``tools`` it
+  assumes, with ``KILO_API_BASE`` at the local gateway emulator; the proxy client runs against one
+  real LiteLLM proxy started from the shipped ``litellm_config.yaml`` (plus the README's embedding
+  deployment). Each test asserts what the emulator received and what the block printed.
+* bash: ``kilo-litellm ...`` lines run in-process through the command's entry point
+  (``kilo_litellm.cli:main``; ``test_cli.py`` runs the installed script) and ``python scripts/...``
+  lines through ``runpy`` with their offline variant, against the emulator. What cannot run here is
+  checked against what does: ``pip install`` lines against ``pyproject.toml``, the ``litellm
+  --config`` line against how ``proxy_helpers.run_proxy`` starts the proxy, the "Set up and run"
+  test command against ``.ci/run``, the benchmark line against its ``--help``, the Claude Code lines
+  against what ``test_agents.py`` runs (it needs the CLIs from npm).
+* toml/yaml: parsed; the Codex config is the one ``test_agents.py`` gives Codex, the deployment
+  snippets are run in a ``Router`` and the proxy.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import copy
+import inspect
+import io
+import json
+import linecache
+import logging
+import os
+import re
+import runpy
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import litellm
+import pytest
+import tomllib
+import yaml
+from conftest import MESSAGES
+from proxy_helpers import (
+    ROOT,
+    SHIPPED_CONFIG,
+    ProxyStartError,
+    litellm_command,
+    proxy_command,
+    run_proxy,
+    write_config,
+)
+from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
+
+import kilo_litellm
+from kilo_litellm import catalog, cli, discovery
+from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.router import free_chain
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+README_PROXY = "http://127.0.0.1:4000"
+PROXY_KEY = "sk-test-readme-0123456789"
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "search_files",
+            "description": "Search the project's files",
+            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+        },
+    }
+]
+STREAM_TEXT = "".join(
+    (c["choices"][0]["delta"].get("content") or "")
+    for c in sse_payloads(recording("stream-openai-gpt41.sse"))
+    if c.get("choices")
+)
+REASONING_RECORDING = "stream-grok-reasoning.sse"
+_REASONING_DELTAS = [c["choices"][0]["delta"] for c in sse_payloads(recording(REASONING_RECORDING)) if c.get("choices")]
+REASONING_TEXT = "".join(d.get("reasoning") or "" for d in _REASONING_DELTAS)
+REASONING_ANSWER = "".join(d.get("content") or "" for d in _REASONING_DELTAS)
+FREE = "kilo-auto/free"
+
+COVERED: list[tuple[str, str, int]] = []
+
+
+def readme_block(heading: str, language: str, index: int = 0):
+    """Parametrize a test with the README block ``(heading, language, index)``, named after it."""
+    key = (heading, language, index)
+    COVERED.append(key)
+    return pytest.mark.parametrize("block", [key], ids=[block_id(*key)], indirect=True)
+
+
+@pytest.fixture
+def block(request):
+    return find(*request.param)
+
+
+@pytest.fixture(autouse=True)
+def bundled_state(monkeypatch, tmp_path):
+    """A throwaway model cache and a fresh default discovery; the bundled catalog and LiteLLM's
+    logging settings afterwards (the CLI quietens LiteLLM for its own process)."""
+    monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(discovery, "_default", None)
+    monkeypatch.setattr(litellm, "suppress_debug_info", litellm.suppress_debug_info)
+    level = logging.getLogger("LiteLLM").level
+    yield
+    logging.getLogger("LiteLLM").setLevel(level)
+    catalog.install(None)
+    litellm.register_model(catalog.model_cost_map())
+
+
+@pytest.fixture
+def at_emulator(gw, monkeypatch):
+    """The emulator, with ``KILO_API_BASE`` pointing at it as a user offline would set it."""
+    monkeypatch.setenv("KILO_API_BASE", gw.api_base)
+    return gw
+
+
+def run_python(block, text: str | None = None, **names) -> dict:
+    """Execute ``block`` (top-level ``await`` allowed); a traceback shows the block and where it is."""
+    source = text or block.text
+    filename = f"<README.md block at line {block.line}, {block.heading}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    namespace = {
+        "__name__": "__readme__",
+        "kilo_litellm": kilo_litellm,
+        "litellm": litellm,
+        "msgs": copy.deepcopy(MESSAGES),
+        "tools": TOOLS,
+        **names,
+    }
+    result = eval(code, namespace)
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+    return namespace
+
+
+def sent(gw) -> list[tuple[str | None, str | None]]:
+    return [(r.model, r.authorization) for r in gw.chat_requests]
+
+
+def pip_requirements(command: str) -> list[str]:
+    argv = shlex.split(command)
+    assert argv[0].endswith("pip") and argv[1] == "install", command
+    return [a for a in argv[2:] if not a.startswith("-")]
+
+
+def check_requirement(requirement: str) -> None:
+    """``kilo-litellm[proxy]`` or ``.[proxy]``: this project, with extras it declares."""
+    name, _, extras = requirement.partition("[")
+    assert name in {".", PYPROJECT["project"]["name"]}, requirement
+    for extra in filter(None, extras.rstrip("]").split(",")):
+        assert extra in PYPROJECT["project"]["optional-dependencies"], requirement
+
+
+def exports(block) -> dict[str, str]:
+    return dict(re.findall(r"^export (\w+)=(.*?)(?:\s+#.*)?$", block.text, flags=re.M))
+
+
+def check_proxy_start(block) -> None:
+    """The proxy start lines: the master key form, offline mode, and the command ``run_proxy`` runs."""
+    env = exports(block)
+    key = subprocess.run(["bash", "-c", f"echo {env['LITELLM_MASTER_KEY']}"], capture_output=True, text=True)
+    assert re.fullmatch(r"sk-[0-9a-f]{32}\n", key.stdout), key
+    assert env["LITELLM_OFFLINE_MODE"] == "true"  # what run_proxy sets
+    [start] = [c for c in block.commands if c.startswith("litellm ")]
+    argv = shlex.split(start)
+    config, port = Path(argv[argv.index("--config") + 1]), int(argv[argv.index("--port") + 1])
+    assert config.name == SHIPPED_CONFIG.name and (ROOT / config).is_file()
+    assert argv == ["litellm", *proxy_command(config, port)[len(litellm_command()) :]]
+
+
+# -- one proxy for the module: the shipped config plus the README's embedding deployment ----------
+
+
+@pytest.fixture(scope="module")
+def proxy(gateway, tmp_path_factory):
+    config = yaml.safe_load(SHIPPED_CONFIG.read_text())
+    config["model_list"] += yaml.safe_load(find("Embeddings", "yaml").text)
+    workdir = tmp_path_factory.mktemp("readme-proxy")
+    env = {"KILO_API_BASE": gateway.api_base, "KILO_API_KEY": PROXY_KEY}
+    try:
+        with run_proxy(write_config(config, workdir), workdir, env) as running:
+            yield running
+    except ProxyStartError as exc:
+        pytest.fail(str(exc))
+
+
+# -- the blocks, in README order --------------------------------------------------------------------
+
+
+@readme_block("kilo-litellm", "python")
+def test_intro(block, at_emulator):
+    ns = run_python(block)
+    assert "kilo" in {p["provider"] for p in ns["litellm"].custom_provider_map}
+    [request] = at_emulator.chat_requests
+    assert (request.model, request.authorization) == (FREE, None)
+    assert request.json["messages"] == [{"role": "user", "content": "hello"}]
+
+
+@readme_block("Set up and run", "bash")
+def test_set_up_and_run(block, tmp_path):
+    demo, tests = block.commands
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    assert ci[-1] == tests, "the README's test command is not what .ci/run runs"
+    venv, install, run = demo.split(" && ")
+    assert venv == tests.split(" && ")[0]
+    check_requirement(pip_requirements(install)[0])
+    assert run == ".venv/bin/kilo-litellm demo"
+    script = Path(sys.executable).with_name("kilo-litellm")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "kilo_litellm"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)
+    done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    promised = re.search(r"offline demo \((.*?) through LiteLLM", " ".join(block.text.replace("#", "").split()))
+    for item in re.split(r", | and ", promised.group(1)):
+        assert item in summary, (item, summary)
+
+
+@readme_block("Install", "bash")
+def test_install(block):
+    for command in block.commands:
+        [requirement] = pip_requirements(command)
+        check_requirement(requirement)
+
+
+@readme_block("Live model list", "python")
+def test_live_model_list(block, at_emulator):
+    ns = run_python(block)
+    assert ns["found"].source == "live" and ns["found"].error is None
+    assert [r.path for r in at_emulator.requests] == ["/api/gateway/models"]
+    listed = next(m for m in json.loads(recording_snapshot())["data"] if m["id"] == "anthropic/claude-opus-4.6")
+    assert litellm.get_model_info("kilo/anthropic/claude-opus-4.6")["max_input_tokens"] == listed["context_length"]
+
+
+def recording_snapshot() -> str:
+    return (ROOT / "kilo_litellm" / "data" / "models-snapshot.json").read_text()
+
+
+@readme_block("Usage", "python")
+def test_usage(block, at_emulator, capsys):
+    ns = run_python(block)
+    assert sent(at_emulator) == [
+        (FREE, None),
+        ("stepfun/step-3.7-flash:free", None),
+        ("anthropic/claude-sonnet-4.6", "Bearer ..."),
+    ]
+    assert at_emulator.chat_requests[0].json["stream"] is True
+    out = capsys.readouterr().out
+    assert out.startswith(STREAM_TEXT)
+    hidden, computed = out[len(STREAM_TEXT) :].split()
+    assert float(hidden) == pytest.approx(float(computed)) and float(hidden) > 0
+    assert ns["resp"]._hidden_params["response_cost"] == pytest.approx(float(hidden))
+
+
+@readme_block("Tools, reasoning, structured output, vision", "python")
+def test_tools_reasoning_structured_output(block, at_emulator):
+    ns = run_python(block)
+    tools, effort, allowed, structured = (r.json for r in at_emulator.chat_requests)
+    assert tools["tools"] == TOOLS and tools["tool_choice"] == "auto"
+    assert effort["reasoning"] == allowed["reasoning"] == {"effort": "high"}
+    assert ns["resp"].choices[0].message.reasoning_content
+    assert structured["response_format"] == {"type": "json_object"}
+    assert structured["messages"][-1]["role"] == "assistant"
+    assert structured["messages"][-1]["reasoning_details"]  # sent back on the next turn
+
+
+@readme_block("Reasoning parameters", "python")
+def test_reasoning_parameters(block, at_emulator):
+    run_python(block)
+    [request] = at_emulator.chat_requests
+    assert request.json["reasoning"] == {"effort": "high"}
+
+
+@readme_block("Reasoning parameters", "yaml")
+def test_reasoning_parameters_deployment(block, gw):
+    params = yaml.safe_load(block.text)
+    deployment = {"model": "kilo/kilo-auto/free", "api_base": gw.api_base, **params}
+    router = litellm.Router(model_list=[{"model_name": FREE, "litellm_params": deployment}])
+    router.completion(model=FREE, messages=MESSAGES, thinking={"type": "enabled", "budget_tokens": 2048}, user="u-1")
+    router.completion(model=FREE, messages=MESSAGES, reasoning_effort="low")
+    thinking, effort = (r.json for r in gw.chat_requests)
+    assert (thinking["reasoning"], thinking["user"]) == ({"max_tokens": 2048}, "u-1")
+    assert effort["reasoning"] == {"effort": "low"}
+
+
+@readme_block("Embeddings", "python")
+def test_embeddings(block, at_emulator):
+    ns = run_python(block)
+    paid, free = at_emulator.embedding_requests
+    assert (paid.model, paid.authorization, paid.json["input"]) == (
+        "openai/text-embedding-3-small",
+        "Bearer ...",
+        ["a", "b"],
+    )
+    assert (free.model, free.authorization) == ("nvidia/llama-nemotron-embed-vl-1b-v2:free", None)
+    assert at_emulator.requests[-1].path == "/api/gateway/embedding-models"
+    assert len(ns["resp"].data[0]["embedding"]) > 0 and ns["resp"].usage.prompt_tokens > 0
+    assert ns["resp"]._hidden_params["response_cost"] > 0
+
+
+@readme_block("Embeddings", "yaml")
+def test_embedding_deployment_in_the_proxy(block, proxy, gw):
+    """The proxy fixture runs with this deployment added; the openai client asks for base64 by default."""
+    import openai
+
+    [deployment] = yaml.safe_load(block.text)
+    assert deployment["litellm_params"]["api_key"] == "os.environ/KILO_API_KEY"
+    client = openai.OpenAI(base_url=f"{proxy.base}/v1", api_key=proxy.master_key, max_retries=0, timeout=30)
+    resp = client.embeddings.create(model=deployment["model_name"], input=["a", "b"])
+    assert len(resp.data) == 2 and len(resp.data[0].embedding) > 0
+    [request] = gw.embedding_requests
+    assert request.model == "openai/text-embedding-3-small" and "encoding_format" not in request.json
+    assert request.authorization == f"Bearer {PROXY_KEY}"
+
+
+@readme_block("Router", "python")
+def test_router(block, at_emulator, capsys):
+    run_python(block)
+    assert capsys.readouterr().out == STREAM_TEXT
+    first = free_chain()[0].gateway_id
+    assert [r.model for r in at_emulator.chat_requests] == [first, first]
+    assert at_emulator.chat_requests[0].json["reasoning"] == {"effort": "low"}
+
+
+@readme_block("Proxy", "bash")
+def test_proxy_start(block):
+    check_requirement(pip_requirements(next(c for c in block.commands if "pip install" in c))[0])
+    check_proxy_start(block)
+    assert exports(block)["KILO_API_KEY"] == "..."  # the proxy fixture sets a key, as this line does
+
+
+@readme_block("Proxy", "python")
+def test_proxy_client(block, proxy, gw, monkeypatch):
+    assert block.text.count(README_PROXY) == 1
+    monkeypatch.setenv("LITELLM_MASTER_KEY", proxy.master_key)
+    ns = run_python(block, block.text.replace(README_PROXY, proxy.base))
+    assert str(ns["client"].base_url) == f"{proxy.base}/v1/"
+    assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}"), ("anthropic/claude-sonnet-4.6", f"Bearer {PROXY_KEY}")]
+
+
+@readme_block(AGENTS_SECTION, "bash")
+def test_agents_proxy_start(block):
+    check_proxy_start(block)
+
+
+@readme_block(AGENTS_SECTION, "bash", 1)
+def test_claude_code_settings(block):
+    """``test_agents.py`` runs Claude Code with these variables (``readme_blocks.claude_env``)."""
+    env = claude_env()
+    assert env == exports(block)
+    assert env["ANTHROPIC_BASE_URL"] == README_PROXY
+    assert env["ANTHROPIC_AUTH_TOKEN"] == "$LITELLM_MASTER_KEY"
+    assert env["ANTHROPIC_MODEL"] == env["ANTHROPIC_SMALL_FAST_MODEL"] == env["ANTHROPIC_DEFAULT_HAIKU_MODEL"] == FREE
+    assert env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == env["DISABLE_TELEMETRY"] == "1"
+    assert shlex.split(block.commands[-1]) == ["claude", "-p", "say hello", "--output-format", "json"]
+
+
+@readme_block(AGENTS_SECTION, "toml")
+def test_codex_config(block):
+    """``test_agents.py`` gives Codex this file (``readme_blocks.codex_config``), the proxy's URL swapped in."""
+    assert codex_config() == block.text
+    config = tomllib.loads(block.text)
+    provider = config["model_providers"][config["model_provider"]]
+    assert config["model"] == FREE
+    assert provider["base_url"] == f"{README_PROXY}/v1"
+    assert (provider["env_key"], provider["wire_api"]) == ("LITELLM_MASTER_KEY", "responses")
+    assert config["analytics"]["enabled"] is False
+    assert 'codex exec --skip-git-repo-check "say hello"' in (ROOT / "README.md").read_text()
+
+
+# -- the command line -------------------------------------------------------------------------------
+
+
+def run_cli(line: str, monkeypatch, capsys) -> tuple[int, str, str]:
+    """One README command line through ``kilo-litellm``'s entry point; ``echo X |`` becomes its stdin."""
+    stdin = ""
+    piped = re.fullmatch(r"echo (\S+) \| (.*)", line)
+    if piped:
+        stdin, line = piped.group(1) + "\n", piped.group(2)
+    argv = shlex.split(os.path.expandvars(line))
+    assert argv[0] == "kilo-litellm" and PYPROJECT["project"]["scripts"]["kilo-litellm"] == "kilo_litellm.cli:main"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    capsys.readouterr()
+    code = cli.main(argv[1:])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def check_cli(line: str, gw, monkeypatch, capsys) -> None:
+    gw.reset()
+    if "--reasoning" in line:
+        gw.script(Reply(recording=REASONING_RECORDING, stream=True))  # kilo-auto/free routed to a reasoning model
+    code, out, err = run_cli(line, monkeypatch, capsys)
+    assert code == 0, (line, err)
+    argv = shlex.split(line.split("|")[-1])
+    command, flags = argv[1], set(argv[2:])
+    if command == "demo":
+        assert out.rstrip().splitlines()[-1].startswith("Done:")
+    elif command == "models":
+        table = out.split("Seed aliases", 1)[0]
+        rows = [row for row in table.splitlines() if row.startswith("kilo/")]
+        assert rows[0].startswith("kilo/kilo-auto/free ") and "may-train" in out
+        if "--free" in flags:
+            assert all(" yes " in row for row in rows) and "claude-sonnet" not in table
+        else:
+            assert any(row.startswith("kilo/anthropic/claude-sonnet-4.6 ") for row in rows)
+            assert "retired -> kilo/kilo-auto/free" in out
+    elif command == "proxy-config":
+        written = Path(argv[argv.index("-o") + 1])
+        assert written.read_text() == SHIPPED_CONFIG.read_text()
+    elif command == "check" and "--model" in flags:
+        assert f"{gw.api_base}/chat/completions" in out and '"model": "kilo-auto/free"' in out
+        assert [r.model for r in gw.chat_requests] == [FREE]
+    elif command == "check":
+        report = json.loads(out) if "--json" in flags else None
+        assert report or "kilo-auto/free" in out
+        assert {r.path for r in gw.requests} >= {"/api/gateway/models", "/api/gateway/chat/completions"}
+        assert "sk-test-readme" not in out + err
+    elif command == "chat":
+        [request] = gw.chat_requests
+        if "--reasoning" in flags:
+            assert request.json["messages"] == [{"role": "user", "content": "why is the sky blue?"}]
+            assert (err, out) == (REASONING_TEXT, REASONING_ANSWER + "\n")
+        else:
+            assert request.json["messages"] == [{"role": "user", "content": "hello"}]
+            assert out == STREAM_TEXT + "\n"
+    else:
+        pytest.fail(f"no check for {line!r}")
+
+
+@readme_block("Command line", "bash")
+def test_command_line(block, at_emulator, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for line in block.commands:
+        check_cli(line, at_emulator, monkeypatch, capsys)
+
+
+@readme_block("Drift: checking the live gateway", "bash")
+def test_drift(block, at_emulator, monkeypatch, capsys):
+    monkeypatch.setenv("KILO_API_KEY", "sk-test-readme-drift-key")
+    for line in block.commands:
+        check_cli(line, at_emulator, monkeypatch, capsys)
+
+
+@readme_block("Drift: checking the live gateway", "bash", 1)
+def test_live_suite_smoke(block, gw):
+    """The live suite, pointed at the emulator: the smoke test of the suite the README describes."""
+    [line] = block.commands
+    assignments, python, rest = re.fullmatch(r"((?:\w+=\S+ )*)(\S+) (.*)", line).groups()
+    assert python == ".venv/bin/python"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    env.update(dict(a.split("=", 1) for a in assignments.split()), KILO_API_BASE=gw.api_base)
+    done = subprocess.run(
+        [sys.executable, *shlex.split(rest), "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert re.search(r"\d+ passed", done.stdout) and "failed" not in done.stdout
+
+
+@readme_block("Local gateway emulator", "python")
+def test_local_gateway_emulator(block, capsys):
+    ns = run_python(block)
+    assert capsys.readouterr().out == "429\n"
+    first, limited = ns["gw"].chat_requests
+    assert (first.model, first.authorization) == (FREE, None)
+    assert limited.model == FREE
+
+
+# -- scripts --------------------------------------------------------------------------------------
+
+
+def run_script(line: str, monkeypatch, capsys, script: Path | None = None, extra: tuple[str, ...] = ()) -> str:
+    """``python scripts/X.py ARGS`` in-process (``runpy``), from ``script`` when given; its stdout."""
+    argv = shlex.split(line)
+    assert argv[0] == "python" and argv[1].startswith("scripts/"), line
+    path = script or ROOT / argv[1]
+    monkeypatch.setattr(sys, "argv", [str(path), *argv[2:], *extra])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(path), run_name="__main__")
+    out, err = capsys.readouterr()
+    assert done.value.code in (0, None), err
+    return out
+
+
+def cassette(path: Path) -> list:
+    """Interactions without what changes per recording: the date header."""
+    interactions = yaml.safe_load(path.read_text())["interactions"]
+    for item in interactions:
+        item["response"]["headers"].pop("date", None)
+    return interactions
+
+
+@readme_block("Cassettes", "bash")
+def test_cassettes(block, monkeypatch, capsys, tmp_path):
+    """Offline: rebuilt in a copy of the layout, equal to the committed ones. ``--live`` needs network:
+    only that the script takes it."""
+    offline, live = block.commands
+    (tmp_path / "scripts").mkdir()
+    script = shutil.copy(ROOT / shlex.split(offline)[1], tmp_path / "scripts")
+    monkeypatch.chdir(tmp_path)
+    out = run_script(offline, monkeypatch, capsys, script=Path(script))
+    committed = sorted((ROOT / "cassettes").glob("*.yaml"))
+    assert sorted(p.name for p in (tmp_path / "cassettes").glob("*.yaml")) == [p.name for p in committed]
+    assert out.count("wrote cassettes/") == len(committed)
+    for path in committed:
+        assert cassette(tmp_path / "cassettes" / path.name) == cassette(path), path.name
+    assert shlex.split(live)[2] == "--live"
+    assert "--live" in run_script(offline, monkeypatch, capsys, script=Path(script), extra=("--help",))
+
+
+@readme_block("Refreshing the bundled model snapshot", "bash")
+def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
+    """Against the emulator (which serves the snapshot), so nothing changes; the rewrite goes to a
+    temporary ``--output`` instead of the bundled file."""
+    check, rewrite = block.commands
+    snapshot = json.loads(recording_snapshot())
+    out = run_script(check, monkeypatch, capsys)
+    assert f"{len(snapshot['data'])} models (0 new, 0 gone) from {at_emulator.api_base}/models" in out
+    target = tmp_path / "snapshot.json"
+    out = run_script(rewrite, monkeypatch, capsys, extra=("--output", str(target)))
+    assert f"wrote {target}" in out
+    assert json.loads(target.read_text())["data"] == snapshot["data"]
+
+
+@readme_block("Benchmarks", "bash")
+def test_benchmarks(block):
+    """The quick run takes a minute or two, too long here: only that the command takes ``--quick``."""
+    [line] = block.commands
+    argv = shlex.split(line)
+    assert argv[:2] == [".venv/bin/python", "bench/run.py"] and argv[2:] == ["--quick"]
+    shown = subprocess.run([sys.executable, argv[1], "--help"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "--quick" in shown.stdout
+
+
+def test_every_block_has_a_test():
+    assert sorted(b.key for b in blocks()) == sorted(COVERED)
+    assert len(COVERED) == len(set(COVERED))
