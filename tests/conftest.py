@@ -36,6 +36,13 @@ def gateway():
         yield emulator
 
 
+@pytest.fixture(scope="module")
+def emulator():
+    """An emulator of its own for one test module (a proxy in front of it sees only that module's requests)."""
+    with GatewayEmulator() as gw:
+        yield gw
+
+
 @pytest.fixture(scope="session")
 def february_gateway():
     with GatewayEmulator(mode="february") as emulator:

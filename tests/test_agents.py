@@ -24,7 +24,7 @@ import pytest
 from proxy_helpers import FREE_GROUP, ROOT, agents_config, gateway_id, run_proxy, write_config
 from readme_blocks import claude_env, codex_config
 
-from kilo_litellm.emulator import TOOL_MARKER, GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.emulator import TOOL_MARKER, Reply, recording, sse_payloads
 
 pytestmark = pytest.mark.agents
 
@@ -54,12 +54,6 @@ def agent_bin() -> Path:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
         assert done.returncode == 0, f"npm install failed:\n{done.stderr[-3000:]}"
     return AGENTS_DIR / "node_modules" / ".bin"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with GatewayEmulator() as gw:
-        yield gw
 
 
 @pytest.fixture(scope="module")

@@ -31,12 +31,6 @@ KILO_KEY = "kilo-proxy-test-" + secrets.token_hex(8)
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    with GatewayEmulator() as gw:
-        yield gw
-
-
-@pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     """``(base_url, master_key, log_path)`` of a running proxy with a Kilo key; SIGTERM at the end of the module."""
     yield from _running_proxy(emulator, tmp_path_factory, KILO_API_KEY=KILO_KEY)

@@ -22,7 +22,7 @@ from proxy_helpers import (
     write_config,
 )
 
-from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply, recording, sse_payloads
 
 CONFIG = agents_config()
 FREE_ID = gateway_id(CONFIG, FREE_GROUP)
@@ -42,12 +42,6 @@ CHAT_TOOLS = [{"type": "function", "function": {"name": "search_files", "paramet
 RESPONSES_TOOLS = [{"type": "function", "name": "search_files", "parameters": SCHEMA}]
 ANTHROPIC_TOOLS = [{"name": "search_files", "description": "Search files", "input_schema": SCHEMA}]
 TOOL_ARGUMENTS = {"path": "src", "regex": "read_file", "file_pattern": "*.ts"}
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with GatewayEmulator() as gw:
-        yield gw
 
 
 @pytest.fixture(scope="module")
