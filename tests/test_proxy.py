@@ -207,3 +207,15 @@ def test_keyless_proxy_answers_a_retired_seed_alias_with_a_404_naming_kilo_auto_
     with pytest.raises(openai.NotFoundError, match="kilo/kilo-auto/free"):
         client.chat.completions.create(model="kilo/glm-5-free", messages=MESSAGES)
     assert emulator.chat_requests[-1].model == "z-ai/glm-5:free"
+
+
+def test_health_checks_every_deployment_and_the_wildcard_with_kilo_auto_free(proxy, emulator):
+    base, master_key, _ = proxy
+    emulator.reset()
+    answer = httpx.get(f"{base}/health", headers={"Authorization": f"Bearer {master_key}"}, timeout=60).json()
+    assert answer["unhealthy_count"] == 0, answer["unhealthy_endpoints"]
+    healthy = {e["model"] for e in answer["healthy_endpoints"]}
+    assert {"kilo/kilo-auto/free", "kilo/anthropic/claude-sonnet-4.6", "kilo/openai/text-embedding-3-small"} <= healthy
+    sent = [r.model for r in emulator.chat_requests]
+    assert sent.count("kilo-auto/free") == 2  # its own deployment, and the kilo/* wildcard's health_check_model
+    assert len(emulator.embedding_requests) == 5
