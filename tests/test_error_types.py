@@ -14,16 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import litellm
+import litellm.utils
 import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
 from litellm.litellm_core_utils.exception_mapping_utils import _get_response_headers
-from litellm.utils import _get_retry_after_from_exception_header, calculate_retry_after
+from litellm.utils import _get_retry_after_from_exception_header
 
 from kilo_litellm import catalog
 from kilo_litellm.catalog import Catalog, ModelEntry
 from kilo_litellm.emulator import Reply
 from kilo_litellm.error_types import ERROR_TYPES, class_name
 from kilo_litellm.settings import SIGN_UP_URL
+
+# LiteLLM's retry-delay helper: ``calculate_retry_after`` on 1.110, ``_calculate_retry_after`` on 1.100.
+calculate_retry_after = getattr(litellm.utils, "calculate_retry_after", None) or litellm.utils._calculate_retry_after
 
 FREE = "kilo/kilo-auto/free"
 PAID = "kilo/anthropic/claude-sonnet-4.6"
