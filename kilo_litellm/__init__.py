@@ -43,7 +43,7 @@ from .handler import KiloLLM  # noqa: E402
 from .router import free_router  # noqa: E402
 from .settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 kilo_llm = KiloLLM()
 

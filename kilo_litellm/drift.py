@@ -30,7 +30,7 @@ from . import catalog, errors, settings
 from .catalog import Catalog
 
 PROBE_TIMEOUT = 10.0
-FREE_MODEL = "kilo-auto/free"
+FREE_MODEL = catalog.FREE_AUTO
 EMBEDDING_MODEL = "openai/text-embedding-3-small"
 SHOWN_FREE = 5
 PING = [{"role": "user", "content": "ping"}]
