@@ -102,6 +102,7 @@ async def test_rate_limited_free_model_falls_back_without_sleeping(gw, sleeps, i
 
     assert text == (STREAM_TEXT if stream else NONSTREAM_TEXT)
     assert _sent(gw) == [FIRST, SECOND]
+    assert [r.authorization for r in gw.chat_requests] == [None, None]
     assert sleeps == []
 
 
