@@ -24,7 +24,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -192,12 +192,6 @@ def parse_models(payload: Any) -> list[ModelEntry]:
         seen.add(key)
         entries.append(entry)
     return entries
-
-
-def gone_seeds(seeds: Catalog, live: Iterable[ModelEntry]) -> list[ModelEntry]:
-    """Seed aliases whose gateway id ``/models`` does not list (for ``scripts/refresh_snapshot.py``)."""
-    ids = {e.gateway_id.lower() for e in live}
-    return [e for e in seeds.models if e.aliases and e.gateway_id.lower() not in ids]
 
 
 # -- caches and the one fetch ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from litellm.utils import _get_retry_after_from_exception_header
 
 from kilo_litellm import catalog
 from kilo_litellm.catalog import Catalog, ModelEntry
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import PROMOTION_LIMIT_BODY, Reply
 from kilo_litellm.error_types import ERROR_TYPES, class_name
 from kilo_litellm.settings import SIGN_UP_URL
 
@@ -276,9 +276,7 @@ CASES = [
     Case(
         "promotion_limit_reached",
         401,
-        b'{"error":{"code":"PROMOTION_MODEL_LIMIT_REACHED","message":"Sign up for free to continue and explore 500 '
-        b'other models. Takes 2 minutes, no credit card required. Or come back later."},'
-        b'"error_type":"promotion_limit_reached"}',
+        PROMOTION_LIMIT_BODY,
         litellm.RateLimitError,
         429,
         "used up for today (10,000 requests per 24 h): sign up at https://app.kilo.ai and set KILO_API_KEY",
