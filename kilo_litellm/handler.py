@@ -201,7 +201,7 @@ def prepare_embedding(
 
 def _embedding_result(call: EmbeddingCall, resp: httpx.Response, out: EmbeddingResponse) -> EmbeddingResponse:
     if resp.status_code >= 400:
-        raise _error_for_status(call, resp.status_code, resp.content)
+        raise _error_for_status(call, resp.status_code, resp.content, resp.headers)
     try:
         return embeddings.fill(out, resp.json(), call.model)
     except ValueError as exc:

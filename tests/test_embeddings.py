@@ -152,3 +152,16 @@ def test_proxy_free_embedding_via_the_wildcard(proxied):
     assert len(raw.parse().data[0].embedding) == DEFAULT_VECTOR_SIZE
     assert float(raw.headers["x-litellm-response-cost"]) == 0.0
     assert emulator.embedding_requests[-1].json["model"] == "nvidia/llama-nemotron-embed-vl-1b-v2:free"
+
+
+def test_retry_after_of_a_refused_embedding_travels_on_the_exception(gw):
+    gw.script(
+        Reply(
+            status=429,
+            body=b'{"error":"Too many requests","error_type":"rate_limit_exceeded"}',
+            headers={"Retry-After": "7"},
+        )
+    )
+    with pytest.raises(litellm.RateLimitError) as caught:
+        litellm.embedding(model="kilo/openai/text-embedding-3-small", input="hi", api_base=gw.api_base, api_key=KEY)
+    assert caught.value.response.headers["retry-after"] == "7"
