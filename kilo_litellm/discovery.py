@@ -6,8 +6,8 @@ The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free m
 free id (§2.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
 ``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care. Vision is an ``"image"``
 input modality and tools/reasoning/structured output are entries of ``supported_parameters``.
-Max output lives in ``top_provider.max_completion_tokens``; the
-official CLI falls back to 20 % of the context window, and so does this module.
+Max output lives in ``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of
+the context window, and so does this module.
 
 :func:`refresh_models` is the one I/O edge. Nothing is fetched at import or during a completion;
 the bundled catalog answers until something calls it. A fetched list is kept in memory for a TTL

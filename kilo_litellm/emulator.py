@@ -77,7 +77,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from . import catalog, embeddings
+from . import embeddings
 from .stream import merge_details
 
 GATEWAY_PATH = "/api/gateway"
@@ -352,10 +352,10 @@ def reserialised(raw_sse: bytes) -> bytes:
     return b"".join(out)
 
 
-def _chat_path(path: str) -> str:
+def _route(path: str, mode: str = TODAY) -> str:
     """The route under the gateway root; today's gateway serves everything under ``/v1`` too."""
-    route = path.split("?", 1)[0][len(GATEWAY_PATH) :]
-    return route[3:] if route.startswith("/v1/") else route
+    route = path.split("?", 1)[0][len(GATEWAY_PATH) :].rstrip("/")
+    return route[3:] if mode != FEBRUARY and route.startswith("/v1/") else route
 
 
 def _refusal(model: str, token: str | None, mode: str) -> Reply | None:
@@ -363,7 +363,7 @@ def _refusal(model: str, token: str | None, mode: str) -> Reply | None:
     gid = model.strip().lower()
     if mode == FEBRUARY:
         paid = not (_is_free(model) or gid in RETIRED or gid in UNFREED)
-        if paid and (token is None or token.lower() in REJECTED_TOKENS | {"anonymous"}):
+        if paid and (token is None or token.lower() in REJECTED_TOKENS):
             return Reply(status=401, body=FEBRUARY_PAID_AUTH_BODY)
         return None
     if token is not None and _rejected(token):
@@ -495,8 +495,8 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str =
     routed = extra_route(path, headers, raw)
     if routed is not None:
         return routed
-    route = _chat_path(path) if mode != FEBRUARY else path.split("?", 1)[0][len(GATEWAY_PATH) :]
-    if route.rstrip("/") == "/models":
+    route = _route(path, mode)
+    if route == "/models":
         return Reply(body=models_body())
     if route != "/chat/completions":
         return Reply(status=400, body=INVALID_PATH_BODY)
@@ -744,12 +744,13 @@ DEFAULT_VECTOR_SIZE = 256
 
 def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | None:
     """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
-    route = path.split("?", 1)[0].rstrip("/")
-    if route != GATEWAY_PATH and not route.startswith(GATEWAY_PATH + "/"):
+    full = path.split("?", 1)[0].rstrip("/")
+    if full != GATEWAY_PATH and not full.startswith(GATEWAY_PATH + "/"):
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
-    if route == f"{GATEWAY_PATH}/embedding-models":
+    route = _route(path)
+    if route == "/embedding-models":
         return Reply(body=embedding_models_body(), stream=False)
-    if route == f"{GATEWAY_PATH}/embeddings":
+    if route == "/embeddings":
         return embeddings_reply(headers, raw)
     return None
 
@@ -787,7 +788,7 @@ def embeddings_reply(headers: Mapping[str, str], raw: bytes) -> Reply:
     if not isinstance(model, str) or not model:
         return Reply(status=400, body=BAD_JSON_BODY)
     listed = embeddings.lookup(model)
-    if listed is None and catalog.lookup(model) is not None:
+    if listed is None and model.strip().lower() in _listed_free():
         return Reply(status=400, body=API_KIND_BODY)
     if listed is None and not embeddings.is_free_id(model):
         return Reply(status=404, body=EMBEDDING_NOT_FOUND_BODY)
