@@ -30,6 +30,34 @@ import litellm  # noqa: E402
 PAYMENT_REQUIRED = getattr(litellm, "PaymentRequiredError", litellm.BadRequestError)
 
 
+async def call_litellm(is_async: bool, stream: bool, **kwargs):
+    """One call the way a user makes it; returns (text, usage, chunks)."""
+    kwargs = {"messages": MESSAGES, "stream": stream, **kwargs}
+    if stream:
+        kwargs["stream_options"] = {"include_usage": True}
+    if is_async:
+        resp = await litellm.acompletion(**kwargs)
+        chunks = [c async for c in resp] if stream else None
+    else:
+        resp = litellm.completion(**kwargs)
+        chunks = list(resp) if stream else None
+    if stream:
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        usage = next(c.usage for c in reversed(chunks) if getattr(c, "usage", None))
+        return text, usage, chunks
+    return resp.choices[0].message.content, resp.usage, None
+
+
+@pytest.fixture
+def bundled_catalog_afterwards():
+    """For tests that install a refreshed catalog: the bundled one is back afterwards."""
+    from kilo_litellm import catalog
+
+    yield
+    catalog.install(None)
+    litellm.register_model(catalog.model_cost_map())
+
+
 @pytest.fixture(scope="session")
 def gateway():
     with GatewayEmulator() as emulator:

@@ -6,7 +6,7 @@ import re
 
 import litellm
 import pytest
-from conftest import MESSAGES
+from conftest import MESSAGES, call_litellm
 
 import kilo_litellm
 from kilo_litellm.emulator import assemble, recording, sse_payloads
@@ -24,24 +24,6 @@ NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
 STREAM_USAGE = GPT41[-1]["usage"]
-
-
-async def _call(is_async: bool, stream: bool, **kwargs):
-    """One call the way a user makes it; returns (text, usage, chunks)."""
-    kwargs = {"messages": MESSAGES, "stream": stream, **kwargs}
-    if stream:
-        kwargs["stream_options"] = {"include_usage": True}
-    if is_async:
-        resp = await litellm.acompletion(**kwargs)
-        chunks = [c async for c in resp] if stream else None
-    else:
-        resp = litellm.completion(**kwargs)
-        chunks = list(resp) if stream else None
-    if stream:
-        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        usage = next(c.usage for c in reversed(chunks) if getattr(c, "usage", None))
-        return text, usage, chunks
-    return resp.choices[0].message.content, resp.usage, None
 
 
 @pytest.mark.parametrize("model,gateway_id", FREE_TODAY)
@@ -62,7 +44,7 @@ async def test_seed_models_reach_a_february_gateway_with_their_gateway_id(
 
 
 async def _assert_answered(gw, model, gateway_id, is_async, stream):
-    text, usage, chunks = await _call(is_async, stream, model=model, api_base=gw.api_base)
+    text, usage, chunks = await call_litellm(is_async, stream, model=model, api_base=gw.api_base)
 
     [sent] = gw.chat_requests
     assert sent.model == gateway_id

@@ -28,11 +28,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def bundled_catalog_afterwards():
-    yield
-    catalog.install(None)
-    litellm.register_model(catalog.model_cost_map())
+pytestmark = pytest.mark.usefixtures("bundled_catalog_afterwards")
 
 
 @pytest.fixture

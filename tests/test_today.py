@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import litellm
 import pytest
-from conftest import MESSAGES
+from conftest import MESSAGES, call_litellm
 from gateway_models import make_gateway_model, models_body
 from litellm.exceptions import MidStreamFallbackError
 
@@ -33,29 +33,12 @@ MODES = pytest.mark.parametrize(
 )
 
 
-@pytest.fixture(autouse=True)
-def bundled_catalog_afterwards():
-    yield
-    catalog.install(None)
-    litellm.register_model(catalog.model_cost_map())
-
-
-async def _call(is_async: bool, stream: bool, **kwargs) -> str:
-    kwargs = {"messages": MESSAGES, "stream": stream, **kwargs}
-    if is_async:
-        resp = await litellm.acompletion(**kwargs)
-        chunks = [c async for c in resp] if stream else None
-    else:
-        resp = litellm.completion(**kwargs)
-        chunks = list(resp) if stream else None
-    if stream:
-        return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    return resp.choices[0].message.content
+pytestmark = pytest.mark.usefixtures("bundled_catalog_afterwards")
 
 
 @MODES
 async def test_keyless_call_to_kilo_auto_free_sends_no_authorization_header(gw, is_async, stream):
-    text = await _call(is_async, stream, model="kilo/kilo-auto/free", api_base=gw.api_base)
+    text, _, _ = await call_litellm(is_async, stream, model="kilo/kilo-auto/free", api_base=gw.api_base)
     assert text
     [sent] = gw.chat_requests
     assert sent.model == "kilo-auto/free"
@@ -142,7 +125,7 @@ def test_seed_alias_still_sends_its_own_gateway_id(gw, alias, key):
 @MODES
 async def test_retired_alias_names_kilo_auto_free_in_every_call_mode(gw, is_async, stream):
     with pytest.raises((litellm.NotFoundError, MidStreamFallbackError)) as caught:
-        await _call(is_async, stream, model="kilo/glm-5-free", api_base=gw.api_base)
+        await call_litellm(is_async, stream, model="kilo/glm-5-free", api_base=gw.api_base)
     exc = caught.value
     exc = getattr(exc, "original_exception", None) or exc
     assert isinstance(exc, litellm.NotFoundError)
