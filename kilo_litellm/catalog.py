@@ -58,6 +58,13 @@ class ModelEntry(BaseModel):
         return self.free or (self.input_cost_per_token is not None and self.output_cost_per_token is not None)
 
     @property
+    def status(self) -> str:
+        """``served``, or ``retired -> <successor>``: what ``kilo-litellm models`` shows for a seed alias."""
+        if not self.retired:
+            return "served"
+        return "retired" + (f" -> {self.successor}" if self.successor else "")
+
+    @property
     def billed_prices(self) -> tuple[float, float] | None:
         """(input, output) USD per token as the caller is billed (free models cost nothing), or ``None``."""
         if self.free:

@@ -58,12 +58,6 @@ def _per_million(price: float | None) -> str:
     return "?" if price is None else f"{price * 1e6:.2f}"
 
 
-def _status(entry) -> str:
-    if not entry.retired:
-        return "served"
-    return "retired" + (f" -> {entry.successor}" if entry.successor else "")
-
-
 def _model_row(entry) -> dict:
     prices = entry.billed_prices or (None, None)
     return {
@@ -73,7 +67,7 @@ def _model_row(entry) -> dict:
         "free": entry.free,
         "context_window": entry.context_window,
         "max_output_tokens": entry.max_output_tokens,
-        "status": _status(entry),
+        "status": entry.status,
         "successor": entry.successor if entry.retired else None,
         "may_train_on_prompts": entry.may_train,
         "input_cost_per_token": prices[0],
@@ -122,9 +116,7 @@ def _models(args: argparse.Namespace) -> int:
     print(f"\n{len(entries)} models from the {found.source} list of {found.api_base}")
     print("\nSeed aliases of Kilo's original model page:")
     print(
-        _table(
-            [["alias", "gateway id", "status"]] + [[f"kilo/{e.aliases[0]}", e.gateway_id, _status(e)] for e in seeds]
-        )
+        _table([["alias", "gateway id", "status"]] + [[f"kilo/{e.aliases[0]}", e.gateway_id, e.status] for e in seeds])
     )
     return 0
 

@@ -51,8 +51,7 @@ def main() -> int:
     merged = catalog.merge(catalog.seeds(), entries)
     for entry in merged.models:
         if entry.aliases:
-            state = f"retired -> {entry.successor}" if entry.retired else "served"
-            print(f"seed kilo/{entry.aliases[0]} ({entry.gateway_id}): {state}", file=sys.stderr)
+            print(f"seed kilo/{entry.aliases[0]} ({entry.gateway_id}): {entry.status}", file=sys.stderr)
     old = {e.gateway_id for e in parse_models(json.loads(SNAPSHOT.read_text(encoding="utf-8")))}
     new = {e.gateway_id for e in entries}
     print(f"{len(entries)} models ({len(new - old)} new, {len(old - new)} gone) from {base}/models")
