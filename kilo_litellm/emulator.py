@@ -67,6 +67,7 @@ import random
 import select
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -644,6 +645,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
     emulator: GatewayEmulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away mid-request (a reset or a closed pipe) is what fault tests and
+        abandoned streams do; only other errors print socketserver's traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class GatewayEmulator:

@@ -6,6 +6,8 @@ the real recorded gateway bytes unchanged; each interaction is stored under the 
 
 ``--live``, with network: the same calls go to the real gateway (``kilo-auto/free``, so no key is
 needed; set ``KILO_API_KEY`` for more). Either way the ``Authorization`` header is filtered out.
+The offline rebuild also leaves out the ``Date`` header, the one thing that differed between runs,
+so rebuilding from the bundled bytes reproduces the committed cassettes byte for byte.
 
     python scripts/record_cassettes.py          # rebuild from the bundled recordings
     python scripts/record_cassettes.py --live   # re-record from the live gateway
@@ -39,13 +41,21 @@ CALLS = {
 }
 
 
-def _drop_server_header(response):
-    response["headers"].pop("server", None)
-    response["headers"].pop("Server", None)
-    return response
+def _drop_headers(*names: str):
+    """A ``before_record_response`` hook that leaves out headers which change from run to run."""
+
+    def drop(response):
+        for name in list(response["headers"]):
+            if name.lower() in names:
+                del response["headers"][name]
+        return response
+
+    return drop
 
 
-def recorder(api_base: str) -> vcr.VCR:
+def recorder(api_base: str, offline: bool) -> vcr.VCR:
+    """Offline rebuilds leave out ``Date`` too, so rebuilding from the bundled bytes changes no file."""
+
     def to_gateway(request):
         request.uri = request.uri.replace(api_base, DEFAULT_API_BASE)
         return request
@@ -54,14 +64,14 @@ def recorder(api_base: str) -> vcr.VCR:
         cassette_library_dir=str(CASSETTES),
         record_mode="all",
         filter_headers=["authorization", "host"],
-        before_record_response=_drop_server_header,
+        before_record_response=_drop_headers("server", "date") if offline else _drop_headers("server"),
         before_record_request=to_gateway,
         decode_compressed_response=True,
     )
 
 
-def record(api_base: str) -> None:
-    rec = recorder(api_base)
+def record(api_base: str, offline: bool) -> None:
+    rec = recorder(api_base, offline)
     for name, kwargs in CALLS.items():
         path = CASSETTES / f"{name}.yaml"
         path.unlink(missing_ok=True)
@@ -78,10 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     CASSETTES.mkdir(exist_ok=True)
     if args.live:
-        record(os.environ.get("KILO_API_BASE", DEFAULT_API_BASE))
+        record(os.environ.get("KILO_API_BASE", DEFAULT_API_BASE), offline=False)
         return 0
     with GatewayEmulator(mode="february") as gateway:
-        record(gateway.api_base)
+        record(gateway.api_base, offline=True)
     return 0
 
 

@@ -22,6 +22,7 @@ class Block:
     index: int  # among the blocks of this language under this heading
     text: str
     line: int  # of the opening fence, 1-based
+    marker: str | None = None  # ``<!-- readme-test: MARKER -->`` on the line before the fence
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -39,23 +40,28 @@ def block_id(heading: str, language: str, index: int = 0) -> str:
     return f"{slug}-{language}" + (f"-{index + 1}" if index else "")
 
 
+MARKER = re.compile(r"<!--\s*readme-test:\s*([\w-]+)\s*-->")
+
+
 def parse(text: str) -> list[Block]:
     blocks: list[Block] = []
-    heading, fence, body, counts = "", None, [], {}
+    heading, fence, body, counts, previous = "", None, [], {}, ""
     for number, line in enumerate(text.splitlines(), 1):
         if fence is not None:
             if line.strip() == "```":
-                language, start = fence
+                language, start, marker = fence
                 index = counts.get((heading, language), 0)
                 counts[(heading, language)] = index + 1
-                blocks.append(Block(heading, language, index, "\n".join(body) + "\n", start))
+                blocks.append(Block(heading, language, index, "\n".join(body) + "\n", start, marker))
                 fence = None
             else:
                 body.append(line)
         elif line.startswith("```"):
-            fence, body = (line[3:].strip(), number), []
+            marked = MARKER.fullmatch(previous.strip())
+            fence, body = (line[3:].strip(), number, marked.group(1) if marked else None), []
         elif line.startswith("#"):
             heading = line.lstrip("#").strip()
+        previous = line
     assert fence is None, f"README.md: the block opened at line {fence[1]} is never closed"
     return blocks
 

@@ -133,19 +133,3 @@ def test_chat_reports_gateway_errors_without_a_traceback(gw, run):
     out = run("chat", "--model", "kilo/anthropic/claude-sonnet-4.6", "--api-base", gw.api_base, stdin="hi")
     assert out.returncode == 1
     assert "KILO_API_KEY" in out.stderr and "Traceback" not in out.stderr
-
-
-def test_demo_tours_the_provider_offline(run):
-    out = run("demo")
-    assert out.returncode == 0, out.stderr
-    text = out.stdout
-    assert "sent model='kilo-auto/free' with no Authorization header (anonymous)" in text
-    assert "search_files(" in text and "finish_reason='tool_calls'" in text
-    assert "sent reasoning={'effort': 'low'}" in text
-    assert "reasoning_content: The user's task is" in text
-    assert "litellm.NotFoundError" in text and "use kilo/kilo-auto/free" in text
-    assert "gateway received model='kilo-auto/free'" in text
-    assert "gateway received model='stepfun/step-3.7-flash:free'" in text
-    assert "kilo/anthropic/claude-sonnet-4.6 (dummy key): $0.001425" in text
-    assert "kilo/kilo-auto/free: $0.000000" in text
-    assert text.rstrip().endswith("went through LiteLLM to the local gateway.")

@@ -4,15 +4,19 @@ One test per block, its id naming the heading the block sits under (``test_block
 and ``test_every_block_has_a_test`` fails when a block is added without one. How each kind is
 proved:
 
-* python: executed as written (``await`` at the top level allowed) in a namespace holding what the
-  README's first block imported (``kilo_litellm``, ``litellm``) and the ``msgs``/``tools`` it
-  assumes, with ``KILO_API_BASE`` at the local gateway emulator; the proxy client runs against one
-  real LiteLLM proxy started from the shipped ``litellm_config.yaml`` (plus the README's embedding
-  deployment). Each test asserts what the emulator received and what the block printed.
+* python: every block runs as pasted, as a standalone script (a subprocess of this Python, cwd a
+  temporary folder, ``KILO_API_BASE`` at a gateway emulator of its own, no other ``KILO_*``), and
+  must exit 0; then its check asserts what the emulator received and what the block printed. An
+  HTML comment ``<!-- readme-test: MARKER -->`` on the line before a block states what it needs
+  beyond that, and few blocks have one: ``needs-key`` runs with ``KILO_API_KEY`` set to a test key,
+  ``needs-proxy`` against one real LiteLLM proxy started from the shipped ``litellm_config.yaml``
+  (plus the README's embedding deployment) with its URL in place of ``127.0.0.1:4000``, ``live``
+  is not run (it needs the live gateway).
 * bash: ``kilo-litellm ...`` lines run in-process through the command's entry point
   (``kilo_litellm.cli:main``; ``test_cli.py`` runs the installed script) and ``python scripts/...``
-  lines through ``runpy`` with their offline variant, against the emulator. What cannot run here is
-  checked against what does: ``pip install`` lines against ``pyproject.toml``, the ``litellm
+  lines through ``runpy`` with their offline variant, against the emulator; the wheel line builds the
+  wheel. What cannot run here is checked against what does: ``pip install`` lines and the clone URL
+  against ``pyproject.toml``, the ``litellm
   --config`` line against how ``proxy_helpers.run_proxy`` starts the proxy, the "Set up and run"
   test command against ``.ci/run``, the benchmark line against its ``--help``, the Claude Code lines
   against what ``test_agents.py`` runs (it needs the CLIs from npm).
@@ -22,13 +26,8 @@ proved:
 
 from __future__ import annotations
 
-import ast
-import asyncio
-import copy
-import inspect
 import io
 import json
-import linecache
 import logging
 import os
 import re
@@ -37,13 +36,14 @@ import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import litellm
 import pytest
 import tomllib
 import yaml
-from conftest import MESSAGES
 from proxy_helpers import (
     ROOT,
     SHIPPED_CONFIG,
@@ -55,24 +55,16 @@ from proxy_helpers import (
 )
 from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
 
-import kilo_litellm
 from kilo_litellm import catalog, cli, discovery
-from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads
 from kilo_litellm.router import free_chain
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 README_PROXY = "http://127.0.0.1:4000"
 PROXY_KEY = "sk-test-readme-0123456789"
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "search_files",
-            "description": "Search the project's files",
-            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
-        },
-    }
-]
+README_KEY = "sk-test-readme-key-9876543210"  # KILO_API_KEY for ``needs-key`` blocks; the emulator accepts it
+MESSAGES = [{"role": "user", "content": "hello"}]
+MARKERS = {"needs-key", "needs-proxy", "live"}
 STREAM_TEXT = "".join(
     (c["choices"][0]["delta"].get("content") or "")
     for c in sse_payloads(recording("stream-openai-gpt41.sse"))
@@ -83,6 +75,7 @@ _REASONING_DELTAS = [c["choices"][0]["delta"] for c in sse_payloads(recording(RE
 REASONING_TEXT = "".join(d.get("reasoning") or "" for d in _REASONING_DELTAS)
 REASONING_ANSWER = "".join(d.get("content") or "" for d in _REASONING_DELTAS)
 FREE = "kilo-auto/free"
+PLAIN_TEXT = json.loads(recording("nonstream-anthropic-whitespace-prefix.json"))["choices"][0]["message"]["content"]
 
 COVERED: list[tuple[str, str, int]] = []
 
@@ -120,24 +113,20 @@ def at_emulator(gw, monkeypatch):
     return gw
 
 
-def run_python(block, text: str | None = None, **names) -> dict:
-    """Execute ``block`` (top-level ``await`` allowed); a traceback shows the block and where it is."""
-    source = text or block.text
-    filename = f"<README.md block at line {block.line}, {block.heading}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    namespace = {
-        "__name__": "__readme__",
-        "kilo_litellm": kilo_litellm,
-        "litellm": litellm,
-        "msgs": copy.deepcopy(MESSAGES),
-        "tools": TOOLS,
-        **names,
-    }
-    result = eval(code, namespace)
-    if inspect.iscoroutine(result):
-        asyncio.run(result)
-    return namespace
+def run_block(block, cwd: Path, text: str | None = None, **env: str) -> str:
+    """``block`` as a standalone script: this Python, ``cwd`` as working folder, no ``KILO_*`` but ``env``.
+
+    Its stdout; a failure shows the block's line in the README and its traceback.
+    """
+    script = cwd / "readme_block.py"
+    script.write_text(text or block.text, encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_MASTER"))}
+    clean.update(KILO_LITELLM_CACHE_DIR=str(cwd / "cache"), LITELLM_LOCAL_MODEL_COST_MAP="True", **env)
+    done = subprocess.run(
+        [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=90, check=False
+    )
+    assert done.returncode == 0, f"README.md block at line {block.line} ({block.heading}) failed:\n{done.stderr}"
+    return done.stdout
 
 
 def sent(gw) -> list[tuple[str | None, str | None]]:
@@ -194,15 +183,6 @@ def proxy(gateway, tmp_path_factory):
 # -- the blocks, in README order --------------------------------------------------------------------
 
 
-@readme_block("kilo-litellm", "python")
-def test_intro(block, at_emulator):
-    ns = run_python(block)
-    assert "kilo" in {p["provider"] for p in ns["litellm"].custom_provider_map}
-    [request] = at_emulator.chat_requests
-    assert (request.model, request.authorization) == (FREE, None)
-    assert request.json["messages"] == [{"role": "user", "content": "hello"}]
-
-
 @readme_block("Set up and run", "bash")
 def test_set_up_and_run(block, tmp_path):
     demo, tests = block.commands
@@ -218,7 +198,8 @@ def test_set_up_and_run(block, tmp_path):
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)
     done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    summary = done.stdout.strip().splitlines()[-1]
+    [summary] = [line for line in done.stdout.splitlines() if line.startswith("Done:")]
+    assert "Try next" in done.stdout.split(summary)[1]
     promised = re.search(r"offline demo \((.*?) through LiteLLM", " ".join(block.text.replace("#", "").split()))
     for item in re.split(r", | and ", promised.group(1)):
         assert item in summary, (item, summary)
@@ -226,57 +207,55 @@ def test_set_up_and_run(block, tmp_path):
 
 @readme_block("Install", "bash")
 def test_install(block):
-    for command in block.commands:
-        [requirement] = pip_requirements(command)
-        check_requirement(requirement)
+    """From a clone: the project's own URL, the "Set up and run" venv, then the venv activated."""
+    clone, install, activate = block.commands
+    source = PYPROJECT["project"]["urls"]["Source"]
+    assert clone == f"git clone {source}.git && cd {source.rsplit('/', 1)[1]}"
+    venv, pip = install.split(" && ")
+    assert venv == find("Set up and run", "bash").commands[0].split(" && ")[0]
+    assert pip == ".venv/bin/pip install -e ."
+    check_requirement(pip_requirements(pip)[0])
+    assert activate == "source .venv/bin/activate" and (Path(sys.prefix) / "bin" / "activate").is_file()
 
 
-@readme_block("Live model list", "python")
-def test_live_model_list(block, at_emulator):
-    ns = run_python(block)
-    assert ns["found"].source == "live" and ns["found"].error is None
-    assert [r.path for r in at_emulator.requests] == ["/api/gateway/models"]
-    listed = next(m for m in json.loads(recording_snapshot())["data"] if m["id"] == "anthropic/claude-opus-4.6")
-    assert litellm.get_model_info("kilo/anthropic/claude-opus-4.6")["max_input_tokens"] == listed["context_length"]
+@readme_block("Install", "bash", 1)
+def test_install_from_a_wheel(block, tmp_path):
+    """The wheel line, run on a copy of the sources: the wheel the next line installs, with the
+    bundled data, the recordings, the licence and the command in it."""
+    build, install = block.commands
+    argv = shlex.split(build)
+    assert argv[:2] == ["pip", "wheel"] and argv[-1] == "."
+    sources = tmp_path / "src"
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        (sources / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, sources / name)
+    shutil.copytree(ROOT / "kilo_litellm", sources / "kilo_litellm", ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run(
+        [sys.executable, "-m", *argv], cwd=sources, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [requirement] = pip_requirements(install)
+    wheel_path, _, extras = requirement.partition("[")
+    check_requirement(f"{PYPROJECT['project']['name']}[{extras}" if extras else PYPROJECT["project"]["name"])
+    [built] = (sources / "dist").glob("*.whl")
+    assert built.relative_to(sources).as_posix() == wheel_path
+    with zipfile.ZipFile(built) as wheel:
+        names = set(wheel.namelist())
+        dist_info = f"kilo_litellm-{PYPROJECT['project']['version']}.dist-info"
+        entry_points = wheel.read(f"{dist_info}/entry_points.txt").decode()
+    bundled = {
+        p.relative_to(ROOT).as_posix()
+        for folder in ("data", "recordings")
+        for p in (ROOT / "kilo_litellm" / folder).iterdir()
+        if p.is_file()
+    }
+    assert bundled <= names, bundled - names
+    assert any(n.startswith(f"{dist_info}/") and n.endswith("LICENSE") for n in names), sorted(names)
+    assert "kilo-litellm = kilo_litellm.cli:main" in entry_points
 
 
 def recording_snapshot() -> str:
     return (ROOT / "kilo_litellm" / "data" / "models-snapshot.json").read_text()
-
-
-@readme_block("Usage", "python")
-def test_usage(block, at_emulator, capsys):
-    ns = run_python(block)
-    assert sent(at_emulator) == [
-        (FREE, None),
-        ("stepfun/step-3.7-flash:free", None),
-        ("anthropic/claude-sonnet-4.6", "Bearer ..."),
-    ]
-    assert at_emulator.chat_requests[0].json["stream"] is True
-    out = capsys.readouterr().out
-    assert out.startswith(STREAM_TEXT)
-    hidden, computed = out[len(STREAM_TEXT) :].split()
-    assert float(hidden) == pytest.approx(float(computed)) and float(hidden) > 0
-    assert ns["resp"]._hidden_params["response_cost"] == pytest.approx(float(hidden))
-
-
-@readme_block("Tools, reasoning, structured output, vision", "python")
-def test_tools_reasoning_structured_output(block, at_emulator):
-    ns = run_python(block)
-    tools, effort, allowed, structured = (r.json for r in at_emulator.chat_requests)
-    assert tools["tools"] == TOOLS and tools["tool_choice"] == "auto"
-    assert effort["reasoning"] == allowed["reasoning"] == {"effort": "high"}
-    assert ns["resp"].choices[0].message.reasoning_content
-    assert structured["response_format"] == {"type": "json_object"}
-    assert structured["messages"][-1]["role"] == "assistant"
-    assert structured["messages"][-1]["reasoning_details"]  # sent back on the next turn
-
-
-@readme_block("Reasoning parameters", "python")
-def test_reasoning_parameters(block, at_emulator):
-    run_python(block)
-    [request] = at_emulator.chat_requests
-    assert request.json["reasoning"] == {"effort": "high"}
 
 
 @readme_block("Reasoning parameters", "yaml")
@@ -289,21 +268,6 @@ def test_reasoning_parameters_deployment(block, gw):
     thinking, effort = (r.json for r in gw.chat_requests)
     assert (thinking["reasoning"], thinking["user"]) == ({"max_tokens": 2048}, "u-1")
     assert effort["reasoning"] == {"effort": "low"}
-
-
-@readme_block("Embeddings", "python")
-def test_embeddings(block, at_emulator):
-    ns = run_python(block)
-    paid, free = at_emulator.embedding_requests
-    assert (paid.model, paid.authorization, paid.json["input"]) == (
-        "openai/text-embedding-3-small",
-        "Bearer ...",
-        ["a", "b"],
-    )
-    assert (free.model, free.authorization) == ("nvidia/llama-nemotron-embed-vl-1b-v2:free", None)
-    assert at_emulator.requests[-1].path == "/api/gateway/embedding-models"
-    assert len(ns["resp"].data[0]["embedding"]) > 0 and ns["resp"].usage.prompt_tokens > 0
-    assert ns["resp"]._hidden_params["response_cost"] > 0
 
 
 @readme_block("Embeddings", "yaml")
@@ -321,29 +285,11 @@ def test_embedding_deployment_in_the_proxy(block, proxy, gw):
     assert request.authorization == f"Bearer {PROXY_KEY}"
 
 
-@readme_block("Router", "python")
-def test_router(block, at_emulator, capsys):
-    run_python(block)
-    assert capsys.readouterr().out == STREAM_TEXT
-    first = free_chain()[0].gateway_id
-    assert [r.model for r in at_emulator.chat_requests] == [first, first]
-    assert at_emulator.chat_requests[0].json["reasoning"] == {"effort": "low"}
-
-
 @readme_block("Proxy", "bash")
 def test_proxy_start(block):
     check_requirement(pip_requirements(next(c for c in block.commands if "pip install" in c))[0])
     check_proxy_start(block)
     assert exports(block)["KILO_API_KEY"] == "..."  # the proxy fixture sets a key, as this line does
-
-
-@readme_block("Proxy", "python")
-def test_proxy_client(block, proxy, gw, monkeypatch):
-    assert block.text.count(README_PROXY) == 1
-    monkeypatch.setenv("LITELLM_MASTER_KEY", proxy.master_key)
-    ns = run_python(block, block.text.replace(README_PROXY, proxy.base))
-    assert str(ns["client"].base_url) == f"{proxy.base}/v1/"
-    assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}"), ("anthropic/claude-sonnet-4.6", f"Bearer {PROXY_KEY}")]
 
 
 @readme_block(AGENTS_SECTION, "bash")
@@ -403,7 +349,7 @@ def check_cli(line: str, gw, monkeypatch, capsys) -> None:
     argv = shlex.split(line.split("|")[-1])
     command, flags = argv[1], set(argv[2:])
     if command == "demo":
-        assert out.rstrip().splitlines()[-1].startswith("Done:")
+        assert "\nDone: " in out and "\nTry next" in out
     elif command == "models":
         table = out.split("Seed aliases", 1)[0]
         rows = [row for row in table.splitlines() if row.startswith("kilo/")]
@@ -471,13 +417,138 @@ def test_live_suite_smoke(block, gw):
     assert re.search(r"\d+ passed", done.stdout) and "failed" not in done.stdout
 
 
-@readme_block("Local gateway emulator", "python")
-def test_local_gateway_emulator(block, capsys):
-    ns = run_python(block)
-    assert capsys.readouterr().out == "429\n"
-    first, limited = ns["gw"].chat_requests
-    assert (first.model, first.authorization) == (FREE, None)
-    assert limited.model == FREE
+# -- python: every block run as pasted, then checked ------------------------------------------------
+
+PYTHON_CHECKS: dict[tuple[str, str, int], Callable[[str, GatewayEmulator], None]] = {}
+PYTHON_BLOCKS = [b.key for b in blocks() if b.language == "python"]
+COVERED.extend(PYTHON_BLOCKS)
+
+
+def python_check(heading: str, index: int = 0):
+    """Register what the Python block ``(heading, index)`` must have sent and printed."""
+
+    def register(check):
+        PYTHON_CHECKS[(heading, "python", index)] = check
+        return check
+
+    return register
+
+
+@pytest.mark.parametrize("key", PYTHON_BLOCKS, ids=[block_id(*k) for k in PYTHON_BLOCKS])
+def test_python_block_runs_as_pasted(key, request, tmp_path):
+    block = find(*key)
+    assert block.marker in MARKERS | {None}, f"unknown readme-test marker {block.marker!r} at line {block.line}"
+    if block.marker == "live":
+        pytest.skip("needs the live gateway")
+    if block.marker == "needs-proxy":
+        proxy, gw = request.getfixturevalue("proxy"), request.getfixturevalue("gw")
+        assert block.text.count(README_PROXY) == 1
+        out = run_block(
+            block, tmp_path, block.text.replace(README_PROXY, proxy.base), LITELLM_MASTER_KEY=proxy.master_key
+        )
+        PYTHON_CHECKS[key](out, gw)
+        return
+    key_env = {"KILO_API_KEY": README_KEY} if block.marker == "needs-key" else {}
+    with GatewayEmulator() as gw:
+        out = run_block(block, tmp_path, KILO_API_BASE=gw.api_base, **key_env)
+        PYTHON_CHECKS[key](out, gw)
+
+
+def test_every_python_block_has_a_check_and_few_are_marked():
+    assert sorted(PYTHON_CHECKS) == sorted(PYTHON_BLOCKS)
+    marked = [b for b in blocks() if b.marker]
+    assert all(b.language == "python" for b in marked), [(b.heading, b.language) for b in marked]
+    assert len(marked) * 3 <= len(PYTHON_BLOCKS), "most README Python blocks must run with nothing but the emulator"
+
+
+@python_check("kilo-litellm")
+def check_intro(out, gw):
+    [request] = gw.chat_requests
+    assert (request.model, request.authorization) == (FREE, None)
+    assert request.json["messages"] == [{"role": "user", "content": "hello"}]
+    assert out == PLAIN_TEXT + "\n"
+
+
+@python_check("Live model list")
+def check_live_model_list(out, gw):
+    assert [r.path for r in gw.requests] == ["/api/gateway/models"]
+    listed = next(m for m in json.loads(recording_snapshot())["data"] if m["id"] == "anthropic/claude-opus-4.6")
+    source, context, price = out.split("\n")[0], *out.split("\n")[1].split()
+    assert source == "live None"
+    assert int(context) == listed["context_length"] and float(price) == float(listed["pricing"]["prompt"])
+
+
+@python_check("Usage")
+def check_usage(out, gw):
+    assert sent(gw) == [(FREE, None), ("stepfun/step-3.7-flash:free", None)]
+    assert gw.chat_requests[0].json["stream"] is True
+    assert out == f"{STREAM_TEXT}\n{PLAIN_TEXT}\n"
+
+
+@python_check("Usage", 1)
+def check_usage_with_a_key(out, gw):
+    assert sent(gw) == [("anthropic/claude-sonnet-4.6", f"Bearer {README_KEY}")]
+    hidden, computed = out.split()
+    assert float(hidden) == pytest.approx(float(computed)) and float(hidden) > 0
+
+
+@python_check("Tools, reasoning, structured output, vision")
+def check_tools_reasoning_structured_output(out, gw):
+    tools, effort, allowed, structured = (r.json for r in gw.chat_requests)
+    assert tools["tools"][0]["function"]["name"] == "search_files" and tools["tool_choice"] == "auto"
+    assert "name='search_files'" in out and REASONING_TEXT.strip() in out
+    assert effort["reasoning"] == allowed["reasoning"] == {"effort": "high"}
+    assert structured["response_format"] == {"type": "json_object"}
+    answered = structured["messages"][-2]
+    assert answered["role"] == "assistant" and answered["reasoning_details"]  # sent back on the next turn
+
+
+@python_check("Reasoning parameters")
+def check_reasoning_parameters(out, gw):
+    [request] = gw.chat_requests
+    assert request.json["reasoning"] == {"effort": "high"}
+
+
+@python_check("Embeddings")
+def check_embeddings(out, gw):
+    [free] = gw.embedding_requests
+    assert (free.model, free.authorization) == ("nvidia/llama-nemotron-embed-vl-1b-v2:free", None)
+    assert gw.requests[-1].path == "/api/gateway/embedding-models"
+    size, tokens = map(int, out.split())
+    assert size > 0 and tokens > 0
+
+
+@python_check("Embeddings", 1)
+def check_paid_embeddings(out, gw):
+    [paid] = gw.embedding_requests
+    assert (paid.model, paid.authorization, paid.json["input"]) == (
+        "openai/text-embedding-3-small",
+        f"Bearer {README_KEY}",
+        ["a", "b"],
+    )
+    size, tokens, cost = out.split()
+    assert int(size) > 0 and int(tokens) > 0 and float(cost) > 0
+
+
+@python_check("Router")
+def check_router(out, gw):
+    assert out == STREAM_TEXT
+    first = free_chain()[0].gateway_id
+    assert [r.model for r in gw.chat_requests] == [first, first]
+    assert gw.chat_requests[0].json["reasoning"] == {"effort": "low"}
+
+
+@python_check("Proxy")
+def check_proxy_client(out, gw):
+    assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}"), ("anthropic/claude-sonnet-4.6", f"Bearer {PROXY_KEY}")]
+    assert out == PLAIN_TEXT + "\n"
+
+
+@python_check("Local gateway emulator")
+def check_local_gateway_emulator(out, gw):
+    """The block starts an emulator of its own: the test's saw nothing."""
+    assert out == "kilo-auto/free\nNone\n429\n"
+    assert gw.requests == []
 
 
 # -- scripts --------------------------------------------------------------------------------------
@@ -497,18 +568,10 @@ def run_script(line: str, monkeypatch, capsys, script: Path | None = None, extra
     return out
 
 
-def cassette(path: Path) -> list:
-    """Interactions without what changes per recording: the date header."""
-    interactions = yaml.safe_load(path.read_text())["interactions"]
-    for item in interactions:
-        item["response"]["headers"].pop("date", None)
-    return interactions
-
-
 @readme_block("Cassettes", "bash")
 def test_cassettes(block, monkeypatch, capsys, tmp_path):
-    """Offline: rebuilt in a copy of the layout, equal to the committed ones. ``--live`` needs network:
-    only that the script takes it."""
+    """Offline: rebuilt in a copy of the layout, byte for byte the committed ones (so re-recording
+    leaves ``git status`` clean). ``--live`` needs network: only that the script takes it."""
     offline, live = block.commands
     (tmp_path / "scripts").mkdir()
     script = shutil.copy(ROOT / shlex.split(offline)[1], tmp_path / "scripts")
@@ -518,7 +581,7 @@ def test_cassettes(block, monkeypatch, capsys, tmp_path):
     assert sorted(p.name for p in (tmp_path / "cassettes").glob("*.yaml")) == [p.name for p in committed]
     assert out.count("wrote cassettes/") == len(committed)
     for path in committed:
-        assert cassette(tmp_path / "cassettes" / path.name) == cassette(path), path.name
+        assert (tmp_path / "cassettes" / path.name).read_bytes() == path.read_bytes(), path.name
     assert shlex.split(live)[2] == "--live"
     assert "--live" in run_script(offline, monkeypatch, capsys, script=Path(script), extra=("--help",))
 
@@ -545,6 +608,22 @@ def test_benchmarks(block):
     assert argv[:2] == [".venv/bin/python", "bench/run.py"] and argv[2:] == ["--quick"]
     shown = subprocess.run([sys.executable, argv[1], "--help"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "--quick" in shown.stdout
+
+
+def test_links_and_project_urls():
+    """Every relative link in the README names a file of the repository; the bug-report link is the
+    project's Issues URL."""
+    text = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", text)
+    assert {"CONTRIBUTING.md", "CHANGELOG.md", "LICENSE"} <= set(targets)
+    for target in targets:
+        assert (ROOT / target).exists(), target
+    urls = PYPROJECT["project"]["urls"]
+    assert f"<{urls['Issues']}>" in text
+    assert urls["Changelog"].endswith("/CHANGELOG.md") and urls["Issues"].startswith(urls["Source"])
+    assert "Copyright (c) 2026 kilo-litellm contributors" in (ROOT / "LICENSE").read_text()
+    assert PYPROJECT["project"]["license"] == {"text": "MIT"}
+    assert f"## [{PYPROJECT['project']['version']}]" in (ROOT / "CHANGELOG.md").read_text()
 
 
 def test_every_block_has_a_test():
