@@ -73,7 +73,9 @@ def _quiet_logs() -> None:
 
     litellm.suppress_debug_info = True
     logging.getLogger("LiteLLM").setLevel(logging.ERROR)
-    logging.getLogger("kilo_litellm").addFilter(_RefreshReported())
+    kilo = logging.getLogger("kilo_litellm")
+    if not any(isinstance(f, _RefreshReported) for f in kilo.filters):
+        kilo.addFilter(_RefreshReported())
 
 
 def _fail(message: str) -> int:
