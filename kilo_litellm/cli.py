@@ -83,12 +83,6 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _effective_base(args: argparse.Namespace) -> str:
-    from .settings import resolve
-
-    return resolve(api_base=args.api_base).api_base
-
-
 def _flags(entry) -> str:
     marks = [
         ("vision", entry.supports_vision),
@@ -468,14 +462,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure ends here as one line on stderr and exit status 1."""
-    api_key = None
+    args, api_key = None, None
     try:
         args = build_parser().parse_args(argv)
         args.api_base = getattr(args, "api_base", None)
-        args.api_key = api_key = getattr(args, "api_key", None)
+        args.api_key = getattr(args, "api_key", None)
+        api_key = args.api_key or os.environ.get("KILO_API_KEY")
         from_env = os.environ.get("KILO_API_BASE")
         if args.api_base is None and from_env:
-            _api_base(from_env)
+            from .cli_errors import api_base_problem
+
+            problem = api_base_problem(from_env)
+            if problem:
+                return _fail(f"KILO_API_BASE: {problem}")
         _quiet_logs()
         return args.func(args)
     except KeyboardInterrupt:
@@ -484,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader left (``kilo-litellm models | head``): nothing to say, and nothing more to flush.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (UsageError, argparse.ArgumentTypeError) as exc:
+    except UsageError as exc:
         return _fail(str(exc))
     except Exception as exc:
         from .cli_errors import one_line

@@ -209,7 +209,9 @@ def test_an_unreachable_gateway_names_the_url_and_the_fix(run):
 def test_an_api_base_that_is_not_a_url_is_an_error(gw, run):
     line = one_line_error(run("--api-base", "not-a-url", "models"))
     assert "'not-a-url' is not a gateway URL" in line and "https://api.kilo.ai/api/gateway" in line
-    assert "is not a gateway URL" in one_line_error(run("models", KILO_API_BASE="api.kilo.ai"))
+    assert "KILO_API_BASE: 'api.kilo.ai' is not a gateway URL" in one_line_error(
+        run("models", KILO_API_BASE="api.kilo.ai")
+    )
 
 
 def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
