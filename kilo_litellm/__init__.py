@@ -20,14 +20,15 @@ from pathlib import Path
 
 
 def _running_as_cli() -> bool:
-    """``kilo-litellm`` or ``python -m kilo_litellm``: the command needs only LiteLLM's bundled cost map.
+    """``kilo-litellm``, ``python -m kilo_litellm`` or ``python -m kilo_litellm.emulator``: the command
+    needs only LiteLLM's bundled cost map.
 
     LiteLLM fetches its remote cost map at import and retries in a background thread, which offline
     delays the command's exit and prints warnings; LiteLLM skips that for its own CLI the same way.
     """
     argv = getattr(sys, "orig_argv", sys.argv)
     return Path(sys.argv[0]).stem == "kilo-litellm" or any(
-        a == "-m" and b == __name__ for a, b in itertools.pairwise(argv)
+        a == "-m" and b in (__name__, f"{__name__}.emulator") for a, b in itertools.pairwise(argv)
     )
 
 

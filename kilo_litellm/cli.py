@@ -8,33 +8,74 @@
   (key redacted), then a 1-token ping.
 * ``chat``: a prompt from the arguments or stdin, streamed to the terminal.
 * ``demo``: an offline tour against the bundled local gateway emulator (:mod:`kilo_litellm.demo`).
+* ``emulator``: that emulator in the foreground, for the other commands, LiteLLM or a proxy to
+  call, until Ctrl-C.
 
 ``--api-base``/``--api-key`` (or ``KILO_API_BASE``/``KILO_API_KEY``) choose the gateway and key, as
-for the provider. This module and :mod:`demo` are the only ones that print.
+for the provider. Every failure is one line on stderr and exit status 1 (:mod:`cli_errors`); the
+key is never printed. This module and :mod:`demo` are the only ones that print.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 DEFAULT_MODEL = "kilo/kilo-auto/free"
 PING = [{"role": "user", "content": "ping"}]
+EMULATOR_HOST = "127.0.0.1"
+EMULATOR_PORT = 4010
 
 
-def _quiet_litellm() -> None:
+class UsageError(Exception):
+    """A command line argparse refuses: reported as one line like every other failure."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where the help already says it (``--api-base``), and
+    never breaks a model id at its hyphens."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action) or text
+
+
+class _RefreshReported(logging.Filter):
+    """The model list's failed refresh is reported once, by the command, with the URL and the fix."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("kilo /models from ")
+
+
+def _quiet_logs() -> None:
     """LiteLLM's own notices (cost-map fetch retries with no network, provider hints) would bury the output."""
-    import logging
-
     import litellm
 
     litellm.suppress_debug_info = True
     logging.getLogger("LiteLLM").setLevel(logging.ERROR)
+    kilo = logging.getLogger("kilo_litellm")
+    if not any(isinstance(f, _RefreshReported) for f in kilo.filters):
+        kilo.addFilter(_RefreshReported())
 
 
 def _fail(message: str) -> int:
@@ -85,12 +126,18 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
+def _list_note(found, verb: str) -> str:
+    from .cli_errors import OFFLINE_HINT
+
+    return f"note: no model list from {found.api_base} ({found.error}); {verb} the {found.source} list; {OFFLINE_HINT}"
+
+
 def _models(args: argparse.Namespace) -> int:
     from . import refresh_models
 
     found = refresh_models(args.api_base, force=args.refresh)
     if found.error:
-        print(f"note: showing the {found.source} model list ({found.error})", file=sys.stderr)
+        print(_list_note(found, "showing"), file=sys.stderr)
     entries = [e for e in found.models if not e.retired and (e.free or not args.free)]
     seeds = [e for e in found.models if e.aliases]
     if args.json:
@@ -127,7 +174,7 @@ def _proxy_config(args: argparse.Namespace) -> int:
     if args.refresh:
         found = refresh_models(args.api_base, force=True)
         if found.error:
-            print(f"note: using the {found.source} model list ({found.error})", file=sys.stderr)
+            print(_list_note(found, "using"), file=sys.stderr)
     text = proxy_config.render()
     if args.output == "-":
         sys.stdout.write(text)
@@ -164,8 +211,41 @@ def _drift(args: argparse.Namespace) -> int:
         print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
         print(_table(_drift_rows(report)))
     if not report.reachable:
-        return _fail(f"no answer from {report.api_base}")
+        from .cli_errors import OFFLINE_HINT
+
+        reason = report.anonymous.result.removeprefix("no answer: ")
+        return _fail(f"no answer from {report.api_base} ({reason}); {OFFLINE_HINT}")
     return 0
+
+
+def _would_send(model: str, args: argparse.Namespace):
+    """The request a call to ``model`` sends, built by the provider itself; for a paid model without a
+    key (which the provider refuses before sending) the same request, which then has no key to show."""
+    from dataclasses import replace
+
+    import litellm
+
+    from . import request
+    from .handler import Call, prepare
+
+    def build(key: str | None) -> Call:
+        return prepare(
+            model,
+            PING,
+            api_key=key,
+            api_base=args.api_base,
+            optional_params={"max_tokens": 1},
+            timeout=30,
+            stream=False,
+        )
+
+    try:
+        return build(args.api_key), None
+    except litellm.AuthenticationError as exc:
+        refused = exc
+    call = build("kilo-cli-preview-only")
+    keyless = replace(call.settings, api_key="")
+    return replace(call, settings=keyless, headers=request.build_headers(keyless)), refused
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -176,23 +256,11 @@ def _check(args: argparse.Namespace) -> int:
     import litellm
 
     from . import refresh_models
-    from .handler import prepare
+    from .cli_errors import one_line
 
     found = refresh_models(args.api_base)
     print(f"catalog: {len(found.models)} models from the {found.source} list")
-    try:
-        call = prepare(
-            _strip_provider(args.model),
-            PING,
-            api_key=args.api_key,
-            api_base=args.api_base,
-            optional_params={"max_tokens": 1},
-            headers=None,
-            timeout=30,
-            stream=False,
-        )
-    except (litellm.NotFoundError, litellm.AuthenticationError) as exc:
-        return _fail(str(exc))
+    call, refused = _would_send(_strip_provider(args.model), args)
     entry = call.entry
     status = "retired" + (f" (use {entry.successor})" if entry.successor else "") if entry.retired else "listed"
     print(f"model:      {args.model}")
@@ -201,7 +269,11 @@ def _check(args: argparse.Namespace) -> int:
     for name, value in call.headers.items():
         shown = f"Bearer {call.settings.redacted_key}" if name.lower() == "authorization" else value
         print(f"  {name}: {shown}")
+    if "Authorization" not in call.headers:
+        print("  (no Authorization header: no key is set)")
     print(f"  body: {json.dumps(call.body)}")
+    if refused is not None:
+        return _fail(f"not sent: {one_line(refused, api_base=call.settings.api_base)}")
     if args.no_ping:
         return 0
     try:
@@ -209,7 +281,7 @@ def _check(args: argparse.Namespace) -> int:
             model=args.model, messages=PING, max_tokens=1, api_base=args.api_base, api_key=args.api_key, timeout=30
         )
     except Exception as exc:
-        return _fail(f"ping failed: {exc}")
+        return _fail(f"ping failed: {one_line(exc, api_base=call.settings.api_base, api_key=args.api_key)}")
     cost = resp._hidden_params.get("response_cost") or 0.0
     print(f"ping: OK, answered by {resp.model!r}, {resp.usage.total_tokens} tokens, ${cost:.6f}")
     return 0
@@ -230,83 +302,192 @@ def _chat(args: argparse.Namespace) -> int:
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": prompt}
     ]
-    try:
-        stream = litellm.completion(
-            model=args.model, messages=messages, api_base=args.api_base, api_key=args.api_key, stream=True
-        )
-        for chunk in stream:
-            delta = chunk.choices[0].delta if chunk.choices else None
-            if delta is None:
-                continue
-            if args.reasoning and getattr(delta, "reasoning_content", None):
-                sys.stderr.write(delta.reasoning_content)
-                sys.stderr.flush()
-            if delta.content:
-                sys.stdout.write(delta.content)
-                sys.stdout.flush()
-    except Exception as exc:
-        return _fail(str(exc))
+    stream = litellm.completion(
+        model=args.model, messages=messages, api_base=args.api_base, api_key=args.api_key, stream=True
+    )
+    for chunk in stream:
+        delta = chunk.choices[0].delta if chunk.choices else None
+        if delta is None:
+            continue
+        if args.reasoning and getattr(delta, "reasoning_content", None):
+            sys.stderr.write(delta.reasoning_content)
+            sys.stderr.flush()
+        if delta.content:
+            sys.stdout.write(delta.content)
+            sys.stdout.flush()
     sys.stdout.write("\n")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from . import demo
+    from . import catalog, demo
 
+    entry = catalog.resolve(_strip_provider(args.model))
+    if not entry.free or entry.retired:
+        state = "retired" if entry.retired else "paid"
+        return _fail(
+            f"the demo calls without a key, and {args.model} is {state}: use a free model like {DEFAULT_MODEL}"
+        )
     return demo.run(args.model)
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    """The bundled emulator in the foreground until Ctrl-C or SIGTERM, then exit 0."""
+    from .emulator import GatewayEmulator
+
+    try:
+        gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return _fail(
+            f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port, or --port 0 for any free one"
+        )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with gateway:
+        base = gateway.api_base
+        print(f"Kilo Gateway emulator ({args.mode}'s gateway, recorded answers, no network, no key needed)")
+        print(f"api_base: {base}\n")
+        print("Use it from another terminal:")
+        print(f"  kilo-litellm --api-base {base} models")
+        print(f"  export KILO_API_BASE={base}")
+        print(f'  litellm.completion(model="{DEFAULT_MODEL}", messages=[...], api_base="{base}")\n')
+        print("Ctrl-C stops it.", flush=True)
+        while not stop.wait(0.5):
+            pass
+    print("emulator stopped", file=sys.stderr)
+    return 0
+
+
+def _api_base(value: str) -> str:
+    from .cli_errors import api_base_problem
+
+    problem = api_base_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def _kilo_model(value: str) -> str:
+    from .cli_errors import model_problem
+
+    problem = model_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value.strip()
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    from . import __version__
+
+    return f"kilo-litellm {__version__} (LiteLLM {version('litellm')})"
 
 
 def _common() -> argparse.ArgumentParser:
     """``--api-base``/``--api-key``, accepted before or after the command."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--api-base", default=argparse.SUPPRESS, help="gateway URL (default: $KILO_API_BASE or Kilo)")
-    common.add_argument("--api-key", default=argparse.SUPPRESS, help="Kilo API key (default: $KILO_API_KEY, else none)")
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--api-base",
+        type=_api_base,
+        default=argparse.SUPPRESS,
+        help="gateway URL (default: $KILO_API_BASE, else https://api.kilo.ai/api/gateway)",
+    )
+    common.add_argument(
+        "--api-key",
+        default=argparse.SUPPRESS,
+        help="Kilo API key (default: $KILO_API_KEY, else none: free models only)",
+    )
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(
-        prog="kilo-litellm", description="The Kilo Gateway as a LiteLLM provider.", parents=[common]
+    parser = _Parser(
+        prog="kilo-litellm",
+        description="The Kilo Gateway as a LiteLLM provider.",
+        parents=[common],
+        formatter_class=_Formatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    models = sub.add_parser("models", parents=[common], help="list the gateway's models")
+    def command(name: str, help: str, parents: list) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+        return sub.add_parser(name, parents=parents, help=help, description=help, formatter_class=_Formatter)
+
+    models = command("models", "list the gateway's models", [common])
     models.add_argument("--free", action="store_true", help="only free models")
     models.add_argument("--json", action="store_true", help="JSON instead of a table")
     models.add_argument("--refresh", action="store_true", help="fetch even if the cached list is fresh")
     models.set_defaults(func=_models)
 
-    proxy = sub.add_parser("proxy-config", parents=[common], help="write the LiteLLM proxy config for Kilo models")
-    proxy.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+    proxy = command("proxy-config", "write the LiteLLM proxy config for Kilo models", [common])
+    proxy.add_argument("--output", "-o", default="-", help="file to write, - for stdout")
     proxy.add_argument("--refresh", action="store_true", help="from the live /models list instead of the bundled one")
     proxy.set_defaults(func=_proxy_config)
 
-    check = sub.add_parser(
-        "check", parents=[common], help="ask the gateway what works now; with --model, show a call and ping it"
+    check = command("check", "ask the gateway what works now; with --model, show a call and ping it", [common])
+    check.add_argument(
+        "--model",
+        type=_kilo_model,
+        help="show what a call to this model sends, then ping it (default: none, the drift report)",
     )
-    check.add_argument("--model", help="show what a call to this model sends, then ping it (no drift report)")
     check.add_argument("--no-ping", action="store_true", help="with --model: only show the request")
     check.add_argument("--json", action="store_true", help="the drift report as JSON")
-    check.add_argument("--timeout", type=float, default=10.0, help="seconds per probe (default 10)")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per probe")
     check.set_defaults(func=_check)
 
-    chat = sub.add_parser("chat", parents=[common], help="send a prompt (arguments or stdin), stream the answer")
+    chat = command("chat", "send a prompt (arguments or stdin), stream the answer", [common])
     chat.add_argument("prompt", nargs="*", help="the prompt; read from stdin when omitted or '-'")
-    chat.add_argument("--model", default=DEFAULT_MODEL)
+    chat.add_argument("--model", type=_kilo_model, default=DEFAULT_MODEL, help="a kilo/<model> id or alias")
     chat.add_argument("--system", help="a system message")
     chat.add_argument("--reasoning", action="store_true", help="also stream reasoning (to stderr)")
     chat.set_defaults(func=_chat)
 
-    demo = sub.add_parser("demo", help="offline tour against the bundled local gateway emulator")
-    demo.add_argument("--model", default=DEFAULT_MODEL)
+    demo = command("demo", "offline tour against the bundled local gateway emulator", [])
+    demo.add_argument("--model", type=_kilo_model, default=DEFAULT_MODEL, help="a free kilo/<model> to tour with")
     demo.set_defaults(func=_demo)
+
+    emulator = command("emulator", "run the bundled local gateway emulator until Ctrl-C", [])
+    emulator.add_argument("--host", default=EMULATOR_HOST, help="address to listen on")
+    emulator.add_argument("--port", type=int, default=EMULATOR_PORT, help="port to listen on; 0 for any free one")
+    emulator.add_argument(
+        "--mode", choices=("today", "february"), default="today", help="answer like today's gateway or February 2026's"
+    )
+    emulator.set_defaults(func=_emulator)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    args.api_base = getattr(args, "api_base", None)
-    args.api_key = getattr(args, "api_key", None)
-    _quiet_litellm()
-    return args.func(args)
+    """Run one command; every failure ends here as one line on stderr and exit status 1."""
+    args, api_key = None, None
+    try:
+        args = build_parser().parse_args(argv)
+        args.api_base = getattr(args, "api_base", None)
+        args.api_key = getattr(args, "api_key", None)
+        api_key = args.api_key or os.environ.get("KILO_API_KEY")
+        from_env = os.environ.get("KILO_API_BASE")
+        if args.api_base is None and from_env:
+            from .cli_errors import api_base_problem
+
+            problem = api_base_problem(from_env)
+            if problem:
+                return _fail(f"KILO_API_BASE: {problem}")
+        _quiet_logs()
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader left (``kilo-litellm models | head``): nothing to say, and nothing more to flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except UsageError as exc:
+        return _fail(str(exc))
+    except Exception as exc:
+        from .cli_errors import one_line
+        from .settings import resolve
+
+        base = resolve(api_base=getattr(args, "api_base", None)).api_base
+        return _fail(one_line(exc, api_base=base, api_key=api_key))

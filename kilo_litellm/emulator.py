@@ -53,6 +53,10 @@ survive are scriptable too: a reset before any response byte (``reset``), a gzip
 as the client closes its side, so an abandoned request leaves no server thread behind. A benchmark
 that needs the same answer to every request sets :attr:`GatewayEmulator.default` instead of
 queueing thousands.
+
+From a shell, ``kilo-litellm emulator`` (or ``python -m kilo_litellm.emulator``) runs one in the
+foreground on port 4010 until Ctrl-C. A client hanging up mid-request is routine for a server: it
+is logged at debug on the ``kilo_litellm`` logger, not printed as a traceback.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ import gzip as gzip_module
 import hashlib
 import itertools
 import json
+import logging
 import math
 import random
 import select
@@ -80,6 +85,8 @@ from typing import Any
 
 from . import embeddings
 from .stream import merge_details
+
+logger = logging.getLogger("kilo_litellm")
 
 GATEWAY_PATH = "/api/gateway"
 TODAY, FEBRUARY = "today", "february"
@@ -647,9 +654,11 @@ class _Server(ThreadingHTTPServer):
     emulator: GatewayEmulator
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that goes away mid-request (a reset or a closed pipe) is what fault tests and
-        abandoned streams do; only other errors print socketserver's traceback."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        """A client that hangs up mid-request (reset, broken pipe) is routine for a gateway: a debug
+        line. Anything else is a fault of the emulator and keeps the standard traceback on stderr."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            logger.debug("kilo emulator: client %s went away: %r", client_address, exc)
             return
         super().handle_error(request, client_address)
 
@@ -819,3 +828,9 @@ def embeddings_reply(headers: Mapping[str, str], raw: bytes) -> Reply:
         usage["cost"] = tokens * listed.price_per_token
     answer = {"object": "list", "data": data, "model": model, "usage": usage}
     return Reply(body=json.dumps(answer).encode(), stream=False)
+
+
+if __name__ == "__main__":
+    from kilo_litellm.cli import main
+
+    raise SystemExit(main(["emulator", *sys.argv[1:]]))

@@ -13,6 +13,42 @@ from kilo_litellm.emulator import GatewayEmulator
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
+# ``-m "not slow"``: the day-to-day subset. Slow are the tests that start a process (the real proxy,
+# the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose, or run load.
+SLOW_MODULES = ("test_proxy.py", "test_proxy_clients.py", "test_agents.py", "test_load.py", "test_faults.py")
+SLOW_MODULE_PREFIXES = ("test_replicas",)
+SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run"})
+SLOW_TESTS = frozenset(
+    {
+        "test_live_suite_smoke",
+        "test_set_up_and_run",
+        "test_committed_proxy_config_is_what_the_command_writes",
+        "test_the_live_suite_is_skipped_unless_asked_for_and_collects",
+        "test_the_installed_command_prints_the_report_without_the_key",
+        "test_refresh_snapshot_script_writes_the_gateway_list",
+        "test_import_fetches_nothing",
+        "test_kilo_keep_alives_forever_end_in_a_timeout",
+        "test_a_router_waits_as_long_as_retry_after_says",
+        "test_thinking_through_the_messages_bridge_keeps_its_budget",
+    }
+)
+
+
+def _slow(item: pytest.Item) -> bool:
+    module = item.path.name
+    return (
+        module in SLOW_MODULES
+        or module.startswith(SLOW_MODULE_PREFIXES)
+        or bool(SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+        or getattr(item, "originalname", item.name) in SLOW_TESTS
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _slow(item):
+            item.add_marker(pytest.mark.slow)
+
 
 def _litellm_version() -> tuple[int, ...]:
     from importlib.metadata import version

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from gateway_models import make_gateway_model, models_body
 
@@ -16,6 +18,7 @@ from kilo_litellm.emulator import Reply, recording, sse_payloads
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 KEY = "kilo-cli-secret-key-0123456789"
+OFFLINE = "http://127.0.0.1:9/api/gateway"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
 
@@ -25,10 +28,16 @@ def run(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path / "cache")
 
-    def run(*args: str, stdin: str = "", module: bool = False) -> subprocess.CompletedProcess:
+    def run(*args: str, stdin: str = "", module: bool = False, **extra_env: str) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "kilo_litellm"] if module or not SCRIPT.exists() else [str(SCRIPT)]
         return subprocess.run(
-            [*command, *args], input=stdin, capture_output=True, text=True, env=env, timeout=110, check=False
+            [*command, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**env, **extra_env},
+            timeout=110,
+            check=False,
         )
 
     return run
@@ -81,11 +90,13 @@ def test_models_table_shows_a_scripted_list(gw, run):
     assert row == ["kilo/acme/cli-model", "12,345", "678", "2.50", "10.00", "tools,reasoning"]
 
 
-def test_models_without_a_gateway_shows_the_snapshot(run):
-    out = run("models", "--api-base", "http://127.0.0.1:9/api/gateway")
+def test_models_without_a_gateway_shows_the_snapshot_with_one_note(run):
+    out = run("models", "--api-base", OFFLINE)
     assert out.returncode == 0
     assert "kilo/glm-5-free" in out.stdout
-    assert "snapshot" in out.stderr and "ConnectError" in out.stderr
+    [note] = out.stderr.splitlines()
+    assert note.startswith(f"note: no model list from {OFFLINE} (ConnectError")
+    assert "snapshot" in note and "--api-base" in note and "kilo-litellm demo" in note
 
 
 def test_check_shows_the_request_with_the_key_redacted_and_pings(gw, run):
@@ -133,3 +144,166 @@ def test_chat_reports_gateway_errors_without_a_traceback(gw, run):
     out = run("chat", "--model", "kilo/anthropic/claude-sonnet-4.6", "--api-base", gw.api_base, stdin="hi")
     assert out.returncode == 1
     assert "KILO_API_KEY" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- every failure: one line on stderr, exit status 1 ------------------------------------------------
+
+
+def one_line_error(out: subprocess.CompletedProcess) -> str:
+    assert out.returncode == 1, out
+    [line] = out.stderr.splitlines()
+    assert line.startswith("error: ") and "Traceback" not in line
+    return line
+
+
+def test_demo_with_a_model_without_the_prefix_is_one_line(run):
+    line = one_line_error(run("demo", "--model", "bogus"))
+    assert "'bogus' is not a Kilo model: did you mean kilo/bogus?" in line
+    assert run("demo", "--model", "kilo/bogus").stderr.count("\n") == 1
+
+
+def test_demo_with_a_retired_or_paid_model_says_to_use_a_free_one(run):
+    line = one_line_error(run("demo", "--model", "kilo/glm-5-free"))
+    assert "kilo/glm-5-free is retired" in line and "kilo/kilo-auto/free" in line
+    assert "is paid" in one_line_error(run("demo", "--model", "kilo/anthropic/claude-sonnet-4.6"))
+
+
+def test_chat_without_the_kilo_prefix_is_refused_with_a_hint(gw, run):
+    line = one_line_error(run("chat", "--model", "glm-5-free", "--api-base", gw.api_base, "hi"))
+    assert "did you mean kilo/glm-5-free?" in line and "Huggingface" not in line
+    assert gw.requests == []
+
+
+def test_chat_with_another_providers_model_is_never_sent_there(gw, run):
+    """LiteLLM would send ``gpt-4`` to OpenAI: here "OpenAI" is the emulator, which must hear nothing."""
+    out = run("chat", "--model", "gpt-4", "hi", OPENAI_API_BASE=gw.url + "/v1", OPENAI_API_KEY="sk-openai-test")
+    line = one_line_error(out)
+    assert "'gpt-4' is a model of LiteLLM's 'openai' provider" in line and "kilo/<model>" in line
+    assert gw.requests == []
+
+
+def test_an_unreachable_gateway_names_the_url_and_the_fix(run):
+    for args in (("chat", "hi"), ("check", "--model", "kilo/kilo-auto/free"), ("check",)):
+        out = run("--api-base", OFFLINE, *args)
+        line = one_line_error(out)
+        assert OFFLINE in line and "--api-base" in line and "kilo-litellm demo" in line, args
+        assert "ConnectError" in line
+
+
+def test_an_api_base_that_is_not_a_url_is_an_error(gw, run):
+    line = one_line_error(run("--api-base", "not-a-url", "models"))
+    assert "'not-a-url' is not a gateway URL" in line and "https://api.kilo.ai/api/gateway" in line
+    assert "KILO_API_BASE: 'api.kilo.ai' is not a gateway URL" in one_line_error(
+        run("models", KILO_API_BASE="api.kilo.ai")
+    )
+
+
+def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
+    out = run("check", "--model", "kilo/anthropic/claude-sonnet-4.6", "--api-base", gw.api_base)
+    line = one_line_error(out)
+    assert line.startswith("error: not sent: AuthenticationError:") and "KILO_API_KEY" in line
+    assert f"POST        {gw.api_base}/chat/completions" in out.stdout
+    assert "X-KiloCode-Feature: direct-gateway" in out.stdout and "no Authorization header" in out.stdout
+    body = json.loads(out.stdout.split("body: ", 1)[1])
+    assert body["model"] == "anthropic/claude-sonnet-4.6" and body["max_tokens"] == 1
+    assert gw.chat_requests == []
+
+
+def test_a_rejected_key_is_one_line_without_the_key(gw, run):
+    key = "sk-invalid-cli-key-0123456789"
+    line = one_line_error(run("chat", "--api-base", gw.api_base, "--api-key", key, "hi"))
+    assert "AuthenticationError" in line and key not in line
+    assert gw.chat_requests[-1].authorization == f"Bearer {key}"
+
+
+def test_version(run):
+    from importlib.metadata import version
+
+    import kilo_litellm
+
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"kilo-litellm {kilo_litellm.__version__} (LiteLLM {version('litellm')})"
+
+
+def test_every_option_has_help_and_shows_its_default(run):
+    from kilo_litellm.cli import build_parser
+
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if a.choices and a.dest == "command"]
+    assert set(commands.choices) == {"models", "proxy-config", "check", "chat", "demo", "emulator"}
+    for name, sub in commands.choices.items():
+        text = " ".join(sub.format_help().split())
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
+            if action.default not in (None, False, "==SUPPRESS==") and action.dest != "help":
+                assert f"(default: {action.default})" in text, (name, action.dest)
+    shown = " ".join(run("chat", "--help").stdout.split())
+    assert "--model MODEL a kilo/<model> id or alias (default: kilo/kilo-auto/free)" in shown
+    assert "(default: $KILO_API_BASE, else https://api.kilo.ai/api/gateway)" in shown
+
+
+# -- kilo-litellm emulator -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def start_emulator(tmp_path):
+    """``kilo-litellm emulator ...`` in the foreground; returns the process and the api_base it printed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path / "cache")
+    started = []
+
+    def start(*args: str, module: bool = False) -> tuple[subprocess.Popen, str, list[str]]:
+        command = [sys.executable, "-m", "kilo_litellm.emulator"] if module else [str(SCRIPT), "emulator"]
+        proc = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        started.append(proc)
+        lines = []
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ctrl-C"):
+                break
+        [base] = [line.split(": ", 1)[1] for line in lines if line.startswith("api_base: ")]
+        return proc, base, lines
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_emulator_command_serves_until_stopped(start_emulator, run, stop):
+    proc, base, lines = start_emulator("--port", "0")
+    assert base.startswith("http://127.0.0.1:") and base.endswith("/api/gateway")
+    assert f"  kilo-litellm --api-base {base} models" in lines
+    assert f"  export KILO_API_BASE={base}" in lines
+
+    chat = run("chat", "hi", KILO_API_BASE=base)
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stdout == STREAM_TEXT + "\n"
+
+    proc.send_signal(stop)
+    assert proc.wait(timeout=30) == 0
+    err = proc.stderr.read()
+    assert "Traceback" not in err and err.strip() == "emulator stopped"
+
+
+def test_python_m_emulator_runs_it_in_february_mode(start_emulator):
+    proc, base, lines = start_emulator("--port", "0", "--mode", "february", module=True)
+    assert "february's gateway" in lines[0]
+    sent = httpx.post(
+        f"{base}/chat/completions", json={"model": "z-ai/glm-5:free", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    assert sent.status_code == 200  # the seed free ids were still served in February
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+
+
+def test_the_emulator_on_a_taken_port_is_one_line(start_emulator, run):
+    _, base, _ = start_emulator("--port", "0")
+    port = base.split(":")[2].split("/")[0]
+    line = one_line_error(run("emulator", "--port", port))
+    assert f"cannot listen on 127.0.0.1:{port}" in line and "--port 0" in line
