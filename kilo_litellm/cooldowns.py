@@ -20,10 +20,14 @@ itself (``top_up_in_progress``, the abuse layer's 429s) always wins.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from . import catalog
+from .settings import PROVIDER
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -87,3 +91,25 @@ def retry_headers(
     if seconds > 0:
         kept["retry-after"] = str(seconds)
     return kept
+
+
+def _is_free(model: str) -> bool:
+    try:
+        return catalog.resolve(model.removeprefix(f"{PROVIDER}/")).free
+    except catalog.UnknownModelError:
+        return False
+
+
+def cool_down_free_models(model_list: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A Router ``model_list`` whose free deployments are cooled down at their first 429
+    (:data:`FREE_LIMIT_POLICY`), for as long as the exception's ``retry-after`` says.
+
+    Only free models: paid ones keep LiteLLM's own rules, and a ``kilo/*`` wildcard, which serves
+    paid models too, is left alone (LiteLLM 1.110.2 does not cool a wildcard down in any case).
+    """
+    listed = [copy.deepcopy(dict(d)) for d in model_list]
+    for deployment in listed:
+        model = str(deployment.get("litellm_params", {}).get("model", ""))
+        if "*" not in model and _is_free(model):
+            deployment.setdefault("model_info", {}).update(copy.deepcopy(FREE_LIMIT_POLICY))
+    return listed

@@ -105,25 +105,11 @@ def config() -> dict[str, Any]:
     }
 
 
-def _is_free(model: str) -> bool:
-    try:
-        return catalog.resolve(model).free
-    except catalog.UnknownModelError:
-        return False
-
-
 def with_free_cooldowns(base: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with every free model's deployment cooled down at its first 429, for as long as the
-    exception's ``retry-after`` says (the gateway's window, :mod:`cooldowns`).
-
-    Only the free deployments: the ``kilo/*`` wildcard serves paid models too, and a free model's
-    limit must not take them out for an hour.
-    """
+    """``base`` with every free model's deployment cooled down at its first 429 for the gateway's
+    window (:func:`cooldowns.cool_down_free_models`)."""
     config = copy.deepcopy(dict(base))
-    for deployment in config.get("model_list", []):
-        model = str(deployment.get("litellm_params", {}).get("model", ""))
-        if model != router.WILDCARD and _is_free(model):
-            deployment.setdefault("model_info", {}).update(copy.deepcopy(cooldowns.FREE_LIMIT_POLICY))
+    config["model_list"] = cooldowns.cool_down_free_models(config.get("model_list", []))
     return config
 
 

@@ -19,6 +19,7 @@ from litellm.router_python_host import PythonHost
 from litellm.types.router import AllowedFailsPolicy
 from redis_server import RedisMissingError, running_redis
 
+import kilo_litellm
 from kilo_litellm import proxy_config
 from kilo_litellm.emulator import PROMOTION_LIMIT_BODY, RATE_LIMIT_BODY, Reply
 from kilo_litellm.router import free_chain
@@ -240,3 +241,22 @@ async def test_litellm_num_retries_after_a_free_limit_retries_without_waiting_an
     text, _, _ = await call_litellm(is_async, False, model="kilo/kilo-auto/free", api_base=gw.api_base, num_retries=1)
     assert text
     assert len(gw.chat_requests) == 2
+
+
+# -- free_router(free_cooldowns=True) ----------------------------------------------------------------
+
+
+async def test_free_router_with_free_cooldowns_skips_a_limited_free_model_but_not_the_wildcard(gw, limits):
+    """The free deployments cool down for the window; a free model limited through the ``kilo/*``
+    wildcard leaves the paid models it serves working."""
+    router = kilo_litellm.free_router(api_key=KEY, api_base=gw.api_base, free_cooldowns=True)
+    gw.script(HOURLY)
+    for _ in range(3):
+        await router.acompletion(model="kilo-auto/free", messages=MESSAGES)
+    assert [r.model for r in gw.chat_requests] == [FIRST, SECOND, SECOND, SECOND]
+    gw.script(HOURLY)
+    with pytest.raises(litellm.RateLimitError):
+        await router.acompletion(model="kilo/some-vendor/other-model:free", messages=MESSAGES)
+    resp = await router.acompletion(model=PAID, messages=MESSAGES)
+    assert resp.choices[0].message.content
+    assert gw.chat_requests[-1].model == PAID.removeprefix("kilo/")
