@@ -15,10 +15,11 @@ from pathlib import Path
 
 import openai
 import pytest
+import redis as redis_client
 import yaml
-from proxy_helpers import Proxy, ProxyStartError
+from proxy_helpers import Proxy, ProxyStartError, run_proxy, write_config
 from redis_server import RedisMissingError, running_redis
-from replica_helpers import two_replicas
+from replica_helpers import replica_config, two_replicas
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply
 from kilo_litellm.router import free_chain
@@ -89,6 +90,26 @@ def test_the_generated_config_shares_router_state_and_cache_through_redis(config
     assert config["router_settings"]["redis_password"] == "os.environ/REDIS_PASSWORD"
     assert config["litellm_settings"]["cache_params"]["type"] == "redis"
     assert config["router_settings"]["num_retries"] == 0
+
+
+def test_a_password_protected_redis_is_reached_through_redis_password(config, emulator, tmp_path):
+    """The generated config names ``os.environ/REDIS_PASSWORD``; a proxy started with it set uses a
+    Redis that requires it, and the password appears nowhere in the proxy's output."""
+    password = "redis-pw-" + uuid.uuid4().hex
+    with running_redis(tmp_path) as protected:
+        protected.client().config_set("requirepass", password)
+        replica = replica_config(config, protected, cache=False)
+        env = {"KILO_API_BASE": emulator.api_base, "REDIS_PASSWORD": password}
+        emulator.reset()
+        emulator.script(HOURLY)
+        with run_proxy(write_config(replica, tmp_path), tmp_path, env) as proxy:
+            headers, _ = _ask(proxy, "kilo-auto/free", f"behind a password {uuid.uuid4()}")
+            log = proxy.log.read_text()
+        emulator.reset()
+        authed = redis_client.Redis(host=protected.host, port=protected.port, password=password, decode_responses=True)
+        assert headers["x-litellm-model-group"] == SECOND
+        assert authed.keys("deployment:*:cooldown")
+        assert password not in log
 
 
 def test_a_response_cached_by_replica_a_is_served_by_replica_b_without_a_gateway_request(replicas, gw, redis):
