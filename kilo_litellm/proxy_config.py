@@ -16,11 +16,13 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-from . import catalog, embeddings, router
+from . import catalog, cooldowns, embeddings, router
 from .settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 
 EMBEDDING_DROPS = ("encoding_format",)
@@ -46,6 +48,23 @@ HEADER = """\
 # spends the free-tier limits (or credit). `/health` still works on demand; the kilo/* wildcard
 # is checked with kilo/kilo-auto/free.
 """
+
+
+FREE_COOLDOWNS_HEADER = """\
+#
+# Free models are cooled down at their first 429 for the gateway's window (1 h for the per-IP
+# limit, 24 h for the anonymous daily cap; KILO_FREE_LIMIT_COOLDOWN / KILO_DAILY_LIMIT_COOLDOWN
+# in seconds change it), so requests go straight to the next free model meanwhile.
+"""
+
+REDIS_HEADER = """\
+#
+# Replicas: every proxy started from this file shares cooldowns, rpm counters (and the response
+# cache, when set) through the Redis below; REDIS_PASSWORD is read from the environment.
+"""
+
+ENV_REDIS_PASSWORD = "REDIS_PASSWORD"
+DEFAULT_REDIS_PORT = 6379
 
 
 def _deployment(name: str, model: str, reasoning: bool) -> dict[str, Any]:
@@ -86,8 +105,54 @@ def config() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML."""
+def with_free_cooldowns(base: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with every free model's deployment cooled down at its first 429 for the gateway's
+    window (:func:`cooldowns.cool_down_free_models`)."""
+    config = copy.deepcopy(dict(base))
+    config["model_list"] = cooldowns.cool_down_free_models(config.get("model_list", []))
+    return config
+
+
+def with_redis(base: Mapping[str, Any], host: str, port: int, *, cache: bool = False) -> dict[str, Any]:
+    """``base`` sharing the Router's state (cooldowns, rpm counters) and, with ``cache``, the response
+    cache through one Redis, so that several proxy replicas act as one. The password is read from
+    ``REDIS_PASSWORD`` when the proxy starts (unset: none), never written into the file."""
+    config = copy.deepcopy(dict(base))
+    config.setdefault("router_settings", {}).update(
+        redis_host=host, redis_port=port, redis_password=f"os.environ/{ENV_REDIS_PASSWORD}"
+    )
+    if cache:
+        config.setdefault("litellm_settings", {}).update(
+            cache=True,
+            cache_params={"type": "redis", "host": host, "port": port, "password": f"os.environ/{ENV_REDIS_PASSWORD}"},
+        )
+    return config
+
+
+def parse_redis(target: str) -> tuple[str, int]:
+    """``HOST:PORT`` (the port defaults to 6379) as ``(host, port)``."""
+    host, sep, port = target.strip().rpartition(":")
+    if not sep:
+        host, port = target.strip(), str(DEFAULT_REDIS_PORT)
+    if not host or not port.isdigit():
+        raise ValueError(f"expected HOST:PORT for Redis, got {target!r}")
+    return host, int(port)
+
+
+def render(redis: tuple[str, int] | None = None, *, cache: bool = False, free_cooldowns: bool = False) -> str:
+    """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML.
+
+    With no arguments this is the shipped file; ``redis`` (host, port), ``cache`` and
+    ``free_cooldowns`` add :func:`with_redis` and :func:`with_free_cooldowns`.
+    """
     chain = " -> ".join(router.model_name(e) for e in router.free_chain())
-    body = yaml.safe_dump(config(), sort_keys=False, default_flow_style=False, width=120)
-    return HEADER.format(chain=chain) + body
+    built = config()
+    header = HEADER.format(chain=chain)
+    if free_cooldowns:
+        built = with_free_cooldowns(built)
+        header += FREE_COOLDOWNS_HEADER
+    if redis is not None:
+        built = with_redis(built, *redis, cache=cache)
+        header += REDIS_HEADER
+    body = yaml.safe_dump(built, sort_keys=False, default_flow_style=False, width=120)
+    return header + body

@@ -20,7 +20,7 @@ from typing import Any
 
 from litellm import Router
 
-from . import catalog
+from . import catalog, cooldowns
 from .catalog import ModelEntry
 from .settings import PROVIDER
 
@@ -78,10 +78,17 @@ def free_fallbacks() -> list[dict[str, list[str]]]:
     return [{name: names[i + 1 :]} for i, name in enumerate(names[:-1])]
 
 
-def free_router(*, api_key: str | None = None, api_base: str | None = None, **router_kwargs: Any) -> Router:
-    """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults."""
+def free_router(
+    *, api_key: str | None = None, api_base: str | None = None, free_cooldowns: bool = False, **router_kwargs: Any
+) -> Router:
+    """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults.
+
+    ``free_cooldowns`` cools a free model down at its first 429 for the gateway's limit window
+    (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
+    """
+    listed = free_model_list(api_key, api_base)
     kwargs: dict[str, Any] = {
-        "model_list": free_model_list(api_key, api_base),
+        "model_list": cooldowns.cool_down_free_models(listed) if free_cooldowns else listed,
         "fallbacks": free_fallbacks(),
         "num_retries": 0,
     }
