@@ -1,0 +1,63 @@
+"""The event loop of the ``litellm.acompletion`` call that is running, seen from LiteLLM's worker thread.
+
+LiteLLM 1.110 runs a custom provider's ``astreaming`` inside ``completion``, which ``acompletion``
+runs in the event loop's default executor (``main.py:938``), and wraps whatever it returns in a
+``CustomStreamWrapper`` without awaiting anything (``main.py:5300-5313``). So a provider that wants
+a refused stream to fail at ``await acompletion(...)``, as LiteLLM's own providers do, must send the
+request and read the status line before ``astreaming`` returns, on the caller's loop, from that
+worker thread; and nothing LiteLLM hands the provider names that loop.
+
+What LiteLLM does await on the caller's loop, in the caller's task, before it copies the context
+for the worker thread, is every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook``
+(``utils.py:2409``, ``:1835-1839``). :class:`LoopProbe` is such a logger: it only records the
+running loop in a context variable, which the worker thread then reads through :func:`current`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+
+import litellm
+from litellm.integrations.custom_logger import CustomLogger
+
+_LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("kilo_litellm_caller_loop", default=None)
+
+
+class LoopProbe(CustomLogger):
+    """Records the loop of each async LiteLLM call; changes nothing and logs nothing."""
+
+    async def async_pre_call_deployment_hook(self, kwargs: dict, call_type: object) -> None:
+        _LOOP.set(asyncio.get_running_loop())
+        return None
+
+    def __repr__(self) -> str:
+        return "kilo_litellm.LoopProbe()"
+
+
+def install() -> bool:
+    """Put one :class:`LoopProbe` in ``litellm.callbacks``; False if one was there already.
+
+    Code that replaces ``litellm.callbacks`` removes it; the provider puts it back at its next
+    async stream (that stream's errors surface on its first chunk instead, as without the probe).
+    """
+    if any(isinstance(cb, LoopProbe) for cb in litellm.callbacks):
+        return False
+    litellm.callbacks.append(LoopProbe())
+    return True
+
+
+def current() -> asyncio.AbstractEventLoop | None:
+    """The calling ``acompletion``'s loop, if this code runs in one of its worker threads.
+
+    ``None`` on the loop's own thread (blocking there on the loop would deadlock), outside an
+    async LiteLLM call, or when the probe is not installed.
+    """
+    loop = _LOOP.get()
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return loop
+    return None
