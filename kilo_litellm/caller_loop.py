@@ -2,7 +2,7 @@
 
 LiteLLM 1.110 runs a custom provider's ``astreaming`` inside ``completion``, which ``acompletion``
 runs in the event loop's default executor (``main.py:938``), and wraps whatever it returns in a
-``CustomStreamWrapper`` without awaiting anything (``main.py:5300-5313``). So a provider that wants
+``CustomStreamWrapper`` without awaiting anything (``main.py:5302-5327``). So a provider that wants
 a refused stream to fail at ``await acompletion(...)``, as LiteLLM's own providers do, must send the
 request and read the status line before ``astreaming`` returns, on the caller's loop, from that
 worker thread; and nothing LiteLLM hands the provider names that loop.
@@ -11,15 +11,25 @@ What LiteLLM does await on the caller's loop, in the caller's task, before it co
 for the worker thread, is every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook``
 (``utils.py:2409``, ``:1835-1839``). :class:`LoopProbe` is such a logger: it only records the
 running loop in a context variable, which the worker thread then reads through :func:`current`.
+
+Waiting there holds one of the loop's default-executor threads (``min(32, cores + 4)`` of them,
+shared with every LiteLLM call in the process) until the status line arrives. A proxy that starts
+many streams at once against a slow-to-answer gateway can turn the wait off with
+``KILO_STREAM_ERRORS_AT_CALL=0``: errors then surface on the first chunk, where a Router still
+falls back on them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from contextvars import ContextVar
 
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
+
+ENV_SWITCH = "KILO_STREAM_ERRORS_AT_CALL"
+_OFF = frozenset({"0", "false", "no", "off"})
 
 _LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("kilo_litellm_caller_loop", default=None)
 
@@ -51,8 +61,10 @@ def current() -> asyncio.AbstractEventLoop | None:
     """The calling ``acompletion``'s loop, if this code runs in one of its worker threads.
 
     ``None`` on the loop's own thread (blocking there on the loop would deadlock), outside an
-    async LiteLLM call, or when the probe is not installed.
+    async LiteLLM call, when the probe is not installed, or when ``KILO_STREAM_ERRORS_AT_CALL`` is off.
     """
+    if os.environ.get(ENV_SWITCH, "").strip().lower() in _OFF:
+        return None
     loop = _LOOP.get()
     if loop is None or loop.is_closed() or not loop.is_running():
         return None

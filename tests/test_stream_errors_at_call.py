@@ -208,3 +208,11 @@ async def test_without_the_probe_errors_come_on_the_first_chunk_and_the_probe_co
 def test_importing_installs_one_probe():
     assert sum(isinstance(cb, caller_loop.LoopProbe) for cb in litellm.callbacks) == 1
     assert caller_loop.install() is False
+
+
+async def test_the_switch_turns_the_wait_off(gw, monkeypatch):
+    monkeypatch.setenv("KILO_STREAM_ERRORS_AT_CALL", "0")
+    gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
+    where, exc = await _stream(True, model=FREE, api_base=gw.api_base)
+    assert (where, type(exc)) == ("iteration", MidStreamFallbackError)
+    assert type(exc.original_exception) is litellm.RateLimitError
