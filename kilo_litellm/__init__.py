@@ -1,7 +1,8 @@
 """Kilo Gateway as a LiteLLM provider: ``import kilo_litellm`` and call ``kilo/<model>``.
 
-Importing registers the ``kilo`` provider in ``litellm.custom_provider_map`` and the catalog's
-models with ``litellm.register_model``; both are idempotent. Nothing is fetched at import:
+Importing registers the ``kilo`` provider in ``litellm.custom_provider_map``, the catalog's models
+with ``litellm.register_model`` and one :class:`caller_loop.LoopProbe` in ``litellm.callbacks`` (so
+async streams can fail at the call); all three are idempotent. Nothing is fetched at import:
 :func:`refresh_models` replaces the bundled catalog with the gateway's live ``/models`` list.
 
 For a LiteLLM proxy, point the config at the instance::
@@ -37,7 +38,7 @@ if _running_as_cli():
 
 import litellm  # noqa: E402
 
-from . import catalog, embeddings  # noqa: E402
+from . import caller_loop, catalog, embeddings  # noqa: E402
 from .discovery import refresh_models  # noqa: E402
 from .embeddings import refresh_embedding_models  # noqa: E402
 from .handler import KiloLLM  # noqa: E402
@@ -63,6 +64,7 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
         handler = handler or kilo_llm
         litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
     litellm.utils.custom_llm_setup()
+    caller_loop.install()
     litellm.register_model(catalog.model_cost_map())
     litellm.register_model(embeddings.model_cost_map())
     return handler

@@ -11,11 +11,12 @@ pooled and proxy/SSL settings are LiteLLM's. A caller or test may inject a clien
 ``client=`` to the call (an ``httpx`` client or LiteLLM ``HTTPHandler``), or construct
 ``KiloLLM(client=..., aclient=...)``.
 
-Errors are raised as ``litellm.*`` exceptions *before* the first chunk wherever the gateway allows
-it (an HTTP error status, a paid model without a key), so a Router falls back on streaming calls
-too. ``streaming`` sends the request eagerly for that reason; ``astreaming`` must be an async
-generator (LiteLLM iterates it), so its errors surface on the first ``__anext__``, which LiteLLM's
-Router still treats as a pre-first-chunk failure.
+Errors are raised as ``litellm.*`` exceptions at the call wherever the gateway allows it (an HTTP
+error status, a paid model without a key), as LiteLLM's own providers do: ``streaming`` sends the
+request before it returns the stream, and ``astreaming`` (run by LiteLLM in a worker thread) sends
+it on the caller's event loop and waits for the status line (see :mod:`caller_loop`). So
+``except litellm.RateLimitError``, ``num_retries``, ``fallbacks=`` and a Router's fallbacks see
+them at ``completion``/``acompletion``, streaming or not.
 
 A stall is bounded: the call's ``timeout`` applies to every read, a non-streaming body that has
 not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never end) is ended with
@@ -25,10 +26,12 @@ not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +46,7 @@ from litellm.llms.custom_httpx.http_handler import (
 )
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
 
-from . import catalog, embeddings, errors, request, response, settings, urls
+from . import caller_loop, catalog, embeddings, errors, request, response, settings, urls
 from .catalog import ModelEntry
 from .settings import PROVIDER, Settings
 from .sse import SSEDecoder
@@ -347,6 +350,51 @@ def _not_an_event_stream(call: Call, text: str) -> Exception:
     return errors.bad_response(call.model, f"expected an event stream, got {text[:200]!r}")
 
 
+class _OpenStream:
+    """The chunks of an answer whose status line has arrived, for LiteLLM to iterate.
+
+    The reading generator closes the response once it has started; this also closes it when the
+    stream is closed or dropped before its first chunk (``aclose()`` on LiteLLM's wrapper, or an
+    ``acompletion`` cancelled while the status line was on its way).
+    """
+
+    __slots__ = ("_chunks", "_loop", "_resp")
+
+    def __init__(self, chunks: AsyncGenerator, resp: httpx.Response, loop: asyncio.AbstractEventLoop) -> None:
+        self._chunks = chunks
+        self._resp = resp
+        self._loop = loop
+
+    def __aiter__(self) -> _OpenStream:
+        return self
+
+    def __anext__(self) -> Awaitable[ModelResponseStream]:
+        return self._chunks.__anext__()
+
+    async def aclose(self) -> None:
+        try:
+            await self._chunks.aclose()
+        finally:
+            await self._resp.aclose()
+
+    def __del__(self) -> None:
+        if self._resp.is_closed or self._loop.is_closed():
+            return
+        try:
+            self._loop.call_soon_threadsafe(_close_soon, self._resp)
+        except RuntimeError:
+            pass
+
+
+_closing: set[asyncio.Future] = set()
+
+
+def _close_soon(resp: httpx.Response) -> None:
+    closing = asyncio.ensure_future(resp.aclose())
+    _closing.add(closing)
+    closing.add_done_callback(_closing.discard)
+
+
 class KiloLLM(CustomLLM):
     """The ``kilo`` provider. Holds no key and no per-call state; one instance serves every call."""
 
@@ -481,7 +529,7 @@ class KiloLLM(CustomLLM):
         finally:
             resp.close()
 
-    async def astreaming(
+    def astreaming(
         self,
         model: str,
         messages: list,
@@ -500,20 +548,53 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> AsyncIterator[ModelResponseStream]:
+        """Send the request on the caller's loop and wait for the status line, then hand over the stream.
+
+        LiteLLM calls this from the worker thread ``acompletion`` runs ``completion`` in and does not
+        await what it returns (see :mod:`caller_loop`); waiting here is what makes a refused stream
+        (429, 5xx, 401, ...) raise at ``await acompletion(...)``, so ``except litellm.RateLimitError``,
+        ``num_retries`` and ``fallbacks=`` work as for LiteLLM's own providers. Only the status line
+        and headers are waited for, never the first event. Without the caller's loop (the probe is
+        not installed, or this runs on the loop's own thread) the request is sent on the first
+        ``__anext__`` instead, and its errors surface there.
+        """
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
+        loop = caller_loop.current()
+        if loop is None:
+            caller_loop.install()
+            return self._astream(call, client)
+        opening = asyncio.run_coroutine_threadsafe(self._aopen(call, client), loop)
+        try:
+            resp = opening.result(timeout=4 * call.timeout + 1)
+        except concurrent.futures.TimeoutError:
+            opening.cancel()
+            raise errors.timeout(call.model, call.timeout, "No status line arrived.") from None
+        return _OpenStream(self._astream(call, client, resp), resp, loop)
+
+    async def _aopen(self, call: Call, client: Any) -> httpx.Response:
+        """The gateway's answer once its status line is in, or its refusal raised as a ``litellm`` error."""
         http = _async_client(client, self._aclient)
         try:
             resp = await http.send(_request(http, call), stream=True)
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
+        if resp.status_code < 400:
+            return resp
+        try:
+            body = await resp.aread()
+        except httpx.HTTPError:
+            body = b""
+        finally:
+            await resp.aclose()
+        raise _error_for_status(call, resp.status_code, body, resp.headers)
+
+    async def _astream(
+        self, call: Call, client: Any, resp: httpx.Response | None = None
+    ) -> AsyncIterator[ModelResponseStream]:
+        if resp is None:
+            resp = await self._aopen(call, client)
         events, parts = _Events(call), resp.aiter_bytes()
         try:
-            if resp.status_code >= 400:
-                try:
-                    body = await resp.aread()
-                except httpx.HTTPError:
-                    body = b""
-                raise _error_for_status(call, resp.status_code, body, resp.headers)
             async for part in parts:
                 for chunk in events.feed(part):
                     yield chunk

@@ -7,7 +7,6 @@ import json
 import litellm
 import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
-from litellm.exceptions import MidStreamFallbackError
 
 from kilo_litellm.emulator import (
     FEBRUARY_BAD_JSON_BODY as BAD_JSON_BODY,
@@ -282,20 +281,13 @@ async def test_in_band_stream_errors(gw, case, is_async):
         assert word in str(exc)
 
 
-def test_async_stream_rate_limit_is_a_pre_first_chunk_fallback_error(gw):
-    """LiteLLM wraps a retryable error raised while an async stream starts; the Router falls back on it."""
-
-    async def run():
-        gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
-        resp = await litellm.acompletion(model=FREE, messages=MESSAGES, api_base=gw.api_base, stream=True)
-        return [c async for c in resp]
-
-    import asyncio
-
-    with pytest.raises(MidStreamFallbackError) as info:
-        asyncio.run(run())
-    assert info.value.is_pre_first_chunk is True
-    assert isinstance(info.value.original_exception, litellm.RateLimitError)
+async def test_async_stream_rate_limit_is_raised_at_the_call(gw):
+    """As for LiteLLM's own providers: ``await acompletion(stream=True)`` raises the 429 itself, unwrapped."""
+    gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
+    with pytest.raises(litellm.RateLimitError) as info:
+        await litellm.acompletion(model=FREE, messages=MESSAGES, api_base=gw.api_base, stream=True)
+    assert type(info.value) is litellm.RateLimitError
+    assert info.value.status_code == 429
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])

@@ -6,7 +6,9 @@ returned within the timeout plus generous slack (it did not hang), and that no s
 task was left open (compared with a snapshot taken after a warm-up call, so LiteLLM's pooled
 keep-alive connection is part of the baseline).
 
-On streams LiteLLM decides how an error surfaces: a retryable error raised while iterating (a
+A fault before the status line (a refused connection, a reset, a stall) is raised at the call, for
+sync and async streams alike: the provider waits for the status line before it returns the stream.
+After it, LiteLLM decides how an error surfaces: a retryable error raised while iterating (a
 connection failure, a transport timeout, 429, 5xx) is wrapped in ``MidStreamFallbackError`` whose
 ``original_exception`` is the provider's error; a non-retryable 4xx is raised as it is. The
 expected outcomes below spell out both the wrapper and what it wraps.
@@ -47,8 +49,8 @@ CLEAN = None
 class Fault:
     """One misbehaving gateway and what a caller sees, for non-streaming and streaming calls.
 
-    ``sync_stream`` differs from ``async_stream`` where the sync provider raises before returning
-    the stream (LiteLLM raises that as is) while the async one can only raise on the first chunk.
+    ``sync_stream`` and ``async_stream`` are kept apart so that a difference would show, though
+    both raise a fault before the status line at the call (LiteLLM raises that as is).
     """
 
     reply: Reply | None
@@ -62,8 +64,8 @@ NOT_SSE = litellm.APIError  # a 200 answer to a streaming request that is not an
 MID = MidStreamFallbackError
 
 FAULTS = {
-    "connection-refused": Fault(None, CONN, CONN, (MID, CONN)),
-    "reset-before-headers": Fault(Reply(reset=True), CONN, CONN, (MID, CONN)),
+    "connection-refused": Fault(None, CONN, CONN, CONN),
+    "reset-before-headers": Fault(Reply(reset=True), CONN, CONN, CONN),
     "reset-mid-body": Fault(
         Reply(body=NONSTREAM, stream=False, chunk_size=40, cut_after=100),
         CONN,
