@@ -319,9 +319,9 @@ class _Events:
         datas = self._decoder.feed(part)
         if datas:
             yield from self._converter.on_events(datas)
+            self._deadline.renew()
             if self._converter.done:
                 return
-            self._deadline.renew()
         self._deadline.check()
 
     def end(self) -> Iterator[ModelResponseStream]:

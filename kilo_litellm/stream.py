@@ -21,11 +21,12 @@ With ``n>1`` each choice has its own ``finish_reason``, but LiteLLM keeps only `
 its terminal chunk and stops at the first finish it sees. So the other choices' finishes go out
 first, on a chunk whose first choice is an empty index-0 delta, and index 0's finish comes last.
 
-LiteLLM's stream wrapper costs about half a millisecond per chunk, whatever the chunk holds, while
-parsing an event costs a few microseconds. So :meth:`StreamConverter.on_events` takes all the
-events one network read delivered and, when ``coalesce`` is on, passes their deltas on as one
-chunk (:func:`merge_choices`). It never waits for more bytes: one event per read (a paced stream)
-gives exactly the chunks it gave before, and a burst gives one chunk per read.
+LiteLLM's stream wrapper costs a few hundred microseconds of CPU per chunk, whatever the chunk
+holds, while parsing an event costs tens. So :meth:`StreamConverter.on_events` takes all the events
+one network read delivered and, when ``coalesce`` is on, passes their deltas on as one chunk
+(:func:`merge_choices`). It never waits for more bytes: one event per read (a paced stream) gives
+exactly the chunks it gave before, and a burst gives one chunk of deltas per read (usage and the
+closing chunks stay chunks of their own).
 """
 
 from __future__ import annotations
@@ -174,10 +175,15 @@ class StreamConverter:
         return out
 
     def _chunk(self, choices: list[dict], usage: Usage | None = None) -> ModelResponseStream:
+        """LiteLLM's chunk; fields of a shape it refuses are the gateway's fault, not a ``ValidationError``."""
         extra = {"usage": usage} if usage is not None else {}
-        return ModelResponseStream(
-            id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
-        )
+        try:
+            return ModelResponseStream(
+                id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            shown = json.dumps({"id": self._id, "created": self._created, "choices": choices}, default=repr)
+            raise errors.bad_response(self._model, f"unexpected stream event {shown[:200]}") from exc
 
 
 def merge_choices(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
