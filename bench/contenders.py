@@ -11,7 +11,8 @@ emulator process, which answers all of them with the same bytes:
   ``litellm.completion``: what LiteLLM's own wrapper costs any provider of kilo_litellm's shape.
 
 Each contender has a sync non-streaming call, a sync stream that returns the number of chunks, and
-an async stream (for the concurrency figure).
+an async stream (for the concurrency figure); the ``*_arrivals`` variants return, for the paced
+figures, when each piece of text reached the caller.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -185,3 +187,47 @@ async def astream(name: str, api_base: str) -> int:
 
 
 CALLS: dict[str, Callable[[str, str], Any]] = {"completion": completion, "stream": stream}
+
+
+def _text(chunk: Any) -> str | None:
+    return chunk.choices[0].delta.content if chunk.choices else None
+
+
+def _event_text(event: dict) -> str | None:
+    choices = event.get("choices") or []
+    return choices[0]["delta"].get("content") if choices else None
+
+
+def stream_arrivals(name: str, api_base: str) -> tuple[float, list[tuple[float, str]]]:
+    """One sync stream: when it was started, and ``(time.monotonic(), text)`` for every text the caller got."""
+    out: list[tuple[float, str]] = []
+    started = time.monotonic()
+    if name == "httpx":
+        url = f"{api_base}/chat/completions"
+        with CLIENTS.sync.stream("POST", url, json=_body(GATEWAY_ID, True), headers=HEADERS) as r:
+            for event in _sse_data(r.iter_lines()):
+                if text := _event_text(event):
+                    out.append((time.monotonic(), text))
+        return started, out
+    for chunk in litellm.completion(stream=True, **_kwargs(name, api_base)):
+        if text := _text(chunk):
+            out.append((time.monotonic(), text))
+    return started, out
+
+
+async def astream_arrivals(name: str, api_base: str) -> tuple[float, list[tuple[float, str]]]:
+    """:func:`stream_arrivals` for one async stream."""
+    out: list[tuple[float, str]] = []
+    started = time.monotonic()
+    if name == "httpx":
+        client = CLIENTS.aclient()
+        url = f"{api_base}/chat/completions"
+        async with client.stream("POST", url, json=_body(GATEWAY_ID, True), headers=HEADERS) as r:
+            async for event in _asse_data(r.aiter_lines()):
+                if text := _event_text(event):
+                    out.append((time.monotonic(), text))
+        return started, out
+    async for chunk in await litellm.acompletion(stream=True, **_kwargs(name, api_base)):
+        if text := _text(chunk):
+            out.append((time.monotonic(), text))
+    return started, out

@@ -9,7 +9,12 @@ machine. Contenders are interleaved round by round and each figure is a median, 
 two-core machine is noisy. Figures:
 
 * non-streaming latency p50/p95 (sync ``completion``);
-* streaming throughput: a synthesized 2,000-chunk stream consumed through ``completion(stream=True)``;
+* streaming throughput: a synthesized 2,000-chunk stream consumed through ``completion(stream=True)``,
+  written one event per write (``stream``) and in 16 KiB writes (``burst``);
+* a paced stream (events 10-20 ms apart): time to first token, and how late the last token reaches
+  the caller after its write (``paced``);
+* 200 concurrent paced ``acompletion`` streams in one event loop: client CPU per stream and the p99
+  token lag (``load``);
 * 500 concurrent ``acompletion`` streams in one event loop: wall time, errors, open sockets;
 * ``import kilo_litellm`` time beyond ``import litellm``, and any socket connect during it;
 * peak traced memory (tracemalloc) over many non-streaming calls.
@@ -24,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -43,9 +49,13 @@ STREAM_CHUNKS = 2000
 SOCKET_SETTLE_S = 45.0
 
 FULL = {"latency_calls": 600, "latency_rounds": 6, "warmup": 30, "stream_reps": 7, "concurrency": 500,
-        "concurrency_reps": 3, "import_reps": 12, "memory_calls": 10_000}  # fmt: skip
+        "concurrency_reps": 3, "import_reps": 12, "memory_calls": 10_000, "paced_events": 100, "paced_reps": 7,
+        "load_streams": 200, "load_events": 50, "load_reps": 3}  # fmt: skip
 QUICK = {"latency_calls": 200, "latency_rounds": 4, "warmup": 10, "stream_reps": 3, "concurrency": 500,
-         "concurrency_reps": 1, "import_reps": 5, "memory_calls": 1_000}  # fmt: skip
+         "concurrency_reps": 1, "import_reps": 5, "memory_calls": 1_000, "paced_events": 60, "paced_reps": 3,
+         "load_streams": 200, "load_events": 40, "load_reps": 1}  # fmt: skip
+PHASES = "latency,stream,burst,paced,load,concurrency,import,memory"
+STAMP = re.compile(r"t=([0-9.]+);")
 
 
 # -- the emulator processes ----------------------------------------------------------------------
@@ -106,7 +116,8 @@ def bench_latency(names, base: str, cfg: dict) -> dict:
     }
 
 
-def bench_stream(names, base: str, cfg: dict) -> dict:
+def bench_stream(names, base: str, cfg: dict, key: str = "chunks_per_s") -> dict:
+    """``STREAM_CHUNKS`` events consumed to the last one; ``key`` is events per second of wall time."""
     from contenders import stream
 
     seen: dict[str, int] = {}
@@ -120,9 +131,55 @@ def bench_stream(names, base: str, cfg: dict) -> dict:
             stream(name, base)
             rates[name].append(STREAM_CHUNKS / (time.perf_counter() - t))
     return {
-        n: {"chunks_per_s": statistics.median(r), "runs": [round(x) for x in r], "chunks_seen": seen[n]}
-        for n, r in rates.items()
+        n: {key: statistics.median(r), "runs": [round(x) for x in r], "chunks_seen": seen[n]} for n, r in rates.items()
     }
+
+
+def token_lags(arrivals: list[tuple[float, str]]) -> list[tuple[float, float]]:
+    """``(written_at, lag)`` of every stamped token: when the caller got it minus when the server wrote it."""
+    return [(float(s), at - float(s)) for at, text in arrivals for s in STAMP.findall(text)]
+
+
+def bench_paced(names, base: str, cfg: dict) -> dict:
+    """One sync stream at a time, contenders interleaved; medians over the reps."""
+    from contenders import stream_arrivals
+
+    for name in names:
+        stream_arrivals(name, base)
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    for rep in range(cfg["paced_reps"]):
+        order = names[rep % len(names) :] + names[: rep % len(names)]
+        for name in order:
+            started, arrivals = stream_arrivals(name, base)
+            lags = token_lags(arrivals)
+            runs[name].append(
+                {
+                    "first_token_ms": 1e3 * (arrivals[0][0] - started),
+                    "last_lag_ms": 1e3 * max(lags)[1],
+                    "mean_lag_ms": 1e3 * statistics.fmean(lag for _, lag in lags),
+                    "tokens": len(lags),
+                    "chunks": len(arrivals),
+                }
+            )
+    out = {}
+    for name, rs in runs.items():
+        out[name] = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+        out[name]["events"] = cfg["paced_events"]
+    return out
+
+
+def bench_load(names, base: str, cfg: dict) -> dict:
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    for rep in range(cfg["load_reps"]):
+        order = names[rep % len(names) :] + names[: rep % len(names)]
+        for name in order:
+            runs[name].append(worker("load", name, base, str(cfg["load_streams"]), str(cfg["load_events"])))
+    out = {}
+    for name, rs in runs.items():
+        out[name] = {k: statistics.median(r[k] for r in rs) for k in rs[0] if isinstance(rs[0][k], (int, float))}
+        out[name]["errors"] = max(r["errors"] for r in rs)
+        out[name]["runs"] = rs
+    return out
 
 
 def bench_concurrency(names, base: str, cfg: dict) -> dict:
@@ -232,6 +289,38 @@ def worker_concurrency(name: str, base: str, n: int, settle_s: float) -> dict:
     return asyncio.run(main())
 
 
+def worker_load(name: str, base: str, n: int, events: int) -> dict:
+    """``n`` paced streams at once in one event loop: this process's CPU time (all threads, so
+    LiteLLM's logging threads too, and a second's grace for work it defers) and every token's lag."""
+    import asyncio
+
+    from contenders import astream_arrivals
+
+    async def main() -> dict:
+        await astream_arrivals(name, base)
+        cpu, t = time.process_time(), time.perf_counter()
+        results = await asyncio.gather(*(astream_arrivals(name, base) for _ in range(n)), return_exceptions=True)
+        wall = time.perf_counter() - t
+        await asyncio.sleep(1.0)
+        cpu = time.process_time() - cpu
+        done = [r for r in results if not isinstance(r, BaseException)]
+        lags = sorted(lag for _, arrivals in done for _, lag in token_lags(arrivals))
+        errors = [r for r in results if isinstance(r, BaseException)]
+        errors += [r for r in done if len(token_lags(r[1])) != events]
+        return {
+            "cpu_ms_per_stream": 1e3 * cpu / n,
+            "p99_lag_ms": 1e3 * percentile(lags, 0.99),
+            "p50_lag_ms": 1e3 * percentile(lags, 0.5),
+            "max_lag_ms": 1e3 * lags[-1],
+            "wall_s": wall,
+            "chunks_per_stream": statistics.median(len(r[1]) for r in done),
+            "errors": len(errors),
+            "error_sample": [repr(e)[:300] for e in errors[:3]],
+        }
+
+    return asyncio.run(main())
+
+
 def worker_memory(name: str, base: str, n: int) -> dict:
     import tracemalloc
 
@@ -261,7 +350,12 @@ FIGURES = (
     # (phase, key, label, unit, higher is better)
     ("latency", "p50_ms", "non-stream latency p50", "ms", False),
     ("latency", "p95_ms", "non-stream latency p95", "ms", False),
-    ("stream", "chunks_per_s", f"stream throughput ({STREAM_CHUNKS:,} chunks)", "chunks/s", True),
+    ("stream", "chunks_per_s", f"stream throughput ({STREAM_CHUNKS:,} chunks, one write each)", "chunks/s", True),
+    ("burst", "events_per_s", f"burst stream ({STREAM_CHUNKS:,} events in 16 KiB writes)", "events/s", True),
+    ("paced", "first_token_ms", "paced stream (10-20 ms apart): time to first token", "ms", False),
+    ("paced", "last_lag_ms", "paced stream: last token's lag behind its write", "ms", False),
+    ("load", "cpu_ms_per_stream", "200 concurrent paced streams: client CPU per stream", "ms", False),
+    ("load", "p99_lag_ms", "200 concurrent paced streams: p99 token lag", "ms", False),
     ("concurrency", "wall_s", "concurrent streams: wall time", "s", False),
     ("memory", "peak_mib", "peak traced memory", "MiB", False),
 )
@@ -295,6 +389,12 @@ def report(results: dict, cfg: dict) -> str:
             extra = "  errors  sockets: before / right after / settled (s)"
         elif phase == "memory":
             extra = f"  ({cfg['memory_calls']:,} calls)"
+        elif phase in ("stream", "burst"):
+            extra = "  chunks seen"
+        elif phase == "paced":
+            extra = f"  chunks / tokens ({cfg['paced_events']} events)"
+        elif phase == "load":
+            extra = f"  errors  chunks/stream ({cfg['load_streams']} x {cfg['load_events']} events)  p50 lag  wall s"
         better = "higher" if higher else "lower"
         lines.append(f"\n{label} [{unit}, {better} is better]")
         lines.append(f"  {'contender':<46}{'value':>10} {'x openai':>9} {'x httpx':>9}{extra}")
@@ -304,6 +404,13 @@ def report(results: dict, cfg: dict) -> str:
             if phase == "concurrency":
                 line += f"  {row['errors']:>6}  {row['sockets_baseline']:>3} / {row['sockets_after']:>3} / "
                 line += f"{row['sockets_settled']:>3} ({row['settle_s']:.1f})"
+            elif phase in ("stream", "burst"):
+                line += f"  {row['chunks_seen']:>6}"
+            elif phase == "paced":
+                line += f"  {row['chunks']:>6.0f} / {row['tokens']:.0f}"
+            elif phase == "load":
+                line += f"  {row['errors']:>6}  {row['chunks_per_stream']:>13.0f}  {row['p50_lag_ms']:>16.1f}  "
+                line += f"{row['wall_s']:>6.2f}"
             lines.append(line)
     imp = results.get("import")
     if imp:
@@ -319,7 +426,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts, about a minute or two")
     parser.add_argument("--only", default=",".join(NAMES), help="comma-separated contenders")
-    parser.add_argument("--phases", default="latency,stream,concurrency,import,memory")
+    parser.add_argument("--phases", default=PHASES)
     parser.add_argument("--json", default=str(HERE / "results.json"), help="where to write the results")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -329,6 +436,8 @@ def main() -> None:
         kind, *rest = args.worker
         if kind == "concurrency":
             print(json.dumps(worker_concurrency(rest[0], rest[1], int(rest[2]), float(rest[3]))))
+        elif kind == "load":
+            print(json.dumps(worker_load(rest[0], rest[1], int(rest[2]), int(rest[3]))))
         else:
             print(json.dumps(worker_memory(rest[0], rest[1], int(rest[2]))))
         return
@@ -351,6 +460,15 @@ def main() -> None:
     if "stream" in phases:
         with gateway("stream", STREAM_CHUNKS) as base:
             results["stream"] = bench_stream(names, base, cfg)
+    if "burst" in phases:
+        with gateway("burst", STREAM_CHUNKS) as base:
+            results["burst"] = bench_stream(names, base, cfg, key="events_per_s")
+    if "paced" in phases:
+        with gateway("paced", cfg["paced_events"]) as base:
+            results["paced"] = bench_paced(names, base, cfg)
+    if "load" in phases:
+        with gateway("paced", cfg["load_events"]) as base:
+            results["load"] = bench_load(names, base, cfg)
     if "concurrency" in phases:
         with gateway("recorded-stream") as base:
             results["concurrency"] = bench_concurrency(names, base, cfg)

@@ -247,7 +247,8 @@ class Reply:
     ``stall`` sends nothing until the client leaves; ``cut_after`` resets after that many body
     bytes; ``gzip`` sends the payload gzip-compressed with ``Content-Encoding: gzip``;
     ``keep_open`` sends the payload and then never ends the response, writing ``drip`` (if set)
-    every ``drip_interval`` seconds until the client leaves.
+    every ``drip_interval`` seconds until the client leaves. ``cuts`` splits the body at those
+    byte offsets instead, one write (one HTTP chunk) per piece, to serve exactly chosen reads.
     """
 
     status: int = 200
@@ -265,6 +266,7 @@ class Reply:
     keep_open: bool = False
     drip: bytes | None = None
     drip_interval: float = 0.1
+    cuts: tuple[int, ...] = ()
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -570,7 +572,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _write_body(self, reply: Reply, payload: bytes, stream: bool) -> None:
-        pieces = _pieces(payload, reply.chunk_size, stream)
+        pieces = _cut(payload, reply.cuts) if reply.cuts else _pieces(payload, reply.chunk_size, stream)
         sent = 0
         for piece in pieces:
             if reply.cut_after is not None and sent + len(piece) > reply.cut_after:
@@ -645,6 +647,11 @@ def _pieces(payload: bytes, size: int | None, stream: bool) -> Iterable[bytes]:
         parts = payload.split(b"\n\n")
         return [p + b"\n\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     return [payload]
+
+
+def _cut(payload: bytes, cuts: Iterable[int]) -> list[bytes]:
+    points = sorted({c for c in cuts if 0 < c < len(payload)})
+    return [payload[a:b] for a, b in zip([0, *points], [*points, len(payload)], strict=True)]
 
 
 class _Server(ThreadingHTTPServer):

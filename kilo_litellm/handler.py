@@ -68,6 +68,7 @@ class Call:
     body: dict
     headers: dict
     timeout: float
+    coalesce: bool = True
 
     def __repr__(self) -> str:
         return f"Call(model={self.model!r}, gateway_id={self.entry.gateway_id!r}, url={self.url!r}, {self.settings!r})"
@@ -124,6 +125,7 @@ def prepare(
         body=request.build_body(entry.gateway_id, messages, params, stream=stream),
         headers=request.build_headers(conf, headers),
         timeout=_timeout_seconds(timeout),
+        coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
     )
     logger.debug("kilo request %r stream=%s", call, stream)
     if logging_obj is not None:
@@ -293,9 +295,11 @@ class _Events:
     """A streaming answer being read: bytes in, ``ModelResponseStream`` chunks out.
 
     :meth:`feed` is a generator so that chunks decoded before an in-band error event are
-    delivered before the error is raised. After ``[DONE]`` (or an error event) the rest of the
-    body is drained, as the OpenAI SDK does, so the connection goes back to the pool instead of
-    being closed; draining stops quietly at the deadline or at a transport error.
+    delivered before the error is raised. The events of one ``feed`` (one network read) go to the
+    converter together, which coalesces them unless the call turned that off. After ``[DONE]``
+    (or an error event) the rest of the body is drained, as the OpenAI SDK does, so the connection
+    goes back to the pool instead of being closed; draining stops quietly at the deadline or at a
+    transport error.
     """
 
     __slots__ = ("_converter", "_deadline", "_decoder", "call")
@@ -303,7 +307,7 @@ class _Events:
     def __init__(self, call: Call) -> None:
         self.call = call
         self._decoder = SSEDecoder()
-        self._converter = StreamConverter(call.model, call.entry)
+        self._converter = StreamConverter(call.model, call.entry, coalesce=call.coalesce)
         self._deadline = _Deadline(call)
 
     @property
@@ -315,19 +319,18 @@ class _Events:
         return self._deadline.passed
 
     def feed(self, part: bytes) -> Iterator[ModelResponseStream]:
-        converter = self._converter
-        for data in self._decoder.feed(part):
-            yield from converter.on_event(data)
+        datas = self._decoder.feed(part)
+        if datas:
+            yield from self._converter.on_events(datas)
             self._deadline.renew()
-            if converter.done:
+            if self._converter.done:
                 return
         self._deadline.check()
 
     def end(self) -> Iterator[ModelResponseStream]:
         """The body ended: flush the decoder, then a clean end after a finish or an error."""
         converter = self._converter
-        for data in self._decoder.flush():
-            yield from converter.on_event(data)
+        yield from converter.on_events(self._decoder.flush())
         if converter.done:
             return
         if converter.finished:

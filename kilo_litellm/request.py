@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .params import to_gateway
-from .settings import FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
+from .settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
 from .urls import endpoint
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
@@ -36,6 +36,7 @@ INTERNAL_KEYS = frozenset(
         "custom_llm_provider",
         "mock_response",
         "organization",
+        COALESCE_PARAM,
     }
 )
 

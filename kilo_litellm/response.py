@@ -2,11 +2,13 @@
 
 The body is OpenRouter's JSON passed through (wire notes §7). It may start with whitespace
 keep-alive bytes before ``{`` (OpenRouter's heartbeat while it waits), which a JSON parser
-tolerates. ``message.reasoning`` becomes ``reasoning_content``; ``reasoning_details`` (which must be
-sent back on the next assistant turn to keep reasoning across tool calls) is kept in the message's
-``provider_specific_fields``. ``model`` is set to the requested name so
-``litellm.completion_cost(response)`` finds the registered entry; the upstream's own model name and
-provider stay in ``_hidden_params``.
+tolerates, or with a UTF-8 byte-order mark, which it does not (so it is dropped).
+``message.reasoning`` becomes ``reasoning_content``; ``reasoning_details`` (which must be sent back
+on the next assistant turn to keep reasoning across tool calls) is kept in the message's
+``provider_specific_fields``. A choice's ``logprobs`` are kept; a choice without them still has
+the attribute (``None``), which LiteLLM's ``Choices`` otherwise deletes. ``model`` is set to the
+requested name so ``litellm.completion_cost(response)`` finds the registered entry; the upstream's
+own model name and provider stay in ``_hidden_params``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def parse_body(body: bytes | str, model: str) -> dict[str, Any]:
     cost the caller the whole answer.
     """
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = text.lstrip().removeprefix("\ufeff")
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -52,6 +55,19 @@ def _message(raw: dict[str, Any]) -> Message:
     )
 
 
+def _choice(i: int, raw: dict[str, Any]) -> Choices:
+    logprobs = raw.get("logprobs") if isinstance(raw.get("logprobs"), dict) else None
+    choice = Choices(
+        finish_reason=raw.get("finish_reason") or "stop",
+        index=raw.get("index", i),
+        message=_message(raw.get("message") or {}),
+        logprobs=logprobs,
+    )
+    if logprobs is None:
+        choice.logprobs = None
+    return choice
+
+
 def fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, entry: ModelEntry) -> ModelResponse:
     """Fill LiteLLM's response object from the gateway body; raise the mapped error if it is one.
 
@@ -70,15 +86,7 @@ def _fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, en
     raw_choices = data.get("choices")
     if not isinstance(raw_choices, list) or not raw_choices:
         raise errors.bad_response(model, "no choices in the response")
-    model_response.choices = [
-        Choices(
-            finish_reason=choice.get("finish_reason") or "stop",
-            index=choice.get("index", i),
-            message=_message(choice.get("message") or {}),
-        )
-        for i, choice in enumerate(raw_choices)
-        if isinstance(choice, dict)
-    ]
+    model_response.choices = [_choice(i, choice) for i, choice in enumerate(raw_choices) if isinstance(choice, dict)]
     if data.get("id"):
         model_response.id = data["id"]
     if isinstance(data.get("created"), int):

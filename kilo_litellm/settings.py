@@ -24,6 +24,9 @@ PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
 ENV_API_KEY = "KILO_API_KEY"
 ENV_API_BASE = "KILO_API_BASE"
 ENV_ORG_ID = "KILO_ORG_ID"
+ENV_COALESCE = "KILO_COALESCE"
+COALESCE_PARAM = "kilo_coalesce"
+_OFF = frozenset({"0", "false", "no", "off"})
 
 ORG_HEADER = "X-KiloCode-OrganizationId"
 FEATURE_HEADER = "X-KiloCode-Feature"
@@ -71,3 +74,16 @@ def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str
     base = normalise_base(api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE)
     org = org_id or os.environ.get(ENV_ORG_ID) or None
     return Settings(api_key=key, api_base=base, org_id=org)
+
+
+def coalesce(value: object = None) -> bool:
+    """Whether a stream merges the events of one read into one chunk (:mod:`stream`): the call's
+    ``kilo_coalesce=`` if given, else ``KILO_COALESCE``, else on. ``False``, ``0``, ``"0"``,
+    ``"false"``, ``"no"`` and ``"off"`` turn it off."""
+    if value is None:
+        value = os.environ.get(ENV_COALESCE)
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() not in _OFF
+    return bool(value)

@@ -14,13 +14,25 @@ So every chunk is passed on with its ``finish_reason`` removed; the usage (with 
 really costs, see :mod:`cost`) goes out on its own chunk; and the remembered ``finish_reason`` comes
 last, on an empty chunk that LiteLLM turns into its own terminal chunk. Every chunk carries the
 same ``id`` and the requested ``model`` name, as LiteLLM's stream builder expects; the gateway
-repeats ``role`` in every delta, but it goes out on the first one only, as OpenAI sends it (LiteLLM's
-stream wrapper does less work per chunk without it).
+repeats ``role`` in every delta, but it goes out on each choice's first one only, as OpenAI sends it
+(LiteLLM's stream wrapper does less work per chunk without it). ``logprobs`` ride on their choice.
+
+With ``n>1`` each choice has its own ``finish_reason``, but LiteLLM keeps only ``choices[0]``'s on
+its terminal chunk and stops at the first finish it sees. So the other choices' finishes go out
+first, on a chunk whose first choice is an empty index-0 delta, and index 0's finish comes last.
+
+LiteLLM's stream wrapper costs a few hundred microseconds of CPU per chunk, whatever the chunk
+holds, while parsing an event costs tens. So :meth:`StreamConverter.on_events` takes all the events
+one network read delivered and, when ``coalesce`` is on, passes their deltas on as one chunk
+(:func:`merge_choices`). It never waits for more bytes: one event per read (a paced stream) gives
+exactly the chunks it gave before, and a burst gives one chunk of deltas per read (usage and the
+closing chunks stay chunks of their own).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from litellm.types.utils import ModelResponseStream, Usage
@@ -31,25 +43,60 @@ from .usage import to_usage
 
 
 class StreamConverter:
-    """Feed it SSE ``data`` payloads in order; it returns the chunks to yield for each."""
+    """Feed it SSE ``data`` payloads in order; it returns the chunks to yield for each.
 
-    __slots__ = ("_created", "_details", "_entry", "_finish", "_id", "_model", "_role_sent", "done")
+    :meth:`on_event` takes one payload; :meth:`on_events` takes those of one read and, with
+    ``coalesce=True``, merges their deltas into one chunk.
+    """
 
-    def __init__(self, model: str, entry: ModelEntry) -> None:
+    __slots__ = ("_coalesce", "_created", "_details", "_entry", "_finish", "_id", "_model", "_roles_sent", "done")
+
+    def __init__(self, model: str, entry: ModelEntry, *, coalesce: bool = False) -> None:
         self._model = model
         self._entry = entry
+        self._coalesce = coalesce
         self._id: str | None = None
         self._created: int | None = None
-        self._finish: str | None = None
+        self._finish: dict[int, str] = {}
         self._details: list[dict[str, Any]] = []
-        self._role_sent = False
+        self._roles_sent: set[int] = set()
         self.done = False
 
     def on_event(self, data: str) -> list[ModelResponseStream]:
+        return [self._chunk(choices, usage) for choices, usage in self._parts(data)]
+
+    def on_events(self, datas: Iterable[str]) -> Iterator[ModelResponseStream]:
+        """The chunks for the events of one read, in order; their deltas merged into one chunk when
+        coalescing. Usage and the closing chunks stay chunks of their own. A chunk already decoded
+        when a later event raises (an in-band error) is yielded before the error."""
+        if not self._coalesce:
+            for data in datas:
+                yield from self.on_event(data)
+            return
+        pending: list[list[dict[str, Any]]] = []
+        try:
+            for data in datas:
+                for choices, usage in self._parts(data):
+                    if usage is None and not self.done:
+                        pending.append(choices)
+                        continue
+                    if pending:
+                        yield self._chunk(merge_choices(pending))
+                        pending = []
+                    yield self._chunk(choices, usage)
+        except Exception:
+            if pending:
+                yield self._chunk(merge_choices(pending))
+            raise
+        if pending:
+            yield self._chunk(merge_choices(pending))
+
+    def _parts(self, data: str) -> list[tuple[list[dict[str, Any]], Usage | None]]:
+        """One event as the (choices, usage) of the chunks it becomes."""
         if self.done:
             return []
         if data.strip() == "[DONE]":
-            return self.close()
+            return self._closing()
         try:
             event = json.loads(data)
         except ValueError as exc:
@@ -60,66 +107,157 @@ class StreamConverter:
             self.done = True
             raise errors.to_exception(errors.parse(200, event), model=self._model, entry=self._entry)
         try:
-            return self._chunks(event)
+            return self._event_parts(event)
         except (TypeError, ValueError, AttributeError) as exc:
             raise errors.bad_response(self._model, f"unexpected stream event {data[:200]!r}") from exc
 
     def close(self) -> list[ModelResponseStream]:
         """The end of the stream: ``[DONE]``, or the connection closing after a finish."""
+        return [self._chunk(choices, usage) for choices, usage in self._closing()]
+
+    def _closing(self) -> list[tuple[list[dict[str, Any]], Usage | None]]:
         if self.done:
             return []
         self.done = True
-        if self._finish is None:
+        if not self._finish:
             return []
-        out = []
+        out: list[tuple[list[dict[str, Any]], Usage | None]] = []
         if self._details:
             details = {"provider_specific_fields": {"reasoning_details": self._details}}
-            out.append(self._chunk([{"index": 0, "delta": details}]))
-        out.append(self._chunk([{"index": 0, "delta": {}, "finish_reason": self._finish}]))
+            out.append(([{"index": 0, "delta": details}], None))
+        others = [{"index": i, "delta": {}, "finish_reason": f} for i, f in sorted(self._finish.items()) if i != 0]
+        if others:
+            out.append(([{"index": 0, "delta": {}}, *others], None))
+        last = self._finish.get(0) or next(reversed(self._finish.values()))
+        out.append(([{"index": 0, "delta": {}, "finish_reason": last}], None))
         return out
 
     @property
     def finished(self) -> bool:
-        return self._finish is not None
+        return bool(self._finish)
 
     @property
     def started(self) -> bool:
         """Whether any chunk event has arrived (as opposed to nothing, or only keep-alives)."""
         return self._id is not None
 
-    def _chunks(self, event: dict[str, Any]) -> list[ModelResponseStream]:
+    def _event_parts(self, event: dict[str, Any]) -> list[tuple[list[dict[str, Any]], Usage | None]]:
         if self._id is None:
             self._id = event.get("id") or "kilo-stream"
             self._created = event.get("created")
-        out: list[ModelResponseStream] = []
+        out: list[tuple[list[dict[str, Any]], Usage | None]] = []
         choices = []
         for choice in event.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
+            index = choice.get("index", 0)
             if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
+                self._finish[index] = choice["finish_reason"]
             raw_delta = choice.get("delta") or {}
             if raw_delta.get("reasoning_details"):
                 merge_details(self._details, raw_delta["reasoning_details"])
             delta = _delta(raw_delta)
-            if delta and not self._role_sent:
+            if delta and index not in self._roles_sent:
                 delta["role"] = "assistant"
-                self._role_sent = True
-            if delta:
-                choices.append({"index": choice.get("index", 0), "delta": delta})
+                self._roles_sent.add(index)
+            logprobs = choice.get("logprobs")
+            if delta or logprobs:
+                out_choice: dict[str, Any] = {"index": index, "delta": delta}
+                if logprobs:
+                    out_choice["logprobs"] = logprobs
+                choices.append(out_choice)
         if choices:
-            out.append(self._chunk(choices))
+            out.append((choices, None))
         usage = event.get("usage")
         if isinstance(usage, dict):
             usage_obj = to_usage(usage, cost.from_usage(self._entry, usage))
-            out.append(self._chunk([{"index": 0, "delta": {}}], usage_obj))
+            out.append(([{"index": 0, "delta": {}}], usage_obj))
         return out
 
     def _chunk(self, choices: list[dict], usage: Usage | None = None) -> ModelResponseStream:
+        """LiteLLM's chunk; fields of a shape it refuses are the gateway's fault, not a ``ValidationError``."""
         extra = {"usage": usage} if usage is not None else {}
-        return ModelResponseStream(
-            id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
-        )
+        try:
+            return ModelResponseStream(
+                id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            shown = json.dumps({"id": self._id, "created": self._created, "choices": choices}, default=repr)
+            raise errors.bad_response(self._model, f"unexpected stream event {shown[:200]}") from exc
+
+
+def merge_choices(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The choices of several consecutive chunks as those of one chunk (pure; inputs untouched).
+
+    Per choice ``index``: text and reasoning concatenate, ``role`` comes from the first delta,
+    tool-call fragments merge per tool-call ``index`` (``id``, ``type`` and name from the first
+    fragment, ``arguments`` concatenated), ``reasoning_details`` fragments fold as
+    :func:`merge_details` folds them, and ``logprobs`` lists concatenate.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    merged: dict[int, dict[str, Any]] = {}
+    for choices in runs:
+        for choice in choices:
+            into = merged.get(choice["index"])
+            if into is None:
+                merged[choice["index"]] = into = {"index": choice["index"], "delta": {}}
+            _merge_delta(into["delta"], choice["delta"])
+            if choice.get("logprobs"):
+                into["logprobs"] = _merge_logprobs(into.get("logprobs"), choice["logprobs"])
+    return [merged[i] for i in sorted(merged)]
+
+
+_TEXT_KEYS = ("content", "reasoning_content")
+
+
+def _merge_delta(into: dict[str, Any], delta: dict[str, Any]) -> None:
+    for key, value in delta.items():
+        if key in _TEXT_KEYS:
+            into[key] = into.get(key, "") + value
+        elif key == "tool_calls":
+            _merge_tool_calls(into.setdefault("tool_calls", []), value)
+        elif key == "provider_specific_fields":
+            fields = into.setdefault("provider_specific_fields", {"reasoning_details": []})
+            merge_details(fields["reasoning_details"], value["reasoning_details"])
+        else:
+            into.setdefault(key, value)
+
+
+def _merge_tool_calls(into: list[dict[str, Any]], fragments: list[Any]) -> None:
+    for fragment in fragments:
+        if not isinstance(fragment, dict):
+            continue
+        index = fragment.get("index")
+        same = next((c for c in into if index is not None and c.get("index") == index), None)
+        if same is None:
+            copied = dict(fragment)
+            if isinstance(fragment.get("function"), dict):
+                copied["function"] = dict(fragment["function"])
+            into.append(copied)
+            continue
+        for key, value in fragment.items():
+            if key == "function" and isinstance(value, dict):
+                function = same.setdefault("function", {})
+                for name, part in value.items():
+                    if name == "arguments" and isinstance(part, str):
+                        function["arguments"] = (function.get("arguments") or "") + part
+                    elif part is not None and function.get(name) is None:
+                        function[name] = part
+            elif value is not None and same.get(key) is None:
+                same[key] = value
+
+
+def _merge_logprobs(into: Any, more: Any) -> Any:
+    if not isinstance(into, dict) or not isinstance(more, dict):
+        return more if into is None else into
+    out = dict(into)
+    for key, value in more.items():
+        if isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + value
+        elif out.get(key) is None:
+            out[key] = value
+    return out
 
 
 _CONCATENATED = ("text", "summary", "data")
