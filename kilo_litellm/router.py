@@ -16,13 +16,16 @@ instead of failing with ``UnsupportedParamsError``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litellm import Router
 
 from . import catalog
 from .catalog import ModelEntry
 from .settings import PROVIDER
+
+if TYPE_CHECKING:
+    from .free_budget import FreeBudget
 
 CHAIN_LENGTH = 4
 WILDCARD = f"{PROVIDER}/*"
@@ -78,15 +81,29 @@ def free_fallbacks() -> list[dict[str, list[str]]]:
     return [{name: names[i + 1 :]} for i, name in enumerate(names[:-1])]
 
 
-def free_router(*, api_key: str | None = None, api_base: str | None = None, **router_kwargs: Any) -> Router:
-    """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults."""
+def free_router(
+    *,
+    api_key: str | None = None,
+    api_base: str | None = None,
+    free_budget: FreeBudget | None = None,
+    **router_kwargs: Any,
+) -> Router:
+    """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults.
+
+    ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
+    counts in the Router's cache (Redis with ``redis_host``) and skips a free model before the
+    gateway's limit.
+    """
     kwargs: dict[str, Any] = {
         "model_list": free_model_list(api_key, api_base),
         "fallbacks": free_fallbacks(),
         "num_retries": 0,
     }
     kwargs.update(router_kwargs)
-    return Router(**kwargs)
+    router = Router(**kwargs)
+    if free_budget is not None:
+        free_budget.attach(router)
+    return router
 
 
 __all__ = ["free_chain", "free_fallbacks", "free_model_list", "free_router"]
