@@ -12,6 +12,9 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   since LiteLLM cannot pick one for a wildcard of a custom provider.
 * Background health checks stay off: each check is a real request per deployment, against the
   free-tier limits (or paid credit).
+* ``free_budget_guard=True`` adds :data:`GUARD_CALLBACK` to ``litellm_settings.callbacks``:
+  requests to free models are counted in the Router's cache (Redis, when the proxy has one) and
+  stop before the gateway's free-tier limits instead of at its 429 (:mod:`free_budget`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import yaml
 from . import catalog, embeddings, router
 from .settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 
+GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
 EMBEDDING_DROPS = ("encoding_format",)
 """LiteLLM refuses ``encoding_format`` for a custom provider's embeddings, and the ``openai`` client
 sends ``base64`` by default: dropped, the gateway answers floats, which the client accepts."""
@@ -47,6 +51,14 @@ HEADER = """\
 # is checked with kilo/kilo-auto/free.
 """
 
+GUARD_HEADER = """\
+#
+# The free-tier budget guard (litellm_settings.callbacks) counts requests to free models in the
+# Router's cache, shared through Redis when router_settings has redis_host, and falls back before
+# the gateway's limits: KILO_FREE_BUDGET_PER_MODEL (default 200/3600, requests/seconds per model)
+# and KILO_FREE_BUDGET_ANONYMOUS (default 10000/86400, keyless requests).
+"""
+
 
 def _deployment(name: str, model: str, reasoning: bool) -> dict[str, Any]:
     params = router.deployment_params(model, reasoning)
@@ -61,8 +73,8 @@ def _deployment(name: str, model: str, reasoning: bool) -> dict[str, Any]:
     }
 
 
-def config() -> dict[str, Any]:
-    """The proxy config for the active catalog, as a dict."""
+def config(*, free_budget_guard: bool = False) -> dict[str, Any]:
+    """The proxy config for the active catalog, as a dict; with the free-tier budget guard when asked."""
     chain = router.free_chain()
     chain_ids = {e.gateway_id for e in chain}
     others = [e for e in catalog.active().models if not e.retired and e.gateway_id not in chain_ids]
@@ -76,18 +88,23 @@ def config() -> dict[str, Any]:
     wildcard = _deployment(router.WILDCARD, router.WILDCARD, True)
     wildcard["litellm_params"]["additional_drop_params"] = list(EMBEDDING_DROPS)
     wildcard["model_info"] = {"health_check_model": f"{PROVIDER}/{catalog.FREE_AUTO}"}
+    settings: dict[str, Any] = {
+        "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}]
+    }
+    if free_budget_guard:
+        settings["callbacks"] = [GUARD_CALLBACK]
     return {
         "model_list": [*listed, wildcard],
-        "litellm_settings": {
-            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}]
-        },
+        "litellm_settings": settings,
         "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks()},
         "general_settings": {"background_health_checks": False},
     }
 
 
-def render() -> str:
+def render(*, free_budget_guard: bool = False) -> str:
     """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML."""
     chain = " -> ".join(router.model_name(e) for e in router.free_chain())
-    body = yaml.safe_dump(config(), sort_keys=False, default_flow_style=False, width=120)
-    return HEADER.format(chain=chain) + body
+    body = yaml.safe_dump(
+        config(free_budget_guard=free_budget_guard), sort_keys=False, default_flow_style=False, width=120
+    )
+    return HEADER.format(chain=chain) + (GUARD_HEADER if free_budget_guard else "") + body
