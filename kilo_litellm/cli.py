@@ -128,7 +128,7 @@ def _proxy_config(args: argparse.Namespace) -> int:
         found = refresh_models(args.api_base, force=True)
         if found.error:
             print(f"note: using the {found.source} model list ({found.error})", file=sys.stderr)
-    text = proxy_config.render()
+    text = proxy_config.render(free_budget_guard=args.free_budget)
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -280,6 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
     proxy = sub.add_parser("proxy-config", parents=[common], help="write the LiteLLM proxy config for Kilo models")
     proxy.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
     proxy.add_argument("--refresh", action="store_true", help="from the live /models list instead of the bundled one")
+    proxy.add_argument(
+        "--free-budget",
+        action="store_true",
+        help="add the free-tier budget guard: fall back before the gateway's free-model limits (shared via Redis)",
+    )
     proxy.set_defaults(func=_proxy_config)
 
     check = sub.add_parser(

@@ -8,12 +8,17 @@ is the judge: a request the guard refused is never sent. The two-replica proxy s
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import litellm
 import pytest
+import yaml
 from conftest import MESSAGES
 from redis_server import RedisMissingError, RedisServer
 
-from kilo_litellm import free_router
+from kilo_litellm import free_router, proxy_config
 from kilo_litellm.free_budget import ENV_ANONYMOUS, ENV_PER_MODEL, Budget, FreeBudget, Limits
 from kilo_litellm.router import free_chain
 
@@ -154,3 +159,20 @@ async def test_paid_models_are_not_counted(gw, shared, guards):
     for _ in range(2):
         await _ask(router, "kilo/anthropic/claude-sonnet-4.6")
     assert _sent(gw) == ["anthropic/claude-sonnet-4.6"] * 2
+
+
+def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path):
+    out = tmp_path / "litellm_config.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    subprocess.run(
+        [sys.executable, "-m", "kilo_litellm", "proxy-config", "--free-budget", "-o", str(out)],
+        check=True,
+        env=env,
+        timeout=120,
+        capture_output=True,
+    )
+    written = yaml.safe_load(out.read_text())
+    assert written == proxy_config.config(free_budget_guard=True)
+    assert written["litellm_settings"]["callbacks"] == ["kilo_litellm.free_budget.guard"]
+    assert "KILO_FREE_BUDGET_PER_MODEL" in out.read_text()
+    assert "callbacks" not in proxy_config.config()["litellm_settings"]
