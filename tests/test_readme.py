@@ -56,7 +56,7 @@ from proxy_helpers import (
 from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
 
 import kilo_litellm
-from kilo_litellm import catalog, cli, discovery
+from kilo_litellm import catalog, cli, discovery, free_budget, proxy_config
 from kilo_litellm.emulator import Reply, recording, sse_payloads
 from kilo_litellm.router import free_chain
 
@@ -346,6 +346,24 @@ def test_proxy_client(block, proxy, gw, monkeypatch):
     assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}"), ("anthropic/claude-sonnet-4.6", f"Bearer {PROXY_KEY}")]
 
 
+@readme_block("Free-tier budget", "bash")
+def test_free_budget_setup(block, at_emulator, monkeypatch, capsys, tmp_path):
+    """The config line runs; the exported limits are the guard's defaults, in the form it parses."""
+    monkeypatch.chdir(tmp_path)
+    [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
+    check_cli(line, at_emulator, monkeypatch, capsys)
+    env = exports(block)
+    assert free_budget.Limits.from_env(env) == free_budget.Limits()
+    assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
+
+
+@readme_block("Free-tier budget", "yaml")
+def test_free_budget_config_line(block):
+    """The line ``--free-budget`` adds (``test_replicas_budget.py`` runs it in two real proxies)."""
+    added = proxy_config.config(free_budget_guard=True)["litellm_settings"]["callbacks"]
+    assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
+
+
 @readme_block(AGENTS_SECTION, "bash")
 def test_agents_proxy_start(block):
     check_proxy_start(block)
@@ -415,7 +433,10 @@ def check_cli(line: str, gw, monkeypatch, capsys) -> None:
             assert "retired -> kilo/kilo-auto/free" in out
     elif command == "proxy-config":
         written = Path(argv[argv.index("-o") + 1])
-        assert written.read_text() == SHIPPED_CONFIG.read_text()
+        guarded = "--free-budget" in flags
+        assert written.read_text() == (
+            proxy_config.render(free_budget_guard=True) if guarded else SHIPPED_CONFIG.read_text()
+        )
     elif command == "check" and "--model" in flags:
         assert f"{gw.api_base}/chat/completions" in out and '"model": "kilo-auto/free"' in out
         assert [r.model for r in gw.chat_requests] == [FREE]
