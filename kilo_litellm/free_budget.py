@@ -12,7 +12,7 @@ deployment the Router picks that sends to a free Kilo model, it counts the reque
 cache (INCR, with an expiry on a new key) under the model and the current window, and for a keyless
 call also under the anonymous daily window. Past a limit it raises ``litellm.RateLimitError`` with
 a ``Retry-After`` up to the end of the window, before anything is sent: the Router handles it as it
-would the gateway's 429 (the deployment is cooled down, the next fallback is tried), and the
+would the gateway's 429 (its cooldown rules apply, the next fallback is tried at once), and the
 gateway never sees the request. A refused request is taken back from the counters it was added
 to, so they count what reached the gateway: in Redis, from every replica; in each replica's memory,
 from that replica.
@@ -22,8 +22,8 @@ Across replicas: inside the LiteLLM proxy the guard counts in the proxy Router's
 replica sharing that Redis spends one budget. When Redis cannot be reached, ``DualCache`` answers
 with its in-memory count: each replica then keeps a budget of its own (at most one full budget per
 replica) and no request fails because of the guard. Outside the proxy the guard counts in the
-cache of the Router given to :meth:`FreeBudget.attach` (``free_router(free_budget=True)`` does
-that), else in a cache of its own in this process.
+cache of the Router given to :meth:`FreeBudget.attach` (``free_router(free_budget=FreeBudget())``
+does that), else in a cache of its own in this process.
 
 Windows are fixed intervals of the clock (``now // window``), like LiteLLM's rpm counters. Kilo
 does not say how its hour is measured; if it is a rolling hour, requests spent just before a
@@ -174,10 +174,9 @@ def refusal(counter: Counter, model: str, model_group: str) -> litellm.RateLimit
     """The exception the Router sees instead of the gateway's 429: typed, with a ``Retry-After``."""
     message = (
         f"KiloException - free-tier budget spent for {counter.what}: {counter.budget.requests} requests "
-        f"per {counter.budget.seconds} s (counted by kilo_litellm.free_budget across the replicas sharing "
-        f"this Redis). Not sent, since the gateway would refuse it; the budget renews in "
-        f"{counter.retry_after} s. Model group: {model_group}. The limits are set by "
-        f"{ENV_PER_MODEL} / {ENV_ANONYMOUS}."
+        f"per {counter.budget.seconds} s, counted by kilo_litellm.free_budget. Not sent, since the gateway "
+        f"would refuse it; the budget renews in {counter.retry_after} s. Model group: {model_group}. The "
+        f"limits are set by {ENV_PER_MODEL} / {ENV_ANONYMOUS} or a deployment's model_info.{MODEL_INFO_KEY}."
     )
     response = httpx.Response(
         status_code=429,

@@ -25,9 +25,10 @@ STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in S
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 
-def paced_stream(chunk_delay: float) -> Reply:
-    """The recorded stream as today's gateway sends it, one event every ``chunk_delay`` seconds."""
-    return Reply(body=reserialised(recording("stream-openai-gpt41.sse")), stream=True, chunk_delay=chunk_delay)
+def paced_stream(chunk_delay: float, delay: float = 0.0) -> Reply:
+    """The recorded stream as today's gateway sends it, after ``delay``, one event every ``chunk_delay`` seconds."""
+    body = reserialised(recording("stream-openai-gpt41.sse"))
+    return Reply(body=body, stream=True, chunk_delay=chunk_delay, delay=delay)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class LoadResult:
     served_by: Counter = field(default_factory=Counter)
     wall_s: float = 0.0
     latencies_s: list[float] = field(default_factory=list)
+    refusal_latencies_s: list[float] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -87,6 +89,7 @@ async def run_load(
                 result.errors.append(f"call {i}: incomplete text ({len(text)} of {len(STREAM_TEXT)} characters)")
         except openai.RateLimitError as error:
             result.refused += 1
+            result.refusal_latencies_s.append(time.monotonic() - started)
             result.refusal_messages[_refusal_kind(error)] += 1
         except Exception as error:
             result.errors.append(f"call {i}: {type(error).__name__}: {str(error)[:300]}")

@@ -16,7 +16,7 @@ import litellm
 import pytest
 import yaml
 from conftest import MESSAGES
-from redis_server import RedisMissingError, RedisServer
+from redis_server import running_redis
 
 from kilo_litellm import free_router, proxy_config
 from kilo_litellm.free_budget import ENV_ANONYMOUS, ENV_PER_MODEL, Budget, FreeBudget, Limits
@@ -39,12 +39,8 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def redis(tmp_path_factory):
-    try:
-        server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    except RedisMissingError as exc:
-        pytest.skip(str(exc))
-    yield server
-    server.stop()
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import time
 import httpx
 import pytest
 from proxy_helpers import FREE_GROUP, ProxyStartError
-from redis_server import RedisMissingError, RedisServer
+from redis_server import running_redis
 from replica_helpers import replica_config, two_replicas
 from replica_load import over_budget, paced_stream, run_load, sent_per_model
 
@@ -37,12 +37,8 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 @pytest.fixture(scope="module")
 def redis(tmp_path_factory):
-    try:
-        server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    except RedisMissingError as exc:
-        pytest.skip(str(exc))
-    yield server
-    server.stop()
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
