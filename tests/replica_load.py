@@ -92,7 +92,8 @@ async def run_load(
             result.refusal_latencies_s.append(time.monotonic() - started)
             result.refusal_messages[_refusal_kind(error)] += 1
         except Exception as error:
-            result.errors.append(f"call {i}: {type(error).__name__}: {str(error)[:300]}")
+            cause = f" ({type(error.__cause__).__name__}: {error.__cause__})" if error.__cause__ else ""
+            result.errors.append(f"call {i}: {type(error).__name__}: {str(error)[:300]}{cause}")
         done += 1
         if on_done is not None:
             on_done(done)
