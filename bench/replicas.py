@@ -83,7 +83,8 @@ def one_run(
     workdir = Path(tempfile.mkdtemp(prefix="kilo-bench-replicas-"))
     redis = RedisServer(workdir).start()
     gateway = LimitedGateway(budget, paced_stream(delay, rtt)).start()
-    config = replica_config(proxy_config.config(free_budget_guard=guard), redis, cache=False)
+    base = proxy_config.config()
+    config = replica_config(proxy_config.with_free_budget(base) if guard else base, redis, cache=False)
     env = {"KILO_API_BASE": gateway.api_base, ENV_PER_MODEL: f"{budget}/{LONG_WINDOW}"}
     stopped_at: list[float] = []
 

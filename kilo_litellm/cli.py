@@ -121,14 +121,28 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redis_target(value: str) -> tuple[str, int]:
+    from . import proxy_config
+
+    try:
+        return proxy_config.parse_redis(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _proxy_config(args: argparse.Namespace) -> int:
     from . import proxy_config, refresh_models
 
+    if args.cache and args.redis is None:
+        print("error: --cache needs --redis HOST:PORT", file=sys.stderr)
+        return 2
     if args.refresh:
         found = refresh_models(args.api_base, force=True)
         if found.error:
             print(f"note: using the {found.source} model list ({found.error})", file=sys.stderr)
-    text = proxy_config.render(free_budget_guard=args.free_budget)
+    text = proxy_config.render(
+        args.redis, cache=args.cache, free_cooldowns=args.free_cooldowns, free_budget=args.free_budget
+    )
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -280,6 +294,18 @@ def build_parser() -> argparse.ArgumentParser:
     proxy = sub.add_parser("proxy-config", parents=[common], help="write the LiteLLM proxy config for Kilo models")
     proxy.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
     proxy.add_argument("--refresh", action="store_true", help="from the live /models list instead of the bundled one")
+    proxy.add_argument(
+        "--redis",
+        metavar="HOST:PORT",
+        type=_redis_target,
+        help="share cooldowns and rpm counters of proxy replicas through this Redis (password: $REDIS_PASSWORD)",
+    )
+    proxy.add_argument("--cache", action="store_true", help="with --redis: also share the response cache there")
+    proxy.add_argument(
+        "--free-cooldowns",
+        action="store_true",
+        help="cool a free model down for the gateway's limit window (1 h, 24 h) at its first 429",
+    )
     proxy.add_argument(
         "--free-budget",
         action="store_true",

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import litellm
 
-from . import catalog
+from . import catalog, cooldowns
 from .error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
 from .settings import BUY_CREDITS_URL, DEFAULT_API_BASE, ENV_API_BASE, ENV_API_KEY, PROVIDER, SIGN_UP_URL
 
@@ -277,12 +277,16 @@ def to_exception(
     """The ``litellm`` exception a caller should see for this gateway error.
 
     ``has_real_key`` (was a real key sent?) chooses the advice for a refused key; ``headers`` are the
-    gateway's response headers, of which only the retry hints are kept (see :func:`response_headers`).
+    gateway's response headers, of which only the retry hints are kept (see :func:`response_headers`);
+    a free-tier limit without one gets its window as ``retry-after`` (:mod:`cooldowns`).
     """
     cls, status, hint = classify(error, entry, has_real_key)
     message = f"KiloException - {error.message}" + (f" {hint}" if hint else "")
     kw: dict[str, Any] = {"message": message, "model": model, "llm_provider": PROVIDER}
-    response = _response(status, url, headers)
+    kept = response_headers(headers)
+    if cls is litellm.RateLimitError:
+        kept = cooldowns.retry_headers(kept, _type_of(error), error.message)
+    response = _response(status, url, kept)
     exc: Exception
     if cls is litellm.Timeout:
         exc = litellm.Timeout(exception_status_code=status, **kw)

@@ -12,18 +12,20 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   since LiteLLM cannot pick one for a wildcard of a custom provider.
 * Background health checks stay off: each check is a real request per deployment, against the
   free-tier limits (or paid credit).
-* ``free_budget_guard=True`` adds :data:`GUARD_CALLBACK` to ``litellm_settings.callbacks``:
+* :func:`with_free_budget` adds :data:`GUARD_CALLBACK` to ``litellm_settings.callbacks``:
   requests to free models are counted in the Router's cache (Redis, when the proxy has one) and
   stop before the gateway's free-tier limits instead of at its 429 (:mod:`free_budget`).
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-from . import catalog, embeddings, router
+from . import catalog, cooldowns, embeddings, router
 from .settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 
 GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
@@ -60,6 +62,23 @@ GUARD_HEADER = """\
 """
 
 
+FREE_COOLDOWNS_HEADER = """\
+#
+# Free models are cooled down at their first 429 for the gateway's window (1 h for the per-IP
+# limit, 24 h for the anonymous daily cap; KILO_FREE_LIMIT_COOLDOWN / KILO_DAILY_LIMIT_COOLDOWN
+# in seconds change it), so requests go straight to the next free model meanwhile.
+"""
+
+REDIS_HEADER = """\
+#
+# Replicas: every proxy started from this file shares cooldowns, rpm counters (and the response
+# cache, when set) through the Redis below; REDIS_PASSWORD is read from the environment.
+"""
+
+ENV_REDIS_PASSWORD = "REDIS_PASSWORD"
+DEFAULT_REDIS_PORT = 6379
+
+
 def _deployment(name: str, model: str, reasoning: bool) -> dict[str, Any]:
     params = router.deployment_params(model, reasoning)
     return {
@@ -73,8 +92,8 @@ def _deployment(name: str, model: str, reasoning: bool) -> dict[str, Any]:
     }
 
 
-def config(*, free_budget_guard: bool = False) -> dict[str, Any]:
-    """The proxy config for the active catalog, as a dict; with the free-tier budget guard when asked."""
+def config() -> dict[str, Any]:
+    """The proxy config for the active catalog, as a dict."""
     chain = router.free_chain()
     chain_ids = {e.gateway_id for e in chain}
     others = [e for e in catalog.active().models if not e.retired and e.gateway_id not in chain_ids]
@@ -88,23 +107,82 @@ def config(*, free_budget_guard: bool = False) -> dict[str, Any]:
     wildcard = _deployment(router.WILDCARD, router.WILDCARD, True)
     wildcard["litellm_params"]["additional_drop_params"] = list(EMBEDDING_DROPS)
     wildcard["model_info"] = {"health_check_model": f"{PROVIDER}/{catalog.FREE_AUTO}"}
-    settings: dict[str, Any] = {
-        "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}]
-    }
-    if free_budget_guard:
-        settings["callbacks"] = [GUARD_CALLBACK]
     return {
         "model_list": [*listed, wildcard],
-        "litellm_settings": settings,
+        "litellm_settings": {
+            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}]
+        },
         "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks()},
         "general_settings": {"background_health_checks": False},
     }
 
 
-def render(*, free_budget_guard: bool = False) -> str:
-    """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML."""
-    chain = " -> ".join(router.model_name(e) for e in router.free_chain())
-    body = yaml.safe_dump(
-        config(free_budget_guard=free_budget_guard), sort_keys=False, default_flow_style=False, width=120
+def with_free_cooldowns(base: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with every free model's deployment cooled down at its first 429 for the gateway's
+    window (:func:`cooldowns.cool_down_free_models`)."""
+    config = copy.deepcopy(dict(base))
+    config["model_list"] = cooldowns.cool_down_free_models(config.get("model_list", []))
+    return config
+
+
+def with_redis(base: Mapping[str, Any], host: str, port: int, *, cache: bool = False) -> dict[str, Any]:
+    """``base`` sharing the Router's state (cooldowns, rpm counters) and, with ``cache``, the response
+    cache through one Redis, so that several proxy replicas act as one. The password is read from
+    ``REDIS_PASSWORD`` when the proxy starts (unset: none), never written into the file."""
+    config = copy.deepcopy(dict(base))
+    config.setdefault("router_settings", {}).update(
+        redis_host=host, redis_port=port, redis_password=f"os.environ/{ENV_REDIS_PASSWORD}"
     )
-    return HEADER.format(chain=chain) + (GUARD_HEADER if free_budget_guard else "") + body
+    if cache:
+        config.setdefault("litellm_settings", {}).update(
+            cache=True,
+            cache_params={"type": "redis", "host": host, "port": port, "password": f"os.environ/{ENV_REDIS_PASSWORD}"},
+        )
+    return config
+
+
+def with_free_budget(base: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with the free-tier budget guard as a LiteLLM callback (:mod:`free_budget`): one line,
+    ``litellm_settings.callbacks: ["kilo_litellm.free_budget.guard"]``."""
+    config = copy.deepcopy(dict(base))
+    settings = config.setdefault("litellm_settings", {})
+    settings["callbacks"] = [*settings.get("callbacks", []), GUARD_CALLBACK]
+    return config
+
+
+def parse_redis(target: str) -> tuple[str, int]:
+    """``HOST:PORT`` (the port defaults to 6379) as ``(host, port)``."""
+    host, sep, port = target.strip().rpartition(":")
+    if not sep:
+        host, port = target.strip(), str(DEFAULT_REDIS_PORT)
+    if not host or not port.isdigit():
+        raise ValueError(f"expected HOST:PORT for Redis, got {target!r}")
+    return host, int(port)
+
+
+def render(
+    redis: tuple[str, int] | None = None,
+    *,
+    cache: bool = False,
+    free_cooldowns: bool = False,
+    free_budget: bool = False,
+) -> str:
+    """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML.
+
+    With no arguments this is the shipped file; ``redis`` (host, port), ``cache``, ``free_cooldowns``
+    and ``free_budget`` add :func:`with_redis`, :func:`with_free_cooldowns` and :func:`with_free_budget`.
+    """
+    chain = " -> ".join(router.model_name(e) for e in router.free_chain())
+    built = config()
+    header = HEADER.format(chain=chain)
+    if free_cooldowns:
+        built = with_free_cooldowns(built)
+        header += FREE_COOLDOWNS_HEADER
+    if redis is not None:
+        built = with_redis(built, *redis, cache=cache)
+        header += REDIS_HEADER
+    if free_budget:
+        built = with_free_budget(built)
+        header += GUARD_HEADER
+    body = yaml.safe_dump(built, sort_keys=False, default_flow_style=False, width=120)
+    return header + body

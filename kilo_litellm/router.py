@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from litellm import Router
 
-from . import catalog
+from . import catalog, cooldowns
 from .catalog import ModelEntry
 from .settings import PROVIDER
 
@@ -85,17 +85,21 @@ def free_router(
     *,
     api_key: str | None = None,
     api_base: str | None = None,
+    free_cooldowns: bool = False,
     free_budget: FreeBudget | None = None,
     **router_kwargs: Any,
 ) -> Router:
     """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults.
 
+    ``free_cooldowns`` cools a free model down at its first 429 for the gateway's limit window
+    (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
     ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
     counts in the Router's cache (Redis with ``redis_host``) and skips a free model before the
     gateway's limit.
     """
+    listed = free_model_list(api_key, api_base)
     kwargs: dict[str, Any] = {
-        "model_list": free_model_list(api_key, api_base),
+        "model_list": cooldowns.cool_down_free_models(listed) if free_cooldowns else listed,
         "fallbacks": free_fallbacks(),
         "num_retries": 0,
     }

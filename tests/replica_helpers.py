@@ -10,27 +10,19 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from proxy_helpers import Proxy, run_proxy, write_config
 from redis_server import RedisServer
 
+from kilo_litellm import proxy_config
+
 
 def replica_config(base_config: Mapping, redis: RedisServer, *, cache: bool) -> dict:
-    """``base_config`` with the Router's state (and, with ``cache``, the response cache) in ``redis``."""
-    config = copy.deepcopy(dict(base_config))
-    router = config.setdefault("router_settings", {})
-    router.update(redis_host=redis.host, redis_port=redis.port)
-    settings = config.setdefault("litellm_settings", {})
-    if cache:
-        settings["cache"] = True
-        settings["cache_params"] = {"type": "redis", "host": redis.host, "port": redis.port}
-    else:
-        settings.pop("cache", None)
-        settings.pop("cache_params", None)
-    return config
+    """``base_config`` with the Router's state (and, with ``cache``, the response cache) in ``redis``:
+    what ``kilo-litellm proxy-config --redis HOST:PORT [--cache]`` adds (``proxy_config.with_redis``)."""
+    return proxy_config.with_redis(base_config, redis.host, redis.port, cache=cache)
 
 
 @contextlib.contextmanager

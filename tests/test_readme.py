@@ -346,12 +346,97 @@ def test_proxy_client(block, proxy, gw, monkeypatch):
     assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}"), ("anthropic/claude-sonnet-4.6", f"Bearer {PROXY_KEY}")]
 
 
+def _replica_config_line(line: str, monkeypatch, capsys, tmp_path) -> tuple[dict, str]:
+    """A README ``kilo-litellm proxy-config --redis ...`` line, run in ``tmp_path``: the config it
+    wrote (the same as ``proxy_config.render`` with those options) and the file it wrote to."""
+    from kilo_litellm import proxy_config
+
+    argv = shlex.split(line)
+    written = argv[argv.index("-o") + 1]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / written).parent.mkdir(parents=True, exist_ok=True)
+    code, _, err = run_cli(line, monkeypatch, capsys)
+    assert code == 0, err
+    text = (tmp_path / written).read_text()
+    redis = proxy_config.parse_redis(argv[argv.index("--redis") + 1])
+    assert text == proxy_config.render(redis, cache="--cache" in argv, free_cooldowns="--free-cooldowns" in argv)
+    config = yaml.safe_load(text)
+    assert (config["router_settings"]["redis_host"], config["router_settings"]["redis_port"]) == redis
+    assert config["litellm_settings"]["cache_params"]["type"] == "redis"
+    assert config["model_list"][0]["model_info"]["allowed_fails_policy"] == {"RateLimitErrorAllowedFails": 0}
+    return config, written
+
+
+@readme_block("Two replicas on one Redis", "bash")
+def test_two_replicas(block, monkeypatch, capsys, tmp_path):
+    """The Redis line starts ``redis-server`` as ``tests/redis_server.py`` does; the config line
+    runs; the two ``litellm`` lines start what ``test_replicas.py`` starts, on ports 4000 and 4001."""
+    redis_line, config_line, *rest = block.commands
+    assert shlex.split(redis_line) == ["redis-server", "--port", "6379", "--save", "", "--appendonly", "no", "&"]
+    _, written = _replica_config_line(config_line, monkeypatch, capsys, tmp_path)
+    assert exports(block)["LITELLM_OFFLINE_MODE"] == "true"
+    key = subprocess.run(["bash", "-c", f"echo {exports(block)['LITELLM_MASTER_KEY']}"], capture_output=True, text=True)
+    assert re.fullmatch(r"sk-[0-9a-f]{32}\n", key.stdout)
+    starts = [shlex.split(c) for c in rest if c.startswith("litellm ")]
+    assert [argv[-1] for argv in starts] == ["&", "&"]
+    expected = [["litellm", *proxy_command(Path(written), port)[len(litellm_command()) :]] for port in (4000, 4001)]
+    assert [argv[:-1] for argv in starts] == expected
+
+
+@readme_block("Two replicas on one Redis", "bash", 1)
+def test_two_replicas_compose(block, monkeypatch, capsys, tmp_path):
+    """``deploy/compose.yaml`` as far as it can be checked without Docker: it parses, mounts the file
+    the README's command writes, names the Redis service the config points at, and starts
+    ``litellm`` as ``run_proxy`` does, on ports 4000 and 4001."""
+    config_line, up_line = block.commands
+    config, written = _replica_config_line(config_line, monkeypatch, capsys, tmp_path)
+    compose_file = ROOT / "deploy" / "compose.yaml"
+    assert shlex.split(up_line) == [
+        "LITELLM_MASTER_KEY=sk-...",
+        "REDIS_PASSWORD=...",
+        "docker",
+        "compose",
+        "-f",
+        "deploy/compose.yaml",
+        "up",
+    ]
+    services = yaml.safe_load(compose_file.read_text())["services"]
+    assert set(services) == {"redis", "litellm-a", "litellm-b"}
+    assert config["router_settings"]["redis_host"] == "redis"
+    assert "--requirepass" in services["redis"]["command"]
+    ports = []
+    for name in ("litellm-a", "litellm-b"):
+        replica = services[name]
+        [volume] = replica["volumes"]
+        source, target, mode = volume.split(":")
+        assert (compose_file.parent / source).resolve() == (ROOT / written).resolve() and mode == "ro"
+        shell = replica["command"][-1]
+        install, start = shell.split(" && ")
+        check_requirement(pip_requirements(install)[0])
+        argv = shlex.split(start.removeprefix("exec "))
+        assert proxy_command(Path(target), 4000)[len(litellm_command()) :] == [
+            *("--config", target, "--host", "127.0.0.1", "--port", "4000")
+        ]
+        assert argv == ["litellm", "--config", target, "--host", "0.0.0.0", "--port", "4000"]
+        assert {"LITELLM_MASTER_KEY", "REDIS_PASSWORD", "KILO_API_KEY"} <= set(replica["environment"])
+        assert replica["environment"]["LITELLM_OFFLINE_MODE"] == "true"
+        assert replica["depends_on"] == ["redis"]
+        ports += replica["ports"]
+    assert ports == ["4000:4000", "4001:4000"]
+
+
 @readme_block("Free-tier budget", "bash")
-def test_free_budget_setup(block, at_emulator, monkeypatch, capsys, tmp_path):
+def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     """The config line runs; the exported limits are the guard's defaults, in the form it parses."""
     monkeypatch.chdir(tmp_path)
     [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
-    check_cli(line, at_emulator, monkeypatch, capsys)
+    code, _, err = run_cli(line, monkeypatch, capsys)
+    assert code == 0, err
+    argv = shlex.split(line)
+    redis = proxy_config.parse_redis(argv[argv.index("--redis") + 1])
+    written = (tmp_path / argv[argv.index("-o") + 1]).read_text()
+    assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
+    assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
     env = exports(block)
     assert free_budget.Limits.from_env(env) == free_budget.Limits()
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
@@ -360,7 +445,7 @@ def test_free_budget_setup(block, at_emulator, monkeypatch, capsys, tmp_path):
 @readme_block("Free-tier budget", "yaml")
 def test_free_budget_config_line(block):
     """The line ``--free-budget`` adds (``test_replicas_budget.py`` runs it in two real proxies)."""
-    added = proxy_config.config(free_budget_guard=True)["litellm_settings"]["callbacks"]
+    added = proxy_config.with_free_budget(proxy_config.config())["litellm_settings"]["callbacks"]
     assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
 
 
@@ -433,10 +518,7 @@ def check_cli(line: str, gw, monkeypatch, capsys) -> None:
             assert "retired -> kilo/kilo-auto/free" in out
     elif command == "proxy-config":
         written = Path(argv[argv.index("-o") + 1])
-        guarded = "--free-budget" in flags
-        assert written.read_text() == (
-            proxy_config.render(free_budget_guard=True) if guarded else SHIPPED_CONFIG.read_text()
-        )
+        assert written.read_text() == SHIPPED_CONFIG.read_text()
     elif command == "check" and "--model" in flags:
         assert f"{gw.api_base}/chat/completions" in out and '"model": "kilo-auto/free"' in out
         assert [r.model for r in gw.chat_requests] == [FREE]

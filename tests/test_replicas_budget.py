@@ -1,7 +1,7 @@
 """The free-tier budget guard on two real LiteLLM proxy replicas sharing one real Redis.
 
 The replicas run the generated config with ``kilo-litellm proxy-config --free-budget``'s callback
-line (``proxy_config.config(free_budget_guard=True)``), pointed at the Redis by
+line (``proxy_config.with_free_budget``), pointed at the Redis by
 ``replica_config``. Budgets here are small so a test can spend them: ``kilo-auto/free`` gets
 ``model_info.kilo_free_budget`` of 3 requests per ``WINDOW`` seconds; every other free model gets
 ``LOAD_BUDGET`` per ~31 years (``KILO_FREE_BUDGET_PER_MODEL``), a window no run crosses, so what
@@ -43,7 +43,7 @@ def redis(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def replicas(emulator, redis, tmp_path_factory):
-    config = proxy_config.config(free_budget_guard=True)
+    config = proxy_config.with_free_budget(proxy_config.config())
     first = next(d for d in config["model_list"] if d["model_name"] == FREE_GROUP)
     first["model_info"] = {**first.get("model_info", {}), MODEL_INFO_KEY: f"{FIRST_BUDGET}/{WINDOW}"}
     env = {"KILO_API_BASE": emulator.api_base, ENV_PER_MODEL: f"{LOAD_BUDGET}/{LONG_WINDOW}"}
