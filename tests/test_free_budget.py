@@ -8,6 +8,7 @@ is the judge: a request the guard refused is never sent. The two-replica proxy s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -115,6 +116,30 @@ async def test_the_count_lives_in_redis_so_another_router_sees_it(gw, redis, sha
     second = free_router(api_base=gw.api_base, free_budget=guard, **shared)
     await _ask(second)
     assert _sent(gw) == [FIRST, FIRST, FIRST, SECOND]
+
+
+async def test_with_free_cooldowns_a_refusal_cools_the_model_down_in_redis_for_cooldown_time_only(
+    gw, redis, shared, guards
+):
+    """What the README says: the Router cools a refused ``--free-cooldowns`` deployment down, in
+    Redis, for its ``cooldown_time``, not for the refusal's ``retry-after`` (LiteLLM 1.110.2 reads no
+    ``retry-after`` from a pre-call check's error). It runs before the Redis-down tests: after them
+    (LiteLLM's Redis circuit breaker opened, presumably) no cooldown key reached Redis in time."""
+    router = free_router(
+        api_base=gw.api_base, free_cooldowns=True, free_budget=guards(per_model=Budget(1, HOUR)), **shared
+    )
+    await _ask(router)
+    await _ask(router)
+    assert _sent(gw) == [FIRST, SECOND]
+
+    client = redis.client()
+    for _ in range(40):
+        keys = client.keys("deployment:*:cooldown")
+        if keys:
+            break
+        await asyncio.sleep(0.05)
+    ttls = [client.ttl(key) for key in keys]
+    assert len(ttls) == 1 and 0 < ttls[0] <= 5
 
 
 @ASYNC
