@@ -187,7 +187,9 @@ def _proxy_config(args: argparse.Namespace) -> int:
         found = refresh_models(args.api_base, force=True)
         if found.error:
             print(_list_note(found, "using"), file=sys.stderr)
-    text = proxy_config.render(args.redis, cache=args.cache, free_cooldowns=args.free_cooldowns)
+    text = proxy_config.render(
+        args.redis, cache=args.cache, free_cooldowns=args.free_cooldowns, free_budget=args.free_budget
+    )
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -449,6 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--free-cooldowns",
         action="store_true",
         help="cool a free model down for the gateway's limit window (1 h, 24 h) at its first 429",
+    )
+    proxy.add_argument(
+        "--free-budget",
+        action="store_true",
+        help="add the free-tier budget guard: fall back before the gateway's free-model limits (shared via Redis)",
     )
     proxy.set_defaults(func=_proxy_config)
 

@@ -12,6 +12,9 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   since LiteLLM cannot pick one for a wildcard of a custom provider.
 * Background health checks stay off: each check is a real request per deployment, against the
   free-tier limits (or paid credit).
+* :func:`with_free_budget` adds :data:`GUARD_CALLBACK` to ``litellm_settings.callbacks``:
+  requests to free models are counted in the Router's cache (Redis, when the proxy has one) and
+  stop before the gateway's free-tier limits instead of at its 429 (:mod:`free_budget`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import yaml
 from . import catalog, cooldowns, embeddings, router
 from .settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 
+GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
 EMBEDDING_DROPS = ("encoding_format",)
 """LiteLLM refuses ``encoding_format`` for a custom provider's embeddings, and the ``openai`` client
 sends ``base64`` by default: dropped, the gateway answers floats, which the client accepts."""
@@ -47,6 +51,14 @@ HEADER = """\
 # Background health checks are off: every check is a real request to every deployment, which
 # spends the free-tier limits (or credit). `/health` still works on demand; the kilo/* wildcard
 # is checked with kilo/kilo-auto/free.
+"""
+
+GUARD_HEADER = """\
+#
+# The free-tier budget guard (litellm_settings.callbacks) counts requests to free models in the
+# Router's cache, shared through Redis when router_settings has redis_host, and falls back before
+# the gateway's limits: KILO_FREE_BUDGET_PER_MODEL (default 200/3600, requests/seconds per model)
+# and KILO_FREE_BUDGET_ANONYMOUS (default 10000/86400, keyless requests).
 """
 
 
@@ -129,6 +141,15 @@ def with_redis(base: Mapping[str, Any], host: str, port: int, *, cache: bool = F
     return config
 
 
+def with_free_budget(base: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with the free-tier budget guard as a LiteLLM callback (:mod:`free_budget`): one line,
+    ``litellm_settings.callbacks: ["kilo_litellm.free_budget.guard"]``."""
+    config = copy.deepcopy(dict(base))
+    settings = config.setdefault("litellm_settings", {})
+    settings["callbacks"] = [*settings.get("callbacks", []), GUARD_CALLBACK]
+    return config
+
+
 def parse_redis(target: str) -> tuple[str, int]:
     """``HOST:PORT`` (the port defaults to 6379) as ``(host, port)``."""
     host, sep, port = target.strip().rpartition(":")
@@ -139,11 +160,17 @@ def parse_redis(target: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def render(redis: tuple[str, int] | None = None, *, cache: bool = False, free_cooldowns: bool = False) -> str:
+def render(
+    redis: tuple[str, int] | None = None,
+    *,
+    cache: bool = False,
+    free_cooldowns: bool = False,
+    free_budget: bool = False,
+) -> str:
     """``litellm_config.yaml`` for the active catalog: the header comments, then the YAML.
 
-    With no arguments this is the shipped file; ``redis`` (host, port), ``cache`` and
-    ``free_cooldowns`` add :func:`with_redis` and :func:`with_free_cooldowns`.
+    With no arguments this is the shipped file; ``redis`` (host, port), ``cache``, ``free_cooldowns``
+    and ``free_budget`` add :func:`with_redis`, :func:`with_free_cooldowns` and :func:`with_free_budget`.
     """
     chain = " -> ".join(router.model_name(e) for e in router.free_chain())
     built = config()
@@ -154,5 +181,8 @@ def render(redis: tuple[str, int] | None = None, *, cache: bool = False, free_co
     if redis is not None:
         built = with_redis(built, *redis, cache=cache)
         header += REDIS_HEADER
+    if free_budget:
+        built = with_free_budget(built)
+        header += GUARD_HEADER
     body = yaml.safe_dump(built, sort_keys=False, default_flow_style=False, width=120)
     return header + body

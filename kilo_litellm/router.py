@@ -16,13 +16,16 @@ instead of failing with ``UnsupportedParamsError``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litellm import Router
 
 from . import catalog, cooldowns
 from .catalog import ModelEntry
 from .settings import PROVIDER
+
+if TYPE_CHECKING:
+    from .free_budget import FreeBudget
 
 CHAIN_LENGTH = 4
 WILDCARD = f"{PROVIDER}/*"
@@ -79,12 +82,20 @@ def free_fallbacks() -> list[dict[str, list[str]]]:
 
 
 def free_router(
-    *, api_key: str | None = None, api_base: str | None = None, free_cooldowns: bool = False, **router_kwargs: Any
+    *,
+    api_key: str | None = None,
+    api_base: str | None = None,
+    free_cooldowns: bool = False,
+    free_budget: FreeBudget | None = None,
+    **router_kwargs: Any,
 ) -> Router:
     """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults.
 
     ``free_cooldowns`` cools a free model down at its first 429 for the gateway's limit window
     (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
+    ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
+    counts in the Router's cache (Redis with ``redis_host``) and skips a free model before the
+    gateway's limit.
     """
     listed = free_model_list(api_key, api_base)
     kwargs: dict[str, Any] = {
@@ -93,7 +104,10 @@ def free_router(
         "num_retries": 0,
     }
     kwargs.update(router_kwargs)
-    return Router(**kwargs)
+    router = Router(**kwargs)
+    if free_budget is not None:
+        free_budget.attach(router)
+    return router
 
 
 __all__ = ["free_chain", "free_fallbacks", "free_model_list", "free_router"]

@@ -55,7 +55,7 @@ from proxy_helpers import (
 )
 from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
 
-from kilo_litellm import catalog, cli, discovery
+from kilo_litellm import catalog, cli, discovery, free_budget, proxy_config
 from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads
 from kilo_litellm.router import free_chain
 
@@ -369,6 +369,30 @@ def test_two_replicas_compose(block, monkeypatch, capsys, tmp_path):
         assert replica["depends_on"] == ["redis"]
         ports += replica["ports"]
     assert ports == ["4000:4000", "4001:4000"]
+
+
+@readme_block("Free-tier budget", "bash")
+def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
+    """The config line runs; the exported limits are the guard's defaults, in the form it parses."""
+    monkeypatch.chdir(tmp_path)
+    [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
+    code, _, err = run_cli(line, monkeypatch, capsys)
+    assert code == 0, err
+    argv = shlex.split(line)
+    redis = proxy_config.parse_redis(argv[argv.index("--redis") + 1])
+    written = (tmp_path / argv[argv.index("-o") + 1]).read_text()
+    assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
+    assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
+    env = exports(block)
+    assert free_budget.Limits.from_env(env) == free_budget.Limits()
+    assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
+
+
+@readme_block("Free-tier budget", "yaml")
+def test_free_budget_config_line(block):
+    """The line ``--free-budget`` adds (``test_replicas_budget.py`` runs it in two real proxies)."""
+    added = proxy_config.with_free_budget(proxy_config.config())["litellm_settings"]["callbacks"]
+    assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
 
 
 @readme_block(AGENTS_SECTION, "bash")
@@ -696,7 +720,12 @@ def test_links_and_project_urls():
     targets = re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", text)
     assert {"CONTRIBUTING.md", "CHANGELOG.md", "LICENSE"} <= set(targets)
     for target in targets:
-        assert (ROOT / target).exists(), target
+        path, _, anchor = target.partition("#")
+        assert (ROOT / path).exists(), target
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", (ROOT / path).read_text(), flags=re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+            assert anchor in slugs, target
     urls = PYPROJECT["project"]["urls"]
     assert f"<{urls['Issues']}>" in text
     assert urls["Changelog"].endswith("/CHANGELOG.md") and urls["Issues"].startswith(urls["Source"])
