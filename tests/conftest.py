@@ -132,3 +132,36 @@ def february(february_gateway, monkeypatch):
 def gw(gateway, monkeypatch):
     """Today's gateway emulator with an empty script and request log, and no KILO_* variables set."""
     yield from _clean(gateway, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real ``redis-server`` for the module (see ``redis_server.py``; ``.ci/run`` installs it)."""
+    from redis_server import RedisMissingError, running_redis
+
+    try:
+        with running_redis(tmp_path_factory.mktemp("redis")) as server:
+            yield server
+    except RedisMissingError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """Every backoff LiteLLM's router would sleep, sync or async (the sleep itself still happens)."""
+    from litellm.router_python_host import PythonHost
+
+    seen: list[float] = []
+    original_async, original_sync = PythonHost.sleep, PythonHost.sleep_sync
+
+    def record_async(self, seconds):
+        seen.append(seconds)
+        return original_async(self, seconds)
+
+    def record_sync(self, seconds):
+        seen.append(seconds)
+        return original_sync(self, seconds)
+
+    monkeypatch.setattr(PythonHost, "sleep", record_async)
+    monkeypatch.setattr(PythonHost, "sleep_sync", record_sync)
+    return seen

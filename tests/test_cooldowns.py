@@ -15,9 +15,7 @@ import litellm
 import pytest
 from conftest import MESSAGES, call_litellm
 from litellm import Router
-from litellm.router_python_host import PythonHost
 from litellm.types.router import AllowedFailsPolicy
-from redis_server import RedisMissingError, running_redis
 
 import kilo_litellm
 from kilo_litellm import proxy_config
@@ -63,38 +61,10 @@ def limits(monkeypatch):
     return monkeypatch
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    try:
-        with running_redis(tmp_path_factory.mktemp("redis")) as server:
-            yield server
-    except RedisMissingError as exc:
-        pytest.fail(str(exc))
-
-
 @pytest.fixture
 def redis(redis_server):
     redis_server.client().flushall()
     return redis_server
-
-
-@pytest.fixture
-def sleeps(monkeypatch):
-    """Every backoff LiteLLM's router asks for (the sleep itself still happens)."""
-    seen: list[float] = []
-    original_async, original_sync = PythonHost.sleep, PythonHost.sleep_sync
-
-    def record_async(self, seconds):
-        seen.append(seconds)
-        return original_async(self, seconds)
-
-    def record_sync(self, seconds):
-        seen.append(seconds)
-        return original_sync(self, seconds)
-
-    monkeypatch.setattr(PythonHost, "sleep", record_async)
-    monkeypatch.setattr(PythonHost, "sleep_sync", record_sync)
-    return seen
 
 
 async def _refusal(gw, reply: Reply, is_async=False, stream=False, model="kilo/kilo-auto/free", **call):

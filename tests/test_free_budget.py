@@ -17,7 +17,6 @@ import litellm
 import pytest
 import yaml
 from conftest import MESSAGES
-from redis_server import running_redis
 
 from kilo_litellm import free_router, proxy_config
 from kilo_litellm.free_budget import ENV_ANONYMOUS, ENV_PER_MODEL, Budget, FreeBudget, Limits
@@ -39,9 +38,8 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    with running_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server
+def redis(redis_server):
+    return redis_server
 
 
 @pytest.fixture

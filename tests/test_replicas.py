@@ -19,7 +19,7 @@ import pytest
 import redis as redis_client
 import yaml
 from proxy_helpers import Proxy, ProxyStartError, run_proxy, write_config
-from redis_server import RedisMissingError, running_redis
+from redis_server import running_redis
 from replica_helpers import replica_config, two_replicas
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply
@@ -33,12 +33,8 @@ pytestmark = pytest.mark.timeout(300)  # two proxies start in the first test's s
 
 
 @pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    try:
-        with running_redis(tmp_path_factory.mktemp("redis")) as server:
-            yield server
-    except RedisMissingError as exc:
-        pytest.fail(str(exc))
+def redis(redis_server):
+    return redis_server
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import time
 import httpx
 import pytest
 from proxy_helpers import FREE_GROUP, ProxyStartError
-from redis_server import running_redis
 from replica_helpers import replica_config, two_replicas
 from replica_load import over_budget, paced_stream, run_load, sent_per_model
 
@@ -36,9 +35,8 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 
 @pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    with running_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server
+def redis(redis_server):
+    return redis_server
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import pytest
 import yaml
 from conftest import MESSAGES
 from litellm import Router
-from litellm.router_python_host import PythonHost
 from litellm.types.router import AllowedFailsPolicy
 
 import kilo_litellm
@@ -32,25 +31,6 @@ STREAM_TEXT = "".join(
     if c.get("choices")
 )
 RATE_LIMITED = Reply(status=429, body=RATE_LIMIT_BODY)
-
-
-@pytest.fixture
-def sleeps(monkeypatch):
-    """Every backoff LiteLLM's router would sleep, sync or async (the sleep itself still happens)."""
-    seen: list[float] = []
-    original_async, original_sync = PythonHost.sleep, PythonHost.sleep_sync
-
-    def record_async(self, seconds):
-        seen.append(seconds)
-        return original_async(self, seconds)
-
-    def record_sync(self, seconds):
-        seen.append(seconds)
-        return original_sync(self, seconds)
-
-    monkeypatch.setattr(PythonHost, "sleep", record_async)
-    monkeypatch.setattr(PythonHost, "sleep_sync", record_sync)
-    return seen
 
 
 async def _ask(router: Router, model: str, *, is_async: bool, stream: bool, **kwargs) -> str:
