@@ -66,7 +66,14 @@ def enabled() -> bool:
     switch = os.environ.get(ENV_SWITCH, "").strip().lower()
     if switch:
         return switch not in _OFF
-    return _PROXY_MODULE not in sys.modules
+    return not _serving_as_proxy()
+
+
+def _serving_as_proxy() -> bool:
+    """Whether this process is a running LiteLLM proxy: its server module is loaded *and* has built
+    its Router (importing the module alone, as LiteLLM's bridges and tests do, is not enough)."""
+    server = sys.modules.get(_PROXY_MODULE)
+    return getattr(server, "llm_router", None) is not None
 
 
 def current() -> asyncio.AbstractEventLoop | None:

@@ -19,13 +19,14 @@ key is never printed. This module and :mod:`demo` are the only ones that print.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -67,15 +68,24 @@ class _RefreshReported(logging.Filter):
         return not str(record.msg).startswith("kilo /models from ")
 
 
-def _quiet_logs() -> None:
-    """LiteLLM's own notices (cost-map fetch retries with no network, provider hints) would bury the output."""
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """LiteLLM's own notices (cost-map fetch retries with no network, provider hints) would bury the
+    output. For the command only: a caller running :func:`main` in its own process gets its logging
+    back as it was."""
     import litellm
 
+    suppressed, litellm_logger = litellm.suppress_debug_info, logging.getLogger("LiteLLM")
+    level, kilo, reported = litellm_logger.level, logging.getLogger("kilo_litellm"), _RefreshReported()
     litellm.suppress_debug_info = True
-    logging.getLogger("LiteLLM").setLevel(logging.ERROR)
-    kilo = logging.getLogger("kilo_litellm")
-    if not any(isinstance(f, _RefreshReported) for f in kilo.filters):
-        kilo.addFilter(_RefreshReported())
+    litellm_logger.setLevel(logging.ERROR)
+    kilo.addFilter(reported)
+    try:
+        yield
+    finally:
+        kilo.removeFilter(reported)
+        litellm_logger.setLevel(level)
+        litellm.suppress_debug_info = suppressed
 
 
 def _fail(message: str) -> int:
@@ -506,8 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             problem = api_base_problem(from_env)
             if problem:
                 return _fail(f"KILO_API_BASE: {problem}")
-        _quiet_logs()
-        return args.func(args)
+        with _quiet_logs():
+            return args.func(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

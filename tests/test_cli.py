@@ -307,3 +307,18 @@ def test_the_emulator_on_a_taken_port_is_one_line(start_emulator, run):
     port = base.split(":")[2].split("/")[0]
     line = one_line_error(run("emulator", "--port", port))
     assert f"cannot listen on 127.0.0.1:{port}" in line and "--port 0" in line
+
+
+def test_main_in_process_gives_the_callers_logging_back(gw, capsys):
+    """A program (or test) that runs ``cli.main`` keeps its own log records and LiteLLM settings."""
+    import logging
+
+    import litellm
+
+    from kilo_litellm import cli
+
+    kilo, litellm_logger = logging.getLogger("kilo_litellm"), logging.getLogger("LiteLLM")
+    before = (list(kilo.filters), litellm_logger.level, litellm.suppress_debug_info)
+    assert cli.main(["--api-base", gw.api_base, "models"]) == 0
+    assert cli.main(["--api-base", "http://127.0.0.1:9/api/gateway", "models"]) == 0
+    assert (list(kilo.filters), litellm_logger.level, litellm.suppress_debug_info) == before

@@ -225,7 +225,13 @@ async def test_inside_the_litellm_proxy_the_wait_is_off_unless_asked_for(gw, mon
     import types
 
     monkeypatch.delenv("KILO_STREAM_ERRORS_AT_CALL", raising=False)
-    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", types.ModuleType("litellm.proxy.proxy_server"))
+    server = types.ModuleType("litellm.proxy.proxy_server")
+    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", server)
+    gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
+    where, exc = await _stream(True, model=FREE, api_base=gw.api_base)
+    assert (where, type(exc)) == ("call", litellm.RateLimitError)  # imported, not serving
+
+    server.llm_router = litellm.Router(model_list=[])
     gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
     where, exc = await _stream(True, model=FREE, api_base=gw.api_base)
     assert (where, type(exc)) == ("iteration", MidStreamFallbackError)
