@@ -17,7 +17,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 # the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose, or run load.
 SLOW_MODULES = ("test_proxy.py", "test_proxy_clients.py", "test_agents.py", "test_load.py", "test_faults.py")
 SLOW_MODULE_PREFIXES = ("test_replicas",)
-SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run"})
+SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "redis_server"})
 SLOW_TESTS = frozenset(
     {
         "test_live_suite_smoke",
@@ -30,6 +30,11 @@ SLOW_TESTS = frozenset(
         "test_kilo_keep_alives_forever_end_in_a_timeout",
         "test_a_router_waits_as_long_as_retry_after_says",
         "test_thinking_through_the_messages_bridge_keeps_its_budget",
+        "test_python_block_runs_as_pasted",
+        "test_install_from_a_wheel",
+        "test_redis_starts_stops_and_restarts_on_the_same_port",
+        "test_python_m_emulator_runs_it_in_february_mode",
+        "test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback",
     }
 )
 
