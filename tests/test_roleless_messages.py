@@ -9,8 +9,8 @@ string is the provider's to refuse (``test_caller_mistakes.py``).
 
 from __future__ import annotations
 
-import litellm
 import pytest
+from conftest import call_litellm
 
 ROLELESS = {
     "missing": {"content": "hello"},
@@ -25,17 +25,14 @@ ROLELESS = {
 @pytest.mark.parametrize("name", list(ROLELESS))
 async def test_a_message_without_a_role_is_sent_as_an_assistant_message(gw, name, provider, is_async, stream):
     messages = [{"role": "user", "content": "hi"}, dict(ROLELESS[name])]
-    kwargs = dict(
-        model=f"{provider}/kilo-auto/free", messages=messages, api_base=gw.api_base, api_key="sk-test-k", stream=stream
+    await call_litellm(
+        is_async,
+        stream,
+        model=f"{provider}/kilo-auto/free",
+        messages=messages,
+        api_base=gw.api_base,
+        api_key="sk-test-k",
     )
-    if is_async:
-        resp = await litellm.acompletion(**kwargs)
-        if stream:
-            [c async for c in resp]
-    else:
-        resp = litellm.completion(**kwargs)
-        if stream:
-            list(resp)
 
     sent = gw.chat_requests[-1].json["messages"]
     assert sent == [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
