@@ -31,8 +31,9 @@ from contextvars import ContextVar
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
+from . import settings
+
 ENV_SWITCH = "KILO_STREAM_ERRORS_AT_CALL"
-_OFF = frozenset({"0", "false", "no", "off"})
 _PROXY_MODULE = "litellm.proxy.proxy_server"
 
 _LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("kilo_litellm_caller_loop", default=None)
@@ -63,10 +64,8 @@ def install() -> bool:
 
 def enabled() -> bool:
     """``KILO_STREAM_ERRORS_AT_CALL`` when set; otherwise on, except inside the LiteLLM proxy."""
-    switch = os.environ.get(ENV_SWITCH, "").strip().lower()
-    if switch:
-        return switch not in _OFF
-    return not _serving_as_proxy()
+    given = settings.switch(os.environ.get(ENV_SWITCH))
+    return not _serving_as_proxy() if given is None else given
 
 
 def _serving_as_proxy() -> bool:

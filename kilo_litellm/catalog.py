@@ -242,6 +242,18 @@ class UnknownModelError(ValueError):
     """A bare ``kilo/<name>`` that is neither an alias nor a known gateway id."""
 
 
+def free_entry(model: str) -> ModelEntry | None:
+    """The entry of a ``kilo/<model>`` name when it is a free model; ``None`` for another provider's
+    model, a paid one or a name the catalog cannot resolve."""
+    if not model.strip().lower().startswith(f"{PROVIDER}/"):
+        return None
+    try:
+        entry = resolve(model)
+    except UnknownModelError:
+        return None
+    return entry if entry.free else None
+
+
 def resolve(model: str) -> ModelEntry:
     """Map what LiteLLM passes (``glm-5-free``, ``z-ai/glm-5:free``, ``anthropic/claude-sonnet-4.6``)
     to the entry whose ``gateway_id`` is sent.

@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from . import catalog
-from .settings import PROVIDER
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -93,13 +92,6 @@ def retry_headers(
     return kept
 
 
-def _is_free(model: str) -> bool:
-    try:
-        return catalog.resolve(model.removeprefix(f"{PROVIDER}/")).free
-    except catalog.UnknownModelError:
-        return False
-
-
 def cool_down_free_models(model_list: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """A Router ``model_list`` whose free deployments are cooled down at their first 429
     (:data:`FREE_LIMIT_POLICY`), for as long as the exception's ``retry-after`` says.
@@ -110,6 +102,6 @@ def cool_down_free_models(model_list: Iterable[Mapping[str, Any]]) -> list[dict[
     listed = [copy.deepcopy(dict(d)) for d in model_list]
     for deployment in listed:
         model = str(deployment.get("litellm_params", {}).get("model", ""))
-        if "*" not in model and _is_free(model):
+        if "*" not in model and catalog.free_entry(model) is not None:
             deployment.setdefault("model_info", {}).update(copy.deepcopy(FREE_LIMIT_POLICY))
     return listed

@@ -124,14 +124,8 @@ def free_gateway_id(deployment: Mapping[str, Any]) -> str | None:
 
     For a ``kilo/*`` wildcard the Router passes the deployment with the requested model filled in.
     """
-    model = str((deployment.get("litellm_params") or {}).get("model") or "")
-    if not model.lower().startswith(f"{PROVIDER}/"):
-        return None
-    try:
-        entry = catalog.resolve(model)
-    except catalog.UnknownModelError:
-        return None
-    return entry.gateway_id if entry.free else None
+    entry = catalog.free_entry(str((deployment.get("litellm_params") or {}).get("model") or ""))
+    return None if entry is None else entry.gateway_id
 
 
 def is_anonymous(deployment: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> bool:

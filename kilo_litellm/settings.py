@@ -76,14 +76,19 @@ def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str
     return Settings(api_key=key, api_base=base, org_id=org)
 
 
+def switch(value: object) -> bool | None:
+    """An on/off setting as given (a call argument or an environment variable): ``None`` when unset
+    or empty; ``False``, ``0``, ``"0"``, ``"false"``, ``"no"`` and ``"off"`` are off."""
+    if isinstance(value, str):
+        value = value.strip().lower()
+        return None if not value else value not in _OFF
+    return None if value is None else bool(value)
+
+
 def coalesce(value: object = None) -> bool:
     """Whether a stream merges the events of one read into one chunk (:mod:`stream`): the call's
-    ``kilo_coalesce=`` if given, else ``KILO_COALESCE``, else on. ``False``, ``0``, ``"0"``,
-    ``"false"``, ``"no"`` and ``"off"`` turn it off."""
-    if value is None:
-        value = os.environ.get(ENV_COALESCE)
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip().lower() not in _OFF
-    return bool(value)
+    ``kilo_coalesce=`` if given, else ``KILO_COALESCE``, else on."""
+    given = switch(value)
+    if given is None:
+        given = switch(os.environ.get(ENV_COALESCE))
+    return True if given is None else given
