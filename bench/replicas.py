@@ -44,10 +44,10 @@ from redis_server import RedisServer
 from replica_helpers import replica_config, two_replicas
 from replica_load import paced_stream, run_load, sent_per_model
 
-from kilo_litellm import proxy_config
 from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply
-from kilo_litellm.free_budget import ENV_PER_MODEL
-from kilo_litellm.router import free_chain
+from kilo_litellm.proxy import proxy_config
+from kilo_litellm.proxy.free_budget import ENV_PER_MODEL
+from kilo_litellm.proxy.router import free_chain
 
 LONG_WINDOW = 1_000_000_000
 FULL = {"calls": 2000, "concurrency": 50, "budget": 400}

@@ -38,12 +38,13 @@ if _running_as_cli():
 
 import litellm  # noqa: E402
 
-from . import caller_loop, catalog, embeddings  # noqa: E402
-from .discovery import refresh_models  # noqa: E402
-from .embeddings import refresh_embedding_models  # noqa: E402
-from .handler import KiloLLM  # noqa: E402
-from .router import free_router  # noqa: E402
-from .settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
+from kilo_litellm.config.settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
+from kilo_litellm.models import catalog  # noqa: E402
+from kilo_litellm.models.discovery import refresh_models  # noqa: E402
+from kilo_litellm.provider import caller_loop, embeddings  # noqa: E402
+from kilo_litellm.provider.embeddings import refresh_embedding_models  # noqa: E402
+from kilo_litellm.provider.handler import KiloLLM  # noqa: E402
+from kilo_litellm.proxy.router import free_router  # noqa: E402
 
 __version__ = "0.2.0"
 

@@ -1,3 +1,3 @@
-from .cli import main
+from kilo_litellm.cli.commands import main
 
 raise SystemExit(main())

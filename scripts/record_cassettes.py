@@ -26,8 +26,8 @@ import litellm
 import vcr
 
 import kilo_litellm  # noqa: F401
+from kilo_litellm.config.settings import DEFAULT_API_BASE
 from kilo_litellm.emulator import GatewayEmulator
-from kilo_litellm.settings import DEFAULT_API_BASE
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 MESSAGES = [{"role": "user", "content": "hello"}]

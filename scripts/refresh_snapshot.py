@@ -20,8 +20,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import httpx
 
-from kilo_litellm import catalog, settings
-from kilo_litellm.discovery import FETCH_TIMEOUT, parse_models
+from kilo_litellm.config import settings
+from kilo_litellm.models import catalog
+from kilo_litellm.models.discovery import FETCH_TIMEOUT, parse_models
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "kilo_litellm" / "data" / "models-snapshot.json"
 

@@ -92,7 +92,7 @@ async def call_litellm(is_async: bool, stream: bool, **kwargs):
 @pytest.fixture
 def bundled_catalog_afterwards():
     """For tests that install a refreshed catalog: the bundled one is back afterwards."""
-    from kilo_litellm import catalog
+    from kilo_litellm.models import catalog
 
     yield
     catalog.install(None)

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from kilo_litellm import catalog
+from kilo_litellm.models import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = ROOT / "litellm_config.yaml"

@@ -16,7 +16,7 @@ from pathlib import Path
 from proxy_helpers import Proxy, run_proxy, write_config
 from redis_server import RedisServer
 
-from kilo_litellm import proxy_config
+from kilo_litellm.proxy import proxy_config
 
 
 def replica_config(base_config: Mapping, redis: RedisServer, *, cache: bool) -> dict:

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from gateway_models import make_gateway_model, models_body
 
-from kilo_litellm.discovery import parse_models, snapshot_payload
 from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.models.discovery import parse_models, snapshot_payload
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 KEY = "kilo-cli-secret-key-0123456789"
@@ -227,7 +227,7 @@ def test_version(run):
 
 
 def test_every_option_has_help_and_shows_its_default(run):
-    from kilo_litellm.cli import build_parser
+    from kilo_litellm.cli.commands import build_parser
 
     parser = build_parser()
     [commands] = [a for a in parser._actions if a.choices and a.dest == "command"]
@@ -315,7 +315,7 @@ def test_main_in_process_gives_the_callers_logging_back(gw, capsys):
 
     import litellm
 
-    from kilo_litellm import cli
+    from kilo_litellm.cli import commands as cli
 
     kilo, litellm_logger = logging.getLogger("kilo_litellm"), logging.getLogger("LiteLLM")
     before = (list(kilo.filters), litellm_logger.level, litellm.suppress_debug_info)

@@ -18,9 +18,9 @@ from litellm import Router
 from litellm.types.router import AllowedFailsPolicy
 
 import kilo_litellm
-from kilo_litellm import proxy_config
 from kilo_litellm.emulator import PROMOTION_LIMIT_BODY, RATE_LIMIT_BODY, Reply
-from kilo_litellm.router import free_chain
+from kilo_litellm.proxy import proxy_config
+from kilo_litellm.proxy.router import free_chain
 
 FIRST, SECOND = (e.gateway_id for e in free_chain()[:2])
 

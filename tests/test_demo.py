@@ -12,9 +12,10 @@ import re
 import pytest
 from readme_blocks import AGENTS_SECTION, blocks
 
-from kilo_litellm import cli, demo
+from kilo_litellm.cli import commands as cli
+from kilo_litellm.cli import demo
 from kilo_litellm.emulator import recording, sse_payloads
-from kilo_litellm.router import free_chain, model_name
+from kilo_litellm.proxy.router import free_chain, model_name
 
 FREE = "kilo/kilo-auto/free"
 

@@ -2,7 +2,7 @@
 
 Most tests script the gateway of today (kilo-gateway-today.md) answer by answer, because the
 emulator's default answers are the February gateway's. The probes go out in a fixed order
-(:func:`kilo_litellm.drift.probe`), and each test checks the paths it received against that order,
+(:func:`kilo_litellm.cli.drift.probe`), and each test checks the paths it received against that order,
 so a scripted answer cannot silently land on the wrong probe.
 """
 
@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from gateway_models import make_gateway_model, models_body
 
-from kilo_litellm import cli, drift
+from kilo_litellm.cli import commands as cli
+from kilo_litellm.cli import drift
 from kilo_litellm.emulator import GATEWAY_PATH, Reply
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")

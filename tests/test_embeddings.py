@@ -11,8 +11,8 @@ import pytest
 from proxy_helpers import SHIPPED_CONFIG, run_proxy
 
 import kilo_litellm
-from kilo_litellm import embeddings
 from kilo_litellm.emulator import DEFAULT_VECTOR_SIZE, RATE_LIMIT_BODY, GatewayEmulator, Reply
+from kilo_litellm.provider import embeddings
 
 FREE = "kilo/nvidia/llama-nemotron-embed-vl-1b-v2:free"
 PAID = "kilo/openai/text-embedding-3-small"

@@ -10,8 +10,8 @@ from conftest import MESSAGES
 from litellm import Router
 
 import kilo_litellm
-from kilo_litellm.discovery import ModelDiscovery
 from kilo_litellm.emulator import NOT_FOUND_BODY, Reply
+from kilo_litellm.models.discovery import ModelDiscovery
 
 FREE = "kilo/kilo-auto/free"
 PAID = "kilo/anthropic/claude-sonnet-4.6"

@@ -20,11 +20,11 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 from litellm.litellm_core_utils.exception_mapping_utils import _get_response_headers
 from litellm.utils import _get_retry_after_from_exception_header
 
-from kilo_litellm import catalog
-from kilo_litellm.catalog import Catalog, ModelEntry
+from kilo_litellm.config.settings import SIGN_UP_URL
 from kilo_litellm.emulator import PROMOTION_LIMIT_BODY, Reply
-from kilo_litellm.error_types import ERROR_TYPES, class_name
-from kilo_litellm.settings import SIGN_UP_URL
+from kilo_litellm.models import catalog
+from kilo_litellm.models.catalog import Catalog, ModelEntry
+from kilo_litellm.provider.error_types import ERROR_TYPES, class_name
 
 # LiteLLM's retry-delay helper: ``calculate_retry_after`` on 1.110, ``_calculate_retry_after`` on 1.100.
 calculate_retry_after = getattr(litellm.utils, "calculate_retry_after", None) or litellm.utils._calculate_retry_after

@@ -8,18 +8,9 @@ import litellm
 import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
 
-from kilo_litellm.emulator import (
-    FEBRUARY_BAD_JSON_BODY as BAD_JSON_BODY,
-)
-from kilo_litellm.emulator import (
-    FEBRUARY_NOT_FOUND_BODY as NOT_FOUND_BODY,
-)
-from kilo_litellm.emulator import (
-    INVALID_PATH_BODY,
-    PAID_AUTH_BODY,
-    Reply,
-    recording,
-)
+from kilo_litellm.emulator import FEBRUARY_BAD_JSON_BODY as BAD_JSON_BODY
+from kilo_litellm.emulator import FEBRUARY_NOT_FOUND_BODY as NOT_FOUND_BODY
+from kilo_litellm.emulator import INVALID_PATH_BODY, PAID_AUTH_BODY, Reply, recording
 
 # The gateway's February 2026 bodies (no error_type): still parsed the same way.
 RATE_LIMIT_BODY = (

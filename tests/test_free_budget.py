@@ -18,9 +18,10 @@ import pytest
 import yaml
 from conftest import MESSAGES
 
-from kilo_litellm import free_router, proxy_config
-from kilo_litellm.free_budget import ENV_ANONYMOUS, ENV_PER_MODEL, Budget, FreeBudget, Limits
-from kilo_litellm.router import free_chain
+from kilo_litellm import free_router
+from kilo_litellm.proxy import proxy_config
+from kilo_litellm.proxy.free_budget import ENV_ANONYMOUS, ENV_PER_MODEL, Budget, FreeBudget, Limits
+from kilo_litellm.proxy.router import free_chain
 
 CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND = CHAIN[:2]
@@ -192,6 +193,6 @@ def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path)
     )
     written = yaml.safe_load(out.read_text())
     assert written == proxy_config.with_free_budget(proxy_config.config())
-    assert written["litellm_settings"]["callbacks"] == ["kilo_litellm.free_budget.guard"]
+    assert written["litellm_settings"]["callbacks"] == ["kilo_litellm.proxy.free_budget.guard"]
     assert "KILO_FREE_BUDGET_PER_MODEL" in out.read_text()
     assert "callbacks" not in proxy_config.config()["litellm_settings"]

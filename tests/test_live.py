@@ -18,8 +18,9 @@ import litellm
 import pytest
 
 import kilo_litellm
-from kilo_litellm import catalog, drift
-from kilo_litellm.settings import DEFAULT_API_BASE
+from kilo_litellm.cli import drift
+from kilo_litellm.config.settings import DEFAULT_API_BASE
+from kilo_litellm.models import catalog
 
 pytestmark = [
     pytest.mark.live,

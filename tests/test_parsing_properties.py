@@ -16,10 +16,10 @@ import openai
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kilo_litellm import catalog
 from kilo_litellm.emulator import RECORDINGS, recording
-from kilo_litellm.sse import SSEDecoder
-from kilo_litellm.stream import StreamConverter
+from kilo_litellm.models import catalog
+from kilo_litellm.provider.sse import SSEDecoder
+from kilo_litellm.provider.stream import StreamConverter
 
 SSE_RECORDINGS = [name for name in RECORDINGS if name.endswith(".sse")]
 ENTRY = catalog.resolve("glm-5-free")

@@ -16,7 +16,7 @@ import pytest
 from proxy_helpers import ProxyStartError, run_proxy
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
-from kilo_litellm.router import free_chain
+from kilo_litellm.proxy.router import free_chain
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 FREE_MODELS = [e.gateway_id for e in free_chain()]

@@ -55,9 +55,11 @@ from proxy_helpers import (
 )
 from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
 
-from kilo_litellm import catalog, cli, discovery, free_budget, proxy_config
+from kilo_litellm.cli import commands as cli
 from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads
-from kilo_litellm.router import free_chain
+from kilo_litellm.models import catalog, discovery
+from kilo_litellm.proxy import free_budget, proxy_config
+from kilo_litellm.proxy.router import free_chain
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 README_PROXY = "http://127.0.0.1:4000"
@@ -245,7 +247,7 @@ def test_install_from_a_wheel(block, tmp_path):
         entry_points = wheel.read(f"{dist_info}/entry_points.txt").decode()
     bundled = {
         p.relative_to(ROOT).as_posix()
-        for folder in ("data", "recordings")
+        for folder in ("data", "emulator/recordings")
         for p in (ROOT / "kilo_litellm" / folder).iterdir()
         if p.is_file()
     }
@@ -295,7 +297,7 @@ def test_proxy_start(block):
 def _replica_config_line(line: str, monkeypatch, capsys, tmp_path) -> tuple[dict, str]:
     """A README ``kilo-litellm proxy-config --redis ...`` line, run in ``tmp_path``: the config it
     wrote (the same as ``proxy_config.render`` with those options) and the file it wrote to."""
-    from kilo_litellm import proxy_config
+    from kilo_litellm.proxy import proxy_config
 
     argv = shlex.split(line)
     written = argv[argv.index("-o") + 1]

@@ -7,7 +7,7 @@ from importlib import resources
 
 
 def test_bundled_recordings_match_their_checksums():
-    folder = resources.files("kilo_litellm").joinpath("recordings")
+    folder = resources.files("kilo_litellm.emulator").joinpath("recordings")
     lines = folder.joinpath("SHA256SUMS").read_text().splitlines()
     assert len(lines) == 6
     for line in lines:

@@ -23,7 +23,7 @@ from redis_server import running_redis
 from replica_helpers import replica_config, two_replicas
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply
-from kilo_litellm.router import free_chain
+from kilo_litellm.proxy.router import free_chain
 
 CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND, LAST = CHAIN[0], CHAIN[1], CHAIN[-1]

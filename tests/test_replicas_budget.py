@@ -20,9 +20,9 @@ from proxy_helpers import FREE_GROUP, ProxyStartError
 from replica_helpers import replica_config, two_replicas
 from replica_load import over_budget, paced_stream, run_load, sent_per_model
 
-from kilo_litellm import proxy_config
-from kilo_litellm.free_budget import ENV_PER_MODEL, MODEL_INFO_KEY
-from kilo_litellm.router import free_chain
+from kilo_litellm.proxy import proxy_config
+from kilo_litellm.proxy.free_budget import ENV_PER_MODEL, MODEL_INFO_KEY
+from kilo_litellm.proxy.router import free_chain
 
 CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND = CHAIN[:2]

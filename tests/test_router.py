@@ -19,7 +19,7 @@ from litellm.types.router import AllowedFailsPolicy
 import kilo_litellm
 from kilo_litellm import free_router
 from kilo_litellm.emulator import INVALID_TOKEN_BODY, RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
-from kilo_litellm.router import free_chain, free_fallbacks, free_model_list
+from kilo_litellm.proxy.router import free_chain, free_fallbacks, free_model_list
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 CHAIN = [e.gateway_id for e in free_chain()]

@@ -20,8 +20,9 @@ import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
 
 import kilo_litellm
-from kilo_litellm import handler, settings
+from kilo_litellm.config import settings
 from kilo_litellm.emulator import INVALID_TOKEN_BODY, INVALID_TOKEN_HEADERS, RATE_LIMIT_BODY, Reply
+from kilo_litellm.provider import handler
 
 KEY = "kilo-sk-SECRET-7f3a9c2e1b44d0"
 FRAGMENTS = (KEY, "SECRET-7f3a9c2e", "7f3a9c2e1b44d0")

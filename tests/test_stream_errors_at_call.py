@@ -18,15 +18,8 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 from leakcheck import Snapshot, assert_nothing_left_async
 from litellm.exceptions import MidStreamFallbackError
 
-from kilo_litellm import caller_loop
-from kilo_litellm.emulator import (
-    INVALID_TOKEN_BODY,
-    NOT_FOUND_BODY,
-    RATE_LIMIT_BODY,
-    Reply,
-    recording,
-    sse_payloads,
-)
+from kilo_litellm.emulator import INVALID_TOKEN_BODY, NOT_FOUND_BODY, RATE_LIMIT_BODY, Reply, recording, sse_payloads
+from kilo_litellm.provider import caller_loop
 
 FREE = "kilo/kilo-auto/free"
 BACKUP = "kilo/stepfun/step-3.7-flash:free"

@@ -12,9 +12,10 @@ from gateway_models import make_gateway_model, models_body
 from litellm.exceptions import MidStreamFallbackError
 
 import kilo_litellm
-from kilo_litellm import catalog, router
-from kilo_litellm.discovery import ModelDiscovery
 from kilo_litellm.emulator import INVALID_TOKEN_BODY, GatewayEmulator, Reply
+from kilo_litellm.models import catalog
+from kilo_litellm.models.discovery import ModelDiscovery
+from kilo_litellm.proxy import router
 
 SEED_ALIASES = {
     "glm-5-free": "z-ai/glm-5:free",
@@ -198,7 +199,7 @@ def test_may_train_on_prompts_is_kept_and_shown(gw, tmp_path, capsys):
     gw.script(
         Reply(body=models_body(make_gateway_model(id="acme/trains:free", mayTrainOnYourPrompts=True, isFree=True)))
     )
-    from kilo_litellm.cli import main
+    from kilo_litellm.cli.commands import main
 
     assert main(["models", "--api-base", gw.api_base, "--refresh"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("kilo/acme/trains:free"))
@@ -254,7 +255,7 @@ def test_committed_proxy_config_is_what_the_command_writes(tmp_path):
 
 
 def test_models_command_shows_what_became_of_each_seed_alias(gw, capsys):
-    from kilo_litellm.cli import main
+    from kilo_litellm.cli.commands import main
 
     assert main(["models", "--api-base", gw.api_base, "--refresh"]) == 0
     out = capsys.readouterr().out

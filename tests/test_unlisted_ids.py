@@ -17,7 +17,7 @@ import pytest
 from conftest import MESSAGES
 from litellm.exceptions import ModelNotMappedError
 
-from kilo_litellm import catalog
+from kilo_litellm.models import catalog
 
 UNMATCHED = "acme/brand-new-model"
 RULE_MATCHED = "anthropic/claude-opus-4.9"

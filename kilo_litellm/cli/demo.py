@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import litellm
 
-from . import catalog
-from .discovery import ModelDiscovery
-from .emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply
-from .router import free_router
+from kilo_litellm.emulator.server import RATE_LIMIT_BODY, GatewayEmulator, Reply
+from kilo_litellm.models import catalog
+from kilo_litellm.models.discovery import ModelDiscovery
+from kilo_litellm.proxy.router import free_router
 
 PAID_MODEL = "kilo/anthropic/claude-sonnet-4.6"
 DUMMY_KEY = "kilo-demo-key-not-real"

@@ -15,8 +15,8 @@ import httpx
 import litellm
 import openai
 
-from . import catalog
-from .settings import DEFAULT_API_BASE, ENV_API_BASE, PROVIDER, Settings
+from kilo_litellm.config.settings import DEFAULT_API_BASE, ENV_API_BASE, PROVIDER, Settings
+from kilo_litellm.models import catalog
 
 OFFLINE_HINT = (
     f"pass --api-base (or set {ENV_API_BASE}) for another gateway, "

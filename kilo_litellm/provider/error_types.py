@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 import litellm
 
-from .catalog import FREE_AUTO
-from .settings import PROVIDER
+from kilo_litellm.config.settings import PROVIDER
+from kilo_litellm.models.catalog import FREE_AUTO
 
 STABLE_FREE_MODEL = f"{PROVIDER}/{FREE_AUTO}"
 

@@ -30,9 +30,17 @@ from typing import Any
 import httpx
 import litellm
 
-from . import catalog, cooldowns
-from .error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
-from .settings import BUY_CREDITS_URL, DEFAULT_API_BASE, ENV_API_BASE, ENV_API_KEY, PROVIDER, SIGN_UP_URL
+from kilo_litellm.config.settings import (
+    BUY_CREDITS_URL,
+    DEFAULT_API_BASE,
+    ENV_API_BASE,
+    ENV_API_KEY,
+    PROVIDER,
+    SIGN_UP_URL,
+)
+from kilo_litellm.models import catalog
+from kilo_litellm.provider.error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
+from kilo_litellm.proxy import cooldowns
 
 _CONTEXT_MARKERS = ("maximum context length", "context length", "context_length_exceeded", "too many tokens")
 

@@ -35,9 +35,10 @@ import httpx
 import litellm
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import catalog, settings
-from .catalog import Catalog, ModelEntry
-from .urls import endpoint
+from kilo_litellm.config import settings
+from kilo_litellm.config.urls import endpoint
+from kilo_litellm.models import catalog
+from kilo_litellm.models.catalog import Catalog, ModelEntry
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -199,7 +200,7 @@ def parse_models(payload: Any) -> list[ModelEntry]:
 
 def snapshot_payload() -> dict:
     """The ``/models`` body bundled with the package (refreshed by ``scripts/refresh_snapshot.py``)."""
-    return json.loads(resources.files(__package__).joinpath(SNAPSHOT).read_text(encoding="utf-8"))
+    return json.loads(resources.files("kilo_litellm").joinpath(SNAPSHOT).read_text(encoding="utf-8"))
 
 
 def cache_dir(explicit: str | os.PathLike | None = None) -> Path:

@@ -26,8 +26,10 @@ from typing import Any
 
 import httpx
 
-from . import catalog, errors, settings
-from .catalog import Catalog
+from kilo_litellm.config import settings
+from kilo_litellm.models import catalog
+from kilo_litellm.models.catalog import Catalog
+from kilo_litellm.provider import errors
 
 PROBE_TIMEOUT = 10.0
 FREE_MODEL = catalog.FREE_AUTO

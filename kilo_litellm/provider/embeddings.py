@@ -30,9 +30,9 @@ import httpx
 import litellm
 from litellm.types.utils import Embedding, EmbeddingResponse, Usage
 
-from . import settings
-from .settings import PROVIDER
-from .urls import endpoint
+from kilo_litellm.config import settings
+from kilo_litellm.config.settings import PROVIDER
+from kilo_litellm.config.urls import endpoint
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -102,7 +102,7 @@ def parse_listing(body: Any) -> list[EmbeddingModel]:
 
 
 def bundled() -> list[EmbeddingModel]:
-    return parse_listing(json.loads(resources.files(__package__).joinpath(BUNDLED).read_text("utf-8")))
+    return parse_listing(json.loads(resources.files("kilo_litellm").joinpath(BUNDLED).read_text("utf-8")))
 
 
 _known: dict[str, EmbeddingModel] = {m.id: m for m in bundled()}

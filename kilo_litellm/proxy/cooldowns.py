@@ -26,7 +26,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from . import catalog
+from kilo_litellm.models import catalog
 
 logger = logging.getLogger("kilo_litellm")
 

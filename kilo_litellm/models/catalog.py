@@ -25,7 +25,7 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .settings import PROVIDER
+from kilo_litellm.config.settings import PROVIDER
 
 
 class ModelEntry(BaseModel):
@@ -130,14 +130,14 @@ FREE_AUTO = "kilo-auto/free"
 @lru_cache(maxsize=1)
 def seeds() -> Catalog:
     """``data/models.json``: the seed aliases and the entries that must resolve even when unlisted."""
-    raw = resources.files(__package__).joinpath("data/models.json").read_text(encoding="utf-8")
+    raw = resources.files("kilo_litellm").joinpath("data/models.json").read_text(encoding="utf-8")
     return Catalog.model_validate({"models": json.loads(raw)["models"]})
 
 
 @lru_cache(maxsize=1)
 def bundled() -> Catalog:
     """The seeds merged into the bundled ``/models`` snapshot: what answers before any refresh."""
-    from .discovery import parse_models, snapshot_payload
+    from kilo_litellm.models.discovery import parse_models, snapshot_payload
 
     return merge(seeds(), parse_models(snapshot_payload()))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .catalog import ModelEntry
+from kilo_litellm.models.catalog import ModelEntry
 
 
 def _number(value: Any) -> float | None:

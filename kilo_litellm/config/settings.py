@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .urls import normalise_base
+from kilo_litellm.config.urls import normalise_base
 
 PROVIDER = "kilo"
 DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from litellm import Router
 
-from . import catalog, cooldowns
-from .catalog import ModelEntry
-from .settings import PROVIDER
+from kilo_litellm.config.settings import PROVIDER
+from kilo_litellm.models import catalog
+from kilo_litellm.models.catalog import ModelEntry
+from kilo_litellm.proxy import cooldowns
 
 if TYPE_CHECKING:
-    from .free_budget import FreeBudget
+    from kilo_litellm.proxy.free_budget import FreeBudget
 
 CHAIN_LENGTH = 4
 WILDCARD = f"{PROVIDER}/*"
@@ -93,7 +94,7 @@ def free_router(
 
     ``free_cooldowns`` cools a free model down at its first 429 for the gateway's limit window
     (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
-    ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
+    ``free_budget`` (a :class:`kilo_litellm.proxy.free_budget.FreeBudget`) is attached to the Router: it
     counts in the Router's cache (Redis with ``redis_host``) and skips a free model before the
     gateway's limit.
     """

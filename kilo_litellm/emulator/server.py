@@ -83,8 +83,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from . import embeddings
-from .stream import merge_details
+from kilo_litellm.provider import embeddings
+from kilo_litellm.provider.stream import merge_details
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -236,7 +236,7 @@ def assemble(raw_sse: bytes) -> bytes:
 
 def models_body() -> bytes:
     """``GET /models``: the snapshot of the gateway's list bundled with the package (wire notes §4.1)."""
-    return resources.files(__package__).joinpath("data", "models-snapshot.json").read_bytes()
+    return resources.files("kilo_litellm").joinpath("data", "models-snapshot.json").read_bytes()
 
 
 @dataclass
@@ -781,7 +781,7 @@ def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | No
 
 def embedding_models_body() -> bytes:
     """``GET /embedding-models``: the bundled list (its shape assumed to be the ``/models`` shape)."""
-    return resources.files(__package__).joinpath(embeddings.BUNDLED).read_bytes()
+    return resources.files("kilo_litellm").joinpath(embeddings.BUNDLED).read_bytes()
 
 
 def vector(text: str, size: int) -> list[float]:
@@ -835,9 +835,3 @@ def embeddings_reply(headers: Mapping[str, str], raw: bytes) -> Reply:
         usage["cost"] = tokens * listed.price_per_token
     answer = {"object": "list", "data": data, "model": model, "usage": usage}
     return Reply(body=json.dumps(answer).encode(), stream=False)
-
-
-if __name__ == "__main__":
-    from kilo_litellm.cli import main
-
-    raise SystemExit(main(["emulator", *sys.argv[1:]]))

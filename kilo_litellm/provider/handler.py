@@ -46,11 +46,13 @@ from litellm.llms.custom_httpx.http_handler import (
 )
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
 
-from . import caller_loop, catalog, embeddings, errors, request, response, settings, urls
-from .catalog import ModelEntry
-from .settings import PROVIDER, Settings
-from .sse import SSEDecoder
-from .stream import StreamConverter
+from kilo_litellm.config import settings, urls
+from kilo_litellm.config.settings import PROVIDER, Settings
+from kilo_litellm.models import catalog
+from kilo_litellm.models.catalog import ModelEntry
+from kilo_litellm.provider import caller_loop, embeddings, errors, request, response
+from kilo_litellm.provider.sse import SSEDecoder
+from kilo_litellm.provider.stream import StreamConverter
 
 logger = logging.getLogger("kilo_litellm")
 

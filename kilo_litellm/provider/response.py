@@ -18,9 +18,9 @@ from typing import Any
 
 from litellm.types.utils import Choices, Message, ModelResponse
 
-from . import cost, errors
-from .catalog import ModelEntry
-from .usage import to_usage
+from kilo_litellm.models.catalog import ModelEntry
+from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider.usage import to_usage
 
 
 def parse_body(body: bytes | str, model: str) -> dict[str, Any]:

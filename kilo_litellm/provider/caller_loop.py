@@ -31,7 +31,7 @@ from contextvars import ContextVar
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
-from . import settings
+from kilo_litellm.config import settings
 
 ENV_SWITCH = "KILO_STREAM_ERRORS_AT_CALL"
 _PROXY_MODULE = "litellm.proxy.proxy_server"

@@ -137,13 +137,13 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def _list_note(found, verb: str) -> str:
-    from .cli_errors import OFFLINE_HINT
+    from kilo_litellm.cli.errors import OFFLINE_HINT
 
     return f"note: no model list from {found.api_base} ({found.error}); {verb} the {found.source} list; {OFFLINE_HINT}"
 
 
 def _models(args: argparse.Namespace) -> int:
-    from . import refresh_models
+    from kilo_litellm import refresh_models
 
     found = refresh_models(args.api_base, force=args.refresh)
     if found.error:
@@ -179,7 +179,7 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _redis_target(value: str) -> tuple[str, int]:
-    from . import proxy_config
+    from kilo_litellm.proxy import proxy_config
 
     try:
         return proxy_config.parse_redis(value)
@@ -188,7 +188,8 @@ def _redis_target(value: str) -> tuple[str, int]:
 
 
 def _proxy_config(args: argparse.Namespace) -> int:
-    from . import proxy_config, refresh_models
+    from kilo_litellm import refresh_models
+    from kilo_litellm.proxy import proxy_config
 
     if args.cache and args.redis is None:
         print("error: --cache needs --redis HOST:PORT", file=sys.stderr)
@@ -225,7 +226,7 @@ def _drift_rows(report) -> list[list[str]]:
 def _drift(args: argparse.Namespace) -> int:
     import httpx
 
-    from . import drift
+    from kilo_litellm.cli import drift
 
     with httpx.Client() as client:
         report = drift.probe(client, args.api_base, args.api_key, timeout=args.timeout)
@@ -235,7 +236,7 @@ def _drift(args: argparse.Namespace) -> int:
         print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
         print(_table(_drift_rows(report)))
     if not report.reachable:
-        from .cli_errors import OFFLINE_HINT
+        from kilo_litellm.cli.errors import OFFLINE_HINT
 
         reason = report.anonymous.result.removeprefix("no answer: ")
         return _fail(f"no answer from {report.api_base} ({reason}); {OFFLINE_HINT}")
@@ -249,8 +250,8 @@ def _would_send(model: str, args: argparse.Namespace):
 
     import litellm
 
-    from . import request
-    from .handler import Call, prepare
+    from kilo_litellm.provider import request
+    from kilo_litellm.provider.handler import Call, prepare
 
     def build(key: str | None) -> Call:
         return prepare(
@@ -279,8 +280,8 @@ def _check(args: argparse.Namespace) -> int:
         return _fail("--json is for the drift report: leave out --model")
     import litellm
 
-    from . import refresh_models
-    from .cli_errors import one_line
+    from kilo_litellm import refresh_models
+    from kilo_litellm.cli.errors import one_line
 
     found = refresh_models(args.api_base)
     print(f"catalog: {len(found.models)} models from the {found.source} list")
@@ -344,7 +345,8 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from . import catalog, demo
+    from kilo_litellm.cli import demo
+    from kilo_litellm.models import catalog
 
     entry = catalog.resolve(_strip_provider(args.model))
     if not entry.free or entry.retired:
@@ -357,7 +359,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _emulator(args: argparse.Namespace) -> int:
     """The bundled emulator in the foreground until Ctrl-C or SIGTERM, then exit 0."""
-    from .emulator import GatewayEmulator
+    from kilo_litellm.emulator.server import GatewayEmulator
 
     try:
         gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode)
@@ -385,7 +387,7 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _api_base(value: str) -> str:
-    from .cli_errors import api_base_problem
+    from kilo_litellm.cli.errors import api_base_problem
 
     problem = api_base_problem(value)
     if problem:
@@ -394,7 +396,7 @@ def _api_base(value: str) -> str:
 
 
 def _kilo_model(value: str) -> str:
-    from .cli_errors import model_problem
+    from kilo_litellm.cli.errors import model_problem
 
     problem = model_problem(value)
     if problem:
@@ -405,7 +407,7 @@ def _kilo_model(value: str) -> str:
 def _version() -> str:
     from importlib.metadata import version
 
-    from . import __version__
+    from kilo_litellm import __version__
 
     return f"kilo-litellm {__version__} (LiteLLM {version('litellm')})"
 
@@ -511,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_key = args.api_key or os.environ.get("KILO_API_KEY")
         from_env = os.environ.get("KILO_API_BASE")
         if args.api_base is None and from_env:
-            from .cli_errors import api_base_problem
+            from kilo_litellm.cli.errors import api_base_problem
 
             problem = api_base_problem(from_env)
             if problem:
@@ -527,8 +529,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         return _fail(str(exc))
     except Exception as exc:
-        from .cli_errors import one_line
-        from .settings import resolve
+        from kilo_litellm.cli.errors import one_line
+        from kilo_litellm.config.settings import resolve
 
         base = resolve(api_base=getattr(args, "api_base", None)).api_base
         return _fail(one_line(exc, api_base=base, api_key=api_key))

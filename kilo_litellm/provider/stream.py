@@ -37,9 +37,9 @@ from typing import Any
 
 from litellm.types.utils import ModelResponseStream, Usage
 
-from . import cost, errors
-from .catalog import ModelEntry
-from .usage import to_usage
+from kilo_litellm.models.catalog import ModelEntry
+from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider.usage import to_usage
 
 
 class StreamConverter:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .params import to_gateway
-from .settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
-from .urls import endpoint
+from kilo_litellm.config.settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
+from kilo_litellm.config.urls import endpoint
+from kilo_litellm.provider.params import to_gateway
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
 INTERNAL_KEYS = frozenset(

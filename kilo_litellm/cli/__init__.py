@@ -1,0 +1,5 @@
+"""The kilo-litellm command."""
+
+from kilo_litellm.cli.commands import main
+
+__all__ = ["main"]
