@@ -1,15 +1,27 @@
 """Kilo Gateway as a LiteLLM provider: ``import kilo_litellm`` and call ``kilo/<model>``.
 
 Importing registers the ``kilo`` provider in ``litellm.custom_provider_map``, the catalog's models
-with ``litellm.register_model`` and one :class:`caller_loop.LoopProbe` in ``litellm.callbacks`` (so
-async streams can fail at the call); all three are idempotent. Nothing is fetched at import:
+with ``litellm.register_model`` and one ``LoopProbe`` in ``litellm.callbacks`` (so async streams
+can fail at the call); all three are idempotent. Nothing is fetched at import:
 :func:`refresh_models` replaces the bundled catalog with the gateway's live ``/models`` list.
 
-For a LiteLLM proxy, point the config at the instance::
+The public names, where users, the README and configs name them (``tests/test_architecture.py``
+checks that each resolves):
 
-    litellm_settings:
-      custom_provider_map:
-        - {provider: kilo, custom_handler: kilo_litellm.kilo_llm}
+* ``kilo_litellm.kilo_llm``: the handler instance a proxy config names
+  (``custom_provider_map: [{provider: kilo, custom_handler: kilo_litellm.kilo_llm}]``);
+* ``kilo_litellm.free_router``, ``kilo_litellm.refresh_models``,
+  ``kilo_litellm.refresh_embedding_models``, ``kilo_litellm.register``, ``kilo_litellm.KiloLLM``,
+  ``kilo_litellm.__version__``;
+* ``kilo_litellm.free_budget.guard``: the budget guard a proxy config names in ``callbacks``
+  (an instance of ``kilo_litellm.free_budget.FreeBudget``);
+* ``kilo_litellm.emulator.GatewayEmulator`` and ``kilo_litellm.emulator.Reply``: the local gateway;
+* ``python -m kilo_litellm`` and the ``kilo-litellm`` script (``kilo_litellm.cli:main``), and
+  ``python -m kilo_litellm.emulator``.
+
+The code is layered by concern, each layer importing only those below it: ``config`` (settings,
+URLs) < ``models`` (catalog, ``/models``) < ``provider`` (the ``CustomLLM``) < ``proxy`` (Router,
+proxy config, cooldowns, budget guard) < ``emulator`` < ``cli``.
 """
 
 from __future__ import annotations

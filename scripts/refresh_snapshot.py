@@ -22,7 +22,8 @@ import httpx
 
 from kilo_litellm.config import settings
 from kilo_litellm.models import catalog
-from kilo_litellm.models.discovery import FETCH_TIMEOUT, parse_models
+from kilo_litellm.models.discovery import FETCH_TIMEOUT
+from kilo_litellm.models.listing import parse_models
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "kilo_litellm" / "data" / "models-snapshot.json"
 

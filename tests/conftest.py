@@ -35,6 +35,8 @@ SLOW_TESTS = frozenset(
         "test_redis_starts_stops_and_restarts_on_the_same_port",
         "test_python_m_emulator_runs_it_in_february_mode",
         "test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback",
+        "test_python_m_entry_points_answer_help",
+        "test_the_import_linter_contracts_in_pyproject_are_kept",
     }
 )
 

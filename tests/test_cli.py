@@ -14,7 +14,7 @@ import pytest
 from gateway_models import make_gateway_model, models_body
 
 from kilo_litellm.emulator import Reply, recording, sse_payloads
-from kilo_litellm.models.discovery import parse_models, snapshot_payload
+from kilo_litellm.models.listing import parse_models, snapshot_payload
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 KEY = "kilo-cli-secret-key-0123456789"

@@ -17,7 +17,8 @@ from gateway_models import make_gateway_model, models_body
 
 from kilo_litellm.emulator import Reply
 from kilo_litellm.models import catalog
-from kilo_litellm.models.discovery import ModelDiscovery, parse_models, snapshot_payload
+from kilo_litellm.models.discovery import ModelDiscovery
+from kilo_litellm.models.listing import parse_models, snapshot_payload
 
 
 class Clock:

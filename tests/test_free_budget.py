@@ -193,6 +193,6 @@ def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path)
     )
     written = yaml.safe_load(out.read_text())
     assert written == proxy_config.with_free_budget(proxy_config.config())
-    assert written["litellm_settings"]["callbacks"] == ["kilo_litellm.proxy.free_budget.guard"]
+    assert written["litellm_settings"]["callbacks"] == ["kilo_litellm.free_budget.guard"]
     assert "KILO_FREE_BUDGET_PER_MODEL" in out.read_text()
     assert "callbacks" not in proxy_config.config()["litellm_settings"]

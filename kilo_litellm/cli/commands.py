@@ -23,17 +23,13 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 DEFAULT_MODEL = "kilo/kilo-auto/free"
 PING = [{"role": "user", "content": "ping"}]
-EMULATOR_HOST = "127.0.0.1"
-EMULATOR_PORT = 4010
 
 
 class UsageError(Exception):
@@ -358,32 +354,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    """The bundled emulator in the foreground until Ctrl-C or SIGTERM, then exit 0."""
-    from kilo_litellm.emulator.server import GatewayEmulator
+    from kilo_litellm.emulator import foreground
 
-    try:
-        gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return _fail(
-            f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port, or --port 0 for any free one"
-        )
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    with gateway:
-        base = gateway.api_base
-        print(f"Kilo Gateway emulator ({args.mode}'s gateway, recorded answers, no network, no key needed)")
-        print(f"api_base: {base}\n")
-        print("Use it from another terminal:")
-        print(f"  kilo-litellm --api-base {base} models")
-        print(f"  export KILO_API_BASE={base}")
-        print(f'  litellm.completion(model="{DEFAULT_MODEL}", messages=[...], api_base="{base}")\n')
-        print("Ctrl-C stops it.", flush=True)
-        while not stop.wait(0.5):
-            pass
-    print("emulator stopped", file=sys.stderr)
-    return 0
+    return foreground.run(args)
 
 
 def _api_base(value: str) -> str:
@@ -430,6 +403,8 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kilo_litellm.emulator import foreground
+
     common = _common()
     parser = _Parser(
         prog="kilo-litellm",
@@ -494,11 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     emulator = command("emulator", "run the bundled local gateway emulator until Ctrl-C", [])
-    emulator.add_argument("--host", default=EMULATOR_HOST, help="address to listen on")
-    emulator.add_argument("--port", type=int, default=EMULATOR_PORT, help="port to listen on; 0 for any free one")
-    emulator.add_argument(
-        "--mode", choices=("today", "february"), default="today", help="answer like today's gateway or February 2026's"
-    )
+    foreground.add_arguments(emulator)
     emulator.set_defaults(func=_emulator)
     return parser
 

@@ -1,3 +1,11 @@
-"""The local gateway emulator."""
+"""A local Kilo Gateway for tests, the demo and users' own offline tests: ``GatewayEmulator``.
+
+A real HTTP server on 127.0.0.1 that answers with the gateway's recorded bytes (``recordings/``),
+in today's shape or February 2026's, and can be scripted to refuse, cut or delay. ``server`` is the
+emulator, ``foreground`` the ``kilo-litellm emulator`` / ``python -m kilo_litellm.emulator`` command.
+"""
 
 from kilo_litellm.emulator.server import *  # noqa: F403
+from kilo_litellm.emulator.server import GatewayEmulator, Reply
+
+__all__ = ["GatewayEmulator", "Reply"]

@@ -1,5 +1,3 @@
-import sys
+from kilo_litellm.emulator.foreground import main
 
-from kilo_litellm.cli.commands import main
-
-raise SystemExit(main(["emulator", *sys.argv[1:]]))
+raise SystemExit(main())

@@ -1,13 +1,7 @@
 """The live model catalog: the gateway's ``GET /models`` → ``ModelEntry`` objects → LiteLLM's model map.
 
-The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free models and the
-``kilo-auto/*`` virtual models) as ``{"data": [Model, ...]}`` (wire notes §4.1, today's notes §2.4).
-``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices or a
-free id (§2.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
-``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care. Vision is an ``"image"``
-input modality and tools/reasoning/structured output are entries of ``supported_parameters``.
-Max output lives in ``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of
-the context window, and so does this module.
+It reads the body with :mod:`kilo_litellm.models.listing` and installs the result as the active
+catalog (:mod:`kilo_litellm.models.catalog`) and in LiteLLM's model map.
 
 :func:`refresh_models` is the one I/O edge. Nothing is fetched at import or during a completion;
 the bundled catalog answers until something calls it. A fetched list is kept in memory for a TTL
@@ -20,187 +14,32 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
 import litellm
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.urls import endpoint
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog, ModelEntry
+from kilo_litellm.models.listing import DiscoveryError, ModelsPayload, parse_models
 
 logger = logging.getLogger("kilo_litellm")
 
 DEFAULT_TTL = 3600.0
 FETCH_TIMEOUT = 10.0
 ENV_CACHE_DIR = "KILO_LITELLM_CACHE_DIR"
-SNAPSHOT = "data/models-snapshot.json"
-
-
-class Architecture(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    input_modalities: list[str] = Field(default_factory=list)
-    output_modalities: list[str] = Field(default_factory=list)
-
-
-class TopProvider(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    context_length: int | None = None
-    max_completion_tokens: int | None = None
-
-
-class Pricing(BaseModel):
-    """Decimal strings, USD per token (``"-1"`` is OpenRouter's "varies", read as unknown)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    prompt: str | None = None
-    completion: str | None = None
-    input_cache_read: str | None = None
-
-
-class GatewayModel(BaseModel):
-    """One entry of ``GET /models`` as far as LiteLLM needs it; the gateway's extra fields are ignored."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    id: str = Field(min_length=1)
-    name: str | None = None
-    context_length: int | None = None
-    max_completion_tokens: int | None = None
-    architecture: Architecture = Field(default_factory=Architecture)
-    top_provider: TopProvider = Field(default_factory=TopProvider)
-    pricing: Pricing = Field(default_factory=Pricing)
-    supported_parameters: list[str] = Field(default_factory=list)
-    is_free: bool | None = Field(default=None, alias="isFree")
-    may_train: bool = Field(default=False, alias="mayTrainOnYourPrompts")
-
-
-class ModelsPayload(BaseModel):
-    """The response envelope; entries are validated one by one so a bad one cannot sink the list."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[Any]
-
-
-class DiscoveryError(RuntimeError):
-    """The gateway's ``/models`` could not be fetched or read."""
-
-
-# -- pure conversion ------------------------------------------------------------------------------
-
-
-def per_token(value: str | None) -> float | None:
-    """A price string as a float; ``None`` when absent, unreadable or negative (unknown)."""
-    if value is None:
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or number < 0:
-        return None
-    return float(number)
-
-
-def context_window(model: GatewayModel) -> int | None:
-    return model.context_length or model.top_provider.context_length
-
-
-def max_output(model: GatewayModel) -> int | None:
-    """``top_provider.max_completion_tokens``, a top-level one, else 20 % of the context (rounded up)."""
-    explicit = model.top_provider.max_completion_tokens or model.max_completion_tokens
-    if explicit:
-        return explicit
-    context = context_window(model)
-    return math.ceil(context * 0.2) if context else None
-
-
-def is_free(model: GatewayModel) -> bool:
-    """``isFree`` when the gateway sends it; else the gateway's free-id rule or zero prices."""
-    if model.is_free is not None:
-        return model.is_free
-    if catalog.is_free_id(model.id):
-        return True
-    return per_token(model.pricing.prompt) == 0.0 and per_token(model.pricing.completion) == 0.0
-
-
-def to_entry(model: GatewayModel) -> ModelEntry:
-    """One ``/models`` entry as the catalog entry LiteLLM is told about."""
-    params = {p.lower() for p in model.supported_parameters}
-    cache_read = per_token(model.pricing.input_cache_read)
-    free = is_free(model)
-    return ModelEntry(
-        gateway_id=model.id,
-        free=free,
-        context_window=context_window(model),
-        max_output_tokens=max_output(model),
-        input_cost_per_token=per_token(model.pricing.prompt),
-        output_cost_per_token=per_token(model.pricing.completion),
-        cache_read_input_token_cost=cache_read or None,
-        may_train=model.may_train,
-        supports_vision="image" in {m.lower() for m in model.architecture.input_modalities},
-        supports_reasoning=bool(params & {"reasoning", "include_reasoning"}),
-        supports_function_calling="tools" in params,
-        supports_parallel_function_calling="parallel_tool_calls" in params,
-        supports_prompt_caching=bool(cache_read) or (free and cache_read is not None),
-        supports_response_schema=bool(params & {"response_format", "structured_outputs"}),
-    )
-
-
-def parse_models(payload: Any) -> list[ModelEntry]:
-    """Every usable entry of a ``/models`` body, in the gateway's order.
-
-    Malformed entries and repeated ids (the gateway lower-cases ids, so case does not make them
-    different) are skipped with a log line; an envelope that is not ``{"data": [...]}`` raises.
-    """
-    if isinstance(payload, (bytes, bytearray, str)):
-        try:
-            payload = json.loads(payload)
-        except ValueError as exc:
-            raise DiscoveryError(f"/models did not answer JSON: {exc}") from None
-    try:
-        raw = ModelsPayload.model_validate(payload).data
-    except ValidationError:
-        raise DiscoveryError("/models did not answer {'data': [...]}") from None
-    entries: list[ModelEntry] = []
-    seen: set[str] = set()
-    for item in raw:
-        try:
-            entry = to_entry(GatewayModel.model_validate(item))
-        except ValidationError as exc:
-            ident = item.get("id") if isinstance(item, dict) else None
-            logger.warning("kilo /models: skipped malformed entry %r (%d errors)", ident, exc.error_count())
-            continue
-        key = entry.gateway_id.lower()
-        if key in seen:
-            logger.warning("kilo /models: skipped duplicate entry %r", entry.gateway_id)
-            continue
-        seen.add(key)
-        entries.append(entry)
-    return entries
 
 
 # -- caches and the one fetch ---------------------------------------------------------------------
-
-
-def snapshot_payload() -> dict:
-    """The ``/models`` body bundled with the package (refreshed by ``scripts/refresh_snapshot.py``)."""
-    return json.loads(resources.files("kilo_litellm").joinpath(SNAPSHOT).read_text(encoding="utf-8"))
 
 
 def cache_dir(explicit: str | os.PathLike | None = None) -> Path:

@@ -39,8 +39,8 @@ from kilo_litellm.config.settings import (
     SIGN_UP_URL,
 )
 from kilo_litellm.models import catalog
+from kilo_litellm.provider import limit_windows
 from kilo_litellm.provider.error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
-from kilo_litellm.proxy import cooldowns
 
 _CONTEXT_MARKERS = ("maximum context length", "context length", "context_length_exceeded", "too many tokens")
 
@@ -293,7 +293,7 @@ def to_exception(
     kw: dict[str, Any] = {"message": message, "model": model, "llm_provider": PROVIDER}
     kept = response_headers(headers)
     if cls is litellm.RateLimitError:
-        kept = cooldowns.retry_headers(kept, _type_of(error), error.message)
+        kept = limit_windows.retry_headers(kept, _type_of(error), error.message)
     response = _response(status, url, kept)
     exc: Exception
     if cls is litellm.Timeout:

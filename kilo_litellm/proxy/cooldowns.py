@@ -1,95 +1,22 @@
-"""How long a free-tier refusal should keep a deployment out of a LiteLLM Router: the gateway's window.
+"""Free deployments of a LiteLLM Router cooled down at their first 429, for the refusal's window.
 
-The gateway limits free models per IP without saying for how long (today's notes §4, wire notes
-§2): 200 requests in a sliding hour on Kilo's free models (429 ``rate_limit_exceeded``, "Model
-usage limit reached"), and 10,000 anonymous requests in 24 h (401 ``promotion_limit_reached``,
-raised as a 429). Neither answer has a ``Retry-After``, so LiteLLM would cool the model down for
-its default few seconds and every replica would go on spending a request on a refusal. The
-provider therefore puts the window on the exception as ``retry-after``, which a Router reads as the
-cooldown (after a deployment's own ``cooldown_time``) and stores in Redis for every replica.
-LiteLLM's retry sleep takes a ``retry-after`` only up to 60 s and backs off otherwise, so a long
-window never becomes a long sleep.
-
-A window is an upper bound: in a sliding hour the oldest request may age out sooner. Each length
-can be set per process (``KILO_FREE_LIMIT_COOLDOWN``, ``KILO_DAILY_LIMIT_COOLDOWN``, seconds;
-``0`` adds nothing, so LiteLLM's ``cooldown_time`` applies). The per-account cap ("Too many
-requests") has no published window and refuses every model of the account alike, so it gets none:
-a longer cooldown there would only empty the fallback chain. A ``Retry-After`` the gateway sends
-itself (``top_up_in_progress``, the abuse layer's 429s) always wins.
+The provider puts the gateway's window on a free-tier refusal as ``retry-after``
+(:mod:`kilo_litellm.provider.limit_windows`); a Router reads it as the cooldown and stores it in Redis
+for every replica. LiteLLM never cools a one-deployment group down on a 429 unless the deployment's
+``model_info`` allows no failure, which is what this module adds to free deployments.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
-import os
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from kilo_litellm.models import catalog
-
-logger = logging.getLogger("kilo_litellm")
-
-ENV_FREE_LIMIT_COOLDOWN = "KILO_FREE_LIMIT_COOLDOWN"
-ENV_DAILY_LIMIT_COOLDOWN = "KILO_DAILY_LIMIT_COOLDOWN"
 
 FREE_LIMIT_POLICY = {"allowed_fails_policy": {"RateLimitErrorAllowedFails": 0}}
 """A deployment's ``model_info`` that makes LiteLLM cool it down at its first 429, even when it is
 the only deployment of its group (LiteLLM otherwise never cools a one-deployment group on a 429)."""
-
-
-class Window(NamedTuple):
-    """One free-tier limit: the variable that sets its cooldown and the gateway's window."""
-
-    env: str
-    seconds: int
-
-
-HOURLY = Window(ENV_FREE_LIMIT_COOLDOWN, 3600)
-DAILY = Window(ENV_DAILY_LIMIT_COOLDOWN, 86400)
-
-
-def window_of(error_type: str | None, message: str) -> Window | None:
-    """The limit behind a rate-limit refusal, from its ``error_type`` and message; ``None`` for any other.
-
-    The hourly limit's message ("Model usage limit reached", before 2026-04 "Free model usage limit
-    reached" without an ``error_type``) tells it from the per-account cap ("Too many requests").
-    """
-    if error_type == "promotion_limit_reached":
-        return DAILY
-    if error_type in ("rate_limit_exceeded", None) and "usage limit reached" in message.lower():
-        return HOURLY
-    return None
-
-
-def configured_seconds(window: Window, environ: Mapping[str, str] = os.environ) -> int:
-    """The window's length, or its variable when that is a whole number of seconds (``0``: none)."""
-    raw = environ.get(window.env, "").strip()
-    if not raw:
-        return window.seconds
-    try:
-        seconds = int(raw)
-    except ValueError:
-        seconds = -1
-    if seconds < 0:
-        logger.warning("%s=%r is not a whole number of seconds; using %d", window.env, raw, window.seconds)
-        return window.seconds
-    return seconds
-
-
-def retry_headers(
-    headers: Mapping[str, str], error_type: str | None, message: str, environ: Mapping[str, str] = os.environ
-) -> dict[str, str]:
-    """``headers`` (the retry hints the gateway sent with a rate-limit refusal), with the window as
-    ``retry-after`` when it sent none."""
-    kept = dict(headers)
-    window = window_of(error_type, message)
-    if window is None or "retry-after" in kept:
-        return kept
-    seconds = configured_seconds(window, environ)
-    if seconds > 0:
-        kept["retry-after"] = str(seconds)
-    return kept
 
 
 def cool_down_free_models(model_list: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""A budget for Kilo's free-tier limits, spent before the request: ``kilo_litellm.proxy.free_budget.guard``.
+"""A budget for Kilo's free-tier limits, spent before the request: ``kilo_litellm.free_budget.guard``.
 
 The gateway limits free models per client IP (today's notes §4): 200 requests an hour on each
 rate-limited free model (a 429 ``rate_limit_exceeded``), and 10,000 a day for a caller without a key
@@ -282,6 +282,6 @@ class FreeBudget(CustomLogger):
 
 
 guard = FreeBudget()
-"""The instance a proxy config names: ``litellm_settings.callbacks: ["kilo_litellm.proxy.free_budget.guard"]``."""
+"""The instance a proxy config names: ``litellm_settings.callbacks: ["kilo_litellm.free_budget.guard"]``."""
 
 __all__ = ["Budget", "FreeBudget", "Limits", "guard"]

@@ -30,7 +30,7 @@ from kilo_litellm.models import catalog
 from kilo_litellm.provider import embeddings
 from kilo_litellm.proxy import cooldowns, router
 
-GUARD_CALLBACK = "kilo_litellm.proxy.free_budget.guard"
+GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
 EMBEDDING_DROPS = ("encoding_format",)
 """LiteLLM refuses ``encoding_format`` for a custom provider's embeddings, and the ``openai`` client
 sends ``base64`` by default: dropped, the gateway answers floats, which the client accepts."""
@@ -145,7 +145,7 @@ def with_redis(base: Mapping[str, Any], host: str, port: int, *, cache: bool = F
 
 def with_free_budget(base: Mapping[str, Any]) -> dict[str, Any]:
     """``base`` with the free-tier budget guard as a LiteLLM callback (:mod:`free_budget`): one line,
-    ``litellm_settings.callbacks: ["kilo_litellm.proxy.free_budget.guard"]``."""
+    ``litellm_settings.callbacks: ["kilo_litellm.free_budget.guard"]``."""
     config = copy.deepcopy(dict(base))
     settings = config.setdefault("litellm_settings", {})
     settings["callbacks"] = [*settings.get("callbacks", []), GUARD_CALLBACK]

@@ -94,7 +94,7 @@ def free_router(
 
     ``free_cooldowns`` cools a free model down at its first 429 for the gateway's limit window
     (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
-    ``free_budget`` (a :class:`kilo_litellm.proxy.free_budget.FreeBudget`) is attached to the Router: it
+    ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
     counts in the Router's cache (Redis with ``redis_host``) and skips a free model before the
     gateway's limit.
     """

@@ -1,0 +1,67 @@
+"""The bundled emulator in the foreground: ``kilo-litellm emulator`` and ``python -m kilo_litellm.emulator``.
+
+A command-line entry point (it prints), so that a user can point LiteLLM, a proxy or the other
+``kilo-litellm`` commands at a local gateway from another terminal; it runs until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from kilo_litellm.emulator.server import GatewayEmulator
+
+HOST = "127.0.0.1"
+PORT = 4010
+MODEL = "kilo/kilo-auto/free"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=HOST, help="address to listen on")
+    parser.add_argument("--port", type=int, default=PORT, help="port to listen on; 0 for any free one")
+    parser.add_argument(
+        "--mode", choices=("today", "february"), default="today", help="answer like today's gateway or February 2026's"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """The bundled emulator in the foreground until Ctrl-C or SIGTERM, then exit 0."""
+    try:
+        gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return _fail(
+            f"cannot listen on {args.host}:{args.port} ({reason}); pass another --port, or --port 0 for any free one"
+        )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with gateway:
+        base = gateway.api_base
+        print(f"Kilo Gateway emulator ({args.mode}'s gateway, recorded answers, no network, no key needed)")
+        print(f"api_base: {base}\n")
+        print("Use it from another terminal:")
+        print(f"  kilo-litellm --api-base {base} models")
+        print(f"  export KILO_API_BASE={base}")
+        print(f'  litellm.completion(model="{MODEL}", messages=[...], api_base="{base}")\n')
+        print("Ctrl-C stops it.", flush=True)
+        while not stop.wait(0.5):
+            pass
+    print("emulator stopped", file=sys.stderr)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kilo_litellm.emulator", description="run the bundled local gateway emulator until Ctrl-C"
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
