@@ -252,6 +252,8 @@ def test_install_from_a_wheel(block, tmp_path):
         if p.is_file()
     }
     assert bundled <= names, bundled - names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kilo_litellm").rglob("*.py")}
+    assert modules <= names, modules - names
     assert any(n.startswith(f"{dist_info}/") and n.endswith("LICENSE") for n in names), sorted(names)
     assert "kilo-litellm = kilo_litellm.cli:main" in entry_points
 
