@@ -20,8 +20,9 @@ checks that each resolves):
   ``python -m kilo_litellm.emulator``.
 
 The code is layered by concern, each layer importing only those below it: ``config`` (settings,
-URLs) < ``models`` (catalog, ``/models``) < ``provider`` (the ``CustomLLM``) < ``proxy`` (Router,
-proxy config, cooldowns, budget guard) < ``emulator`` < ``cli``.
+URLs, the stored sign-in) < ``account`` (Kilo's device sign-in and profile) < ``models`` (catalog,
+``/models``) < ``provider`` (the ``CustomLLM``) < ``proxy`` (Router, proxy config, cooldowns, budget
+guard) < ``emulator`` < ``cli``.
 """
 
 from __future__ import annotations

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# The tests never read or write the sign-in of the user running them (``kilo-litellm login``): an
+# empty folder of their own for the 0600 file, and keyring's documented "no keyring" backend.
+os.environ["KILO_LITELLM_CONFIG_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-config-")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 import pytest
 
@@ -15,7 +20,15 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 # ``-m "not slow"``: the day-to-day subset. Slow are the tests that start a process (the real proxy,
 # the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose, or run load.
-SLOW_MODULES = ("test_proxy.py", "test_proxy_clients.py", "test_agents.py", "test_load.py", "test_faults.py")
+SLOW_MODULES = (
+    "test_proxy.py",
+    "test_proxy_clients.py",
+    "test_agents.py",
+    "test_load.py",
+    "test_faults.py",
+    "test_signin_cli.py",
+    "test_signin_proxy.py",
+)
 SLOW_MODULE_PREFIXES = ("test_replicas",)
 SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "redis_server"})
 SLOW_TESTS = frozenset(

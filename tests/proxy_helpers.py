@@ -124,7 +124,8 @@ def run_proxy(config: Path, workdir: Path, env: Mapping[str, str]) -> Iterator[P
     port = free_port()
     master_key = "sk-" + secrets.token_hex(16)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
-    full_env.update(LITELLM_MASTER_KEY=master_key, LITELLM_OFFLINE_MODE="true", **env)
+    full_env.update(LITELLM_MASTER_KEY=master_key, LITELLM_OFFLINE_MODE="true")
+    full_env.update({"KILO_LITELLM_CONFIG_DIR": str(workdir / "kilo-config"), **env})  # no stored sign-in unless given
     log_path = workdir / "proxy.log"
     cmd = proxy_command(config, port)
     with log_path.open("wb") as log:

@@ -11,7 +11,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("config", "models", "provider", "proxy", "emulator", "cli")
+LAYERS = ("config", "account", "models", "provider", "proxy", "emulator", "cli")
 
 
 def test_the_import_linter_contracts_in_pyproject_are_kept():

@@ -27,6 +27,7 @@ STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in G
 def run(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path / "cache")
+    env["KILO_LITELLM_CONFIG_DIR"] = str(tmp_path / "config")  # no stored sign-in
 
     def run(*args: str, stdin: str = "", module: bool = False, **extra_env: str) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "kilo_litellm"] if module or not SCRIPT.exists() else [str(SCRIPT)]

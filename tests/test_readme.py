@@ -123,7 +123,8 @@ def run_block(block, cwd: Path, text: str | None = None, **env: str) -> str:
     script = cwd / "readme_block.py"
     script.write_text(text or block.text, encoding="utf-8")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_MASTER"))}
-    clean.update(KILO_LITELLM_CACHE_DIR=str(cwd / "cache"), LITELLM_LOCAL_MODEL_COST_MAP="True", **env)
+    clean.update(KILO_LITELLM_CACHE_DIR=str(cwd / "cache"), LITELLM_LOCAL_MODEL_COST_MAP="True")
+    clean.update({"KILO_LITELLM_CONFIG_DIR": str(cwd / "config"), **env})  # no stored sign-in
     done = subprocess.run(
         [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=90, check=False
     )

@@ -10,6 +10,8 @@
 * ``demo``: an offline tour against the bundled local gateway emulator (:mod:`kilo_litellm.demo`).
 * ``emulator``: that emulator in the foreground, for the other commands, LiteLLM or a proxy to
   call, until Ctrl-C.
+* ``login``, ``whoami``, ``logout``: sign in with a device code and store the token for this user
+  (:mod:`kilo_litellm.cli.signin`).
 
 ``--api-base``/``--api-key`` (or ``KILO_API_BASE``/``KILO_API_KEY``) choose the gateway and key, as
 for the provider. Every failure is one line on stderr and exit status 1 (:mod:`cli_errors`); the
@@ -229,6 +231,10 @@ def _drift(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
+        from kilo_litellm.cli.signin import describe
+        from kilo_litellm.config.settings import resolve
+
+        print(f"credential: {describe(resolve(args.api_key))}")
         print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
         print(_table(_drift_rows(report)))
     if not report.reachable:
@@ -293,6 +299,9 @@ def _check(args: argparse.Namespace) -> int:
     if "Authorization" not in call.headers:
         print("  (no Authorization header: no key is set)")
     print(f"  body: {json.dumps(call.body)}")
+    from kilo_litellm.cli.signin import describe
+
+    print(f"credential: {describe(call.settings)}")
     if refused is not None:
         return _fail(f"not sent: {one_line(refused, api_base=call.settings.api_base)}")
     if args.no_ping:
@@ -471,6 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = command("emulator", "run the bundled local gateway emulator until Ctrl-C", [])
     foreground.add_arguments(emulator)
     emulator.set_defaults(func=_emulator)
+
+    from kilo_litellm.cli import signin
+
+    signin.add_commands(command, common)
     return parser
 
 

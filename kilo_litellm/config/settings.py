@@ -2,7 +2,11 @@
 
 LiteLLM hands a custom provider only what the caller (or a Router/proxy deployment) passed: it
 reads no environment variable for an unknown provider. So the provider reads its own:
-call argument > ``KILO_*`` environment variable > default.
+call argument > ``KILO_*`` environment variable > default. For the key the default is the sign-in
+``kilo-litellm login`` stored for this user (:mod:`credentials`), else none: ``api_key=`` >
+``KILO_API_KEY`` > stored sign-in > anonymous. The stored sign-in also brings the organisation
+chosen at login, unless ``KILO_ORG_ID`` (or the call) names one; a key given by the call or the
+environment never takes the stored organisation, which belongs to the signed-in account.
 
 Today's gateway rejects every bearer it cannot verify with ``401 INVALID_TOKEN``, free models
 included; only a request with *no* ``Authorization`` header is anonymous (today's notes §1). The
@@ -15,6 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from kilo_litellm.config import credentials
 from kilo_litellm.config.urls import normalise_base
 
 PROVIDER = "kilo"
@@ -35,6 +40,13 @@ USER_AGENT = "kilo-litellm"
 
 BUY_CREDITS_URL = "https://app.kilo.ai/profile"
 SIGN_UP_URL = "https://app.kilo.ai"
+LOGIN_COMMAND = "kilo-litellm login"
+
+# Where a call's key came from (``Settings.source``).
+FROM_CALL = "call"
+FROM_ENV = "env"
+FROM_SIGN_IN = "sign-in"
+FROM_NOWHERE = "none"
 
 
 def is_placeholder(key: str | None) -> bool:
@@ -50,30 +62,71 @@ def _redact(key: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """What one call sends: the key is kept out of ``repr`` so it never reaches a log line."""
+    """What one call sends: the key is kept out of ``repr`` so it never reaches a log line.
+
+    ``source`` says where the key came from (``call``, ``env``, ``sign-in``, ``none``) and
+    ``stored_in`` where a stored sign-in is kept (``file``/``keyring``).
+    """
 
     api_key: str = field(repr=False)
     api_base: str
     org_id: str | None = None
+    source: str = FROM_NOWHERE
+    stored_in: str | None = None
 
     @property
     def has_real_key(self) -> bool:
         return not is_placeholder(self.api_key)
 
     @property
+    def signed_in(self) -> bool:
+        """The key is the token ``kilo-litellm login`` stored."""
+        return self.source == FROM_SIGN_IN and self.has_real_key
+
+    @property
     def redacted_key(self) -> str:
-        return _redact(self.api_key)
+        """The key for a log line: a few characters of a key that was given, none of a stored token."""
+        return f"(stored sign-in, {self.stored_in})" if self.signed_in else _redact(self.api_key)
+
+    @property
+    def credential(self) -> str:
+        """Which credential a call uses, for people, without any of it."""
+        if self.source == FROM_SIGN_IN:
+            return f"stored sign-in ({self.stored_in})"
+        if self.source == FROM_CALL:
+            return "api_key= of the call" if self.has_real_key else "none (api_key= is a placeholder: no key is sent)"
+        if self.source == FROM_ENV:
+            return ENV_API_KEY if self.has_real_key else f"none ({ENV_API_KEY} is a placeholder: no key is sent)"
+        return "none (anonymous: free models only)"
 
     def __repr__(self) -> str:
-        return f"Settings(api_key={self.redacted_key!r}, api_base={self.api_base!r}, org_id={self.org_id!r})"
+        return (
+            f"Settings(api_key={self.redacted_key!r}, api_base={self.api_base!r}, org_id={self.org_id!r}, "
+            f"source={self.source!r})"
+        )
 
 
 def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str | None = None) -> Settings:
-    """Call argument, then environment, then default, for each of key, base and organisation."""
-    key = api_key or os.environ.get(ENV_API_KEY) or ""
+    """Call argument, then environment, then default, for each of key, base and organisation; the
+    key's default is the stored sign-in (see the module docstring). A placeholder key given by the
+    call or the environment is an explicit "no key": the stored sign-in is not used then."""
     base = normalise_base(api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE)
     org = org_id or os.environ.get(ENV_ORG_ID) or None
-    return Settings(api_key=key, api_base=base, org_id=org)
+    if api_key:
+        return Settings(api_key=api_key, api_base=base, org_id=org, source=FROM_CALL)
+    env_key = os.environ.get(ENV_API_KEY)
+    if env_key:
+        return Settings(api_key=env_key, api_base=base, org_id=org, source=FROM_ENV)
+    stored = credentials.current()
+    if stored is None:
+        return Settings(api_key="", api_base=base, org_id=org)
+    return Settings(
+        api_key=stored.token,
+        api_base=base,
+        org_id=org or stored.org_id,
+        source=FROM_SIGN_IN,
+        stored_in=stored.where,
+    )
 
 
 def switch(value: object) -> bool | None:

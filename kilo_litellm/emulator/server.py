@@ -35,7 +35,8 @@ client can observe:
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
-* Any path outside ``/api/gateway``: an HTML 404 page, as the web server in front of the gateway
+* ``/api/device-auth/...`` and ``/api/profile...``: Kilo's account endpoints (:mod:`.account`).
+* Any other path outside ``/api/gateway``: an HTML 404 page, as the web server in front of the gateway
   answers a wrong ``api_base``.
 
 Synthesised rather than recorded (no recording exists; built from the documented server code):
@@ -83,6 +84,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from kilo_litellm.emulator.account import AccountEmulator
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -687,6 +689,8 @@ class GatewayEmulator:
         self._script: deque[Reply] = deque()
         self._stopping = threading.Event()
         self.requests: list[Received] = []
+        self.account = AccountEmulator(rejected=_rejected)
+        """Kilo's account endpoints beside the gateway (``KILO_API_URL`` = :attr:`url`): see :mod:`.account`."""
 
     @property
     def url(self) -> str:
@@ -726,6 +730,7 @@ class GatewayEmulator:
             self.default = None
             self._script.clear()
             self.requests.clear()
+        self.account.reset()
 
     @property
     def chat_requests(self) -> list[Received]:
@@ -743,6 +748,9 @@ class GatewayEmulator:
         with self._lock:
             if self._script:
                 return self._script.popleft()
+        account = self.account.answer(self.url, path, headers, _bearer(headers))
+        if account is not None:
+            return Reply(status=account[0], body=account[1], stream=False)
         if self.default is not None:
             return self.default
         return default_reply(path, headers, raw, self.mode)

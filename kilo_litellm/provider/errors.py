@@ -35,6 +35,7 @@ from kilo_litellm.config.settings import (
     DEFAULT_API_BASE,
     ENV_API_BASE,
     ENV_API_KEY,
+    LOGIN_COMMAND,
     PROVIDER,
     SIGN_UP_URL,
 )
@@ -123,8 +124,17 @@ def _retired(entry: catalog.ModelEntry) -> str:
     )
 
 
-def _auth_hint(has_real_key: bool | None) -> str:
-    """A 401 for the key itself: whether one was sent decides what the caller can do."""
+STORED_SIGN_IN_REJECTED = (
+    f"The gateway rejected your stored Kilo sign-in (expired or revoked): run `{LOGIN_COMMAND}` again "
+    f"(or set {ENV_API_KEY} to a key from {SIGN_UP_URL})."
+)
+
+
+def _auth_hint(has_real_key: bool | None, stored_sign_in: bool = False) -> str:
+    """A 401 for the key itself: whether one was sent, and whether it was the stored sign-in, decides
+    what the caller can do."""
+    if has_real_key and stored_sign_in:
+        return STORED_SIGN_IN_REJECTED
     if has_real_key:
         return (
             f"The gateway rejected the Kilo API key that was sent (invalid or expired): get a new one at {SIGN_UP_URL}."
@@ -143,9 +153,11 @@ def _kinds(message: str) -> str:
     return f" (it supports: {kinds.strip()})" if found and kinds.strip() else ""
 
 
-def _template(error_type: str, error: GatewayError, has_real_key: bool | None) -> str:
+def _template(error_type: str, error: GatewayError, has_real_key: bool | None, stored_sign_in: bool = False) -> str:
     if error_type == "authentication_required":
-        return _auth_hint(has_real_key)
+        return _auth_hint(has_real_key, stored_sign_in)
+    if error_type == "paid_model_auth_required" and has_real_key and stored_sign_in:
+        return STORED_SIGN_IN_REJECTED
     if error_type == "paid_model_auth_required" and has_real_key:
         return (
             "This is a paid model and the gateway did not take the key that was sent as signed in: "
@@ -189,7 +201,7 @@ def _by_status(status: int, message: str) -> type[Exception]:
     return litellm.BadRequestError
 
 
-def _status_hint(error: GatewayError, status: int, has_real_key: bool | None) -> str:
+def _status_hint(error: GatewayError, status: int, has_real_key: bool | None, stored_sign_in: bool = False) -> str:
     """The hint for an error without a known ``error_type``."""
     if status == 402:
         return _template("usage_limit_exceeded", error, has_real_key)
@@ -198,7 +210,7 @@ def _status_hint(error: GatewayError, status: int, has_real_key: bool | None) ->
     if status == 429:
         return ERROR_TYPES["rate_limit_exceeded"].hint.format(env=ENV_API_KEY)
     if status == 401:
-        return _auth_hint(has_real_key)
+        return _auth_hint(has_real_key, stored_sign_in)
     if status == 403:
         return "Your key or organisation may not use this model."
     if status >= 500:
@@ -207,7 +219,10 @@ def _status_hint(error: GatewayError, status: int, has_real_key: bool | None) ->
 
 
 def classify(
-    error: GatewayError, entry: catalog.ModelEntry | None = None, has_real_key: bool | None = None
+    error: GatewayError,
+    entry: catalog.ModelEntry | None = None,
+    has_real_key: bool | None = None,
+    stored_sign_in: bool = False,
 ) -> tuple[type[Exception], int, str]:
     """The ``litellm`` class, the ``status_code`` and the hint for one gateway error.
 
@@ -224,9 +239,9 @@ def classify(
         return litellm.NotFoundError, 404, _retired(entry)
     by_status = _by_status(status, error.message)
     if error_type is None:
-        cls, hint = by_status, _status_hint(error, status, has_real_key)
+        cls, hint = by_status, _status_hint(error, status, has_real_key, stored_sign_in)
     else:
-        cls, hint = ERROR_TYPES[error_type].cls or by_status, _template(error_type, error, has_real_key)
+        cls, hint = ERROR_TYPES[error_type].cls or by_status, _template(error_type, error, has_real_key, stored_sign_in)
     if cls is not by_status or cls is litellm.ContextWindowExceededError:
         status = _CANONICAL_STATUS.get(cls, status)
     return cls, status, hint
@@ -281,14 +296,16 @@ def to_exception(
     url: str = "https://api.kilo.ai/api/gateway/chat/completions",
     has_real_key: bool | None = None,
     headers: Mapping[str, str] | None = None,
+    stored_sign_in: bool = False,
 ) -> Exception:
     """The ``litellm`` exception a caller should see for this gateway error.
 
-    ``has_real_key`` (was a real key sent?) chooses the advice for a refused key; ``headers`` are the
+    ``has_real_key`` (was a real key sent?) and ``stored_sign_in`` (was it the token ``kilo-litellm
+    login`` stored?) choose the advice for a refused key; ``headers`` are the
     gateway's response headers, of which only the retry hints are kept (see :func:`response_headers`);
     a free-tier limit without one gets its window as ``retry-after`` (:mod:`cooldowns`).
     """
-    cls, status, hint = classify(error, entry, has_real_key)
+    cls, status, hint = classify(error, entry, has_real_key, stored_sign_in)
     message = f"KiloException - {error.message}" + (f" {hint}" if hint else "")
     kw: dict[str, Any] = {"message": message, "model": model, "llm_provider": PROVIDER}
     kept = response_headers(headers)
@@ -314,8 +331,8 @@ def auth_required(model: str) -> litellm.AuthenticationError:
     """Raised before sending: a paid model with no key would only earn the gateway's 401."""
     return litellm.AuthenticationError(
         message=(
-            f"KiloException - '{model}' is a paid model and no Kilo API key is set. Set {ENV_API_KEY} "
-            f"(or pass api_key=) to a key from {SIGN_UP_URL}, or use a free model: "
+            f"KiloException - '{model}' is a paid model and no Kilo API key is set. Run `{LOGIN_COMMAND}`, "
+            f"or set {ENV_API_KEY} (or pass api_key=) to a key from {SIGN_UP_URL}, or use a free model: "
             f"{', '.join(catalog.current_free_models())}."
         ),
         model=model,

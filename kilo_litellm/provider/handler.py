@@ -150,6 +150,7 @@ def _error_for_status(call: Call | EmbeddingCall, status: int, body: bytes | dic
         url=call.url,
         has_real_key=call.settings.has_real_key,
         headers=headers,
+        stored_sign_in=call.settings.signed_in,
     )
 
 

@@ -54,6 +54,7 @@ from litellm._logging import verbose_router_logger
 from litellm.caching.dual_cache import DualCache
 from litellm.integrations.custom_logger import CustomLogger
 
+from kilo_litellm.config import credentials
 from kilo_litellm.config.settings import ENV_API_KEY, PROVIDER, is_placeholder
 from kilo_litellm.models import catalog
 
@@ -129,8 +130,11 @@ def free_gateway_id(deployment: Mapping[str, Any]) -> str | None:
 
 
 def is_anonymous(deployment: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> bool:
-    """Whether the call goes without a key (the provider's rule: deployment key, else ``KILO_API_KEY``)."""
+    """Whether the call goes without a key (the provider's rule: deployment key, else ``KILO_API_KEY``,
+    else the stored ``kilo-litellm login`` sign-in)."""
     key = (deployment.get("litellm_params") or {}).get("api_key") or env.get(ENV_API_KEY)
+    if not key:
+        return credentials.current() is None
     return is_placeholder(key)
 
 
