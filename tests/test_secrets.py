@@ -1,4 +1,4 @@
-"""The API key never shows up where a user or an operator can see it.
+"""The API key, and the token ``kilo-litellm login`` stored, never show up where a user or an operator can see it.
 
 With LiteLLM's debug logging fully on (``LITELLM_LOG=DEBUG``, ``litellm._turn_on_debug()``,
 ``litellm.set_verbose = True``, the provider's own ``kilo_litellm`` logger at DEBUG), calls that
@@ -7,7 +7,9 @@ fake key, passed as ``api_key=`` and through ``KILO_API_KEY``. The key must appe
 record (root and LiteLLM loggers), nothing written to stdout/stderr (captured at the file
 descriptor, since LiteLLM's handlers hold the original streams), no exception's ``str``/``repr``,
 no provider object's ``repr``, and no cassette. The gateway must still have received it (so the
-test is not vacuous).
+test is not vacuous). The stored sign-in gets the same treatment, from the device flow that
+receives it to the calls, refusals and commands (``login``, ``whoami``, ``check``, ``logout``) that
+use it; the proxy's log is checked in ``test_signin_proxy.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
 
 import kilo_litellm
-from kilo_litellm.config import settings
+from kilo_litellm.config import credentials, settings
 from kilo_litellm.emulator import INVALID_TOKEN_BODY, INVALID_TOKEN_HEADERS, RATE_LIMIT_BODY, Reply
 from kilo_litellm.provider import handler
 
@@ -30,8 +32,12 @@ CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "kilo_litellm")
 
 
-def _assert_clean(text: str, where: str) -> None:
-    for fragment in FRAGMENTS:
+STORED = "kilo-stored-SECRET-4c8e2a9f61d7b0"
+STORED_FRAGMENTS = (STORED, "SECRET-4c8e2a9f", "4c8e2a9f61d7b0")
+
+
+def _assert_clean(text: str, where: str, fragments: tuple[str, ...] = FRAGMENTS) -> None:
+    for fragment in fragments:
         assert fragment not in text, f"the key leaked into {where}"
 
 
@@ -160,3 +166,69 @@ def test_cassettes_hold_no_credentials():
         _assert_clean(text, path.name)
         assert "authorization" not in text.lower(), f"{path.name} stores an Authorization header"
         assert "bearer " not in text.lower(), f"{path.name} stores a bearer token"
+
+
+async def test_the_stored_sign_in_never_logged_printed_or_in_errors(gw, debug_logging, capfd, monkeypatch, tmp_path):
+    import httpx
+
+    from kilo_litellm.account.client import AccountClient
+    from kilo_litellm.account.device_flow import sign_in
+    from kilo_litellm.cli import commands
+
+    monkeypatch.setenv(credentials.ENV_CONFIG_DIR, str(tmp_path / "config"))
+    monkeypatch.setenv("KILO_API_URL", gw.url)
+    monkeypatch.setenv("KILO_API_BASE", gw.api_base)
+    credentials.forget_cache()
+    gw.account.token = STORED
+    with httpx.Client() as http:
+        client = AccountClient(http)
+        result = sign_in(client, interval=0.01)
+        client.balance(result.token)
+    stored = credentials.save(result.token, org_id="org-emulator-1", email=result.email)
+    kw = {"messages": MESSAGES, "timeout": 1}
+    errors = []
+
+    litellm.completion(model="kilo/kilo-auto/free", **kw)
+    list(litellm.completion(model="kilo/openai/gpt-4.1", stream=True, **kw))
+    resp = await litellm.acompletion(model="kilo/openai/gpt-4.1", stream=True, **kw)
+    [c async for c in resp]
+    litellm.embedding(model="kilo/openai/text-embedding-3-small", input=["hello"], timeout=1)
+
+    for reply, error in (
+        (Reply(status=429, body=RATE_LIMIT_BODY), litellm.RateLimitError),
+        (Reply(status=401, body=INVALID_TOKEN_BODY, headers=INVALID_TOKEN_HEADERS), litellm.AuthenticationError),
+        (Reply(stall=True), litellm.Timeout),
+        (Reply(reset=True), litellm.APIConnectionError),
+    ):
+        gw.script(reply)
+        with pytest.raises(error) as info:
+            await litellm.acompletion(model="kilo/openai/gpt-4.1", **kw)
+        errors.append(info.value)
+    assert "run `kilo-litellm login` again" in str(errors[1])
+
+    for argv in (["whoami"], ["check", "--model", "kilo/openai/gpt-4.1"], ["check"], ["logout"]):
+        assert commands.main(argv) == 0, argv
+    with pytest.raises(litellm.AuthenticationError) as info:
+        litellm.completion(model="kilo/openai/gpt-4.1", **kw)
+    errors.append(info.value)
+
+    received = [r.authorization for r in gw.requests if r.authorization]
+    assert received.count(f"Bearer {STORED}") >= 20, "the stored token was not used: the test would be vacuous"
+    assert debug_logging.records
+    for record in debug_logging.records:
+        _assert_clean(record.getMessage(), f"log record {record.name}:{record.levelname}", STORED_FRAGMENTS)
+        _assert_clean(repr(record.__dict__), f"log record {record.name} attributes", STORED_FRAGMENTS)
+    out, err = capfd.readouterr()
+    assert "signed in as dev@example.com" in out and "signed out" in out
+    _assert_clean(out, "stdout", STORED_FRAGMENTS)
+    _assert_clean(err, "stderr", STORED_FRAGMENTS)
+    for exc in errors:
+        _assert_clean(_exception_texts(exc), f"{type(exc).__name__}", STORED_FRAGMENTS)
+    credentials.save(STORED)
+    conf = settings.resolve()
+    call = handler.prepare("openai/gpt-4.1", MESSAGES, optional_params={}, stream=False)
+    assert call.headers["Authorization"] == f"Bearer {STORED}"
+    for obj in (conf, call, stored, credentials.current(), result, client):
+        _assert_clean(repr(obj), f"repr({type(obj).__name__})", STORED_FRAGMENTS)
+        _assert_clean(str(obj), f"str({type(obj).__name__})", STORED_FRAGMENTS)
+    credentials.delete()

@@ -434,3 +434,74 @@ def test_the_account_origin_is_kilo_api_url_not_the_gateway_base(monkeypatch):
     monkeypatch.setenv("KILO_API_URL", "api.kilo.ai")
     with pytest.raises(AccountError, match=r"KILO_API_URL: 'api\.kilo\.ai' is not a URL"):
         account_url()
+
+
+# -- the commands, in this process (the installed command: test_signin_cli.py) ---------------------
+
+
+@pytest.fixture
+def cli(gw, store, monkeypatch, capsys):
+    """``kilo-litellm ARGS`` through its entry point: (exit status, stdout, stderr)."""
+    from kilo_litellm.cli import commands
+
+    monkeypatch.setenv("KILO_API_URL", gw.url)
+    monkeypatch.setenv("KILO_API_BASE", gw.api_base)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = commands.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_check_says_which_credential_is_in_use_without_showing_it(cli, gw, store, monkeypatch):
+    code, out, _ = cli("check", "--model", PAID, "--no-ping")
+    assert code == 1 and "credential: none (anonymous: free models only)\n" in out
+    assert cli("login", "--no-browser", "--poll-interval", "0.01")[0] == 0
+    [token] = gw.account.issued
+    code, out, _ = cli("check")
+    assert code == 0 and out.startswith(
+        f"credential: stored sign-in (file {store})\nKilo Gateway at {gw.api_base} (key: "
+    )
+    assert "(key: (stored sign-in, file); the anonymous probe sends none)" in out
+    assert {r.authorization for r in gw.chat_requests[1:]} == {f"Bearer {token}"}
+    monkeypatch.setenv("KILO_API_KEY", ENV_KEY)
+    assert "credential: KILO_API_KEY\n" in cli("check", "--model", PAID, "--no-ping")[1]
+    assert "credential: --api-key\n" in cli("check", "--model", PAID, "--no-ping", "--api-key", CALL_KEY)[1]
+    _, out, err = cli("whoami")
+    assert "signed in as dev@example.com\n" in out and token not in out + err
+
+
+def test_login_while_kilo_api_key_is_set_says_which_wins(cli, monkeypatch):
+    monkeypatch.setenv("KILO_API_KEY", ENV_KEY)
+    code, out, _ = cli("login", "--no-browser", "--poll-interval", "0.01")
+    assert code == 0 and "note: KILO_API_KEY is set, and calls use it before this sign-in." in out
+    code, out, _ = cli("logout")
+    assert code == 0 and out.endswith("note: KILO_API_KEY is still set, and calls use it.\n")
+    assert cli("logout")[1].startswith("not signed in: there was no stored sign-in to remove\n")
+
+
+def test_whoami_for_a_key_and_when_not_signed_in(cli, gw, monkeypatch):
+    code, out, _ = cli("whoami")
+    assert (code, out) == (
+        0,
+        "not signed in: none (anonymous: free models only)\n"
+        "Run `kilo-litellm login` to sign in, or set KILO_API_KEY.\n",
+    )
+    monkeypatch.setenv("KILO_API_KEY", ENV_KEY)
+    code, out, _ = cli("whoami")
+    assert code == 0 and "credential: KILO_API_KEY\n" in out
+    assert gw.requests[-2].authorization == f"Bearer {ENV_KEY}"
+    monkeypatch.setenv("KILO_API_KEY", "kilo-expired-env-key-01")
+    code, _, err = cli("whoami")
+    assert (code, err) == (
+        1,
+        "error: KILO_API_KEY was rejected by Kilo (invalid or expired): get a new key at https://app.kilo.ai\n",
+    )
+
+
+def test_the_poll_interval_must_be_a_few_seconds(cli):
+    code, _, err = cli("login", "--poll-interval", "0")
+    assert code == 1 and "is not a number of seconds between 0 and 60" in err and len(err.splitlines()) == 1

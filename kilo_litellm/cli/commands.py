@@ -252,6 +252,7 @@ def _would_send(model: str, args: argparse.Namespace):
 
     import litellm
 
+    from kilo_litellm.config.settings import FROM_NOWHERE
     from kilo_litellm.provider import request
     from kilo_litellm.provider.handler import Call, prepare
 
@@ -271,7 +272,7 @@ def _would_send(model: str, args: argparse.Namespace):
     except litellm.AuthenticationError as exc:
         refused = exc
     call = build("kilo-cli-preview-only")
-    keyless = replace(call.settings, api_key="")
+    keyless = replace(call.settings, api_key="", source=FROM_NOWHERE)
     return replace(call, settings=keyless, headers=request.build_headers(keyless)), refused
 
 

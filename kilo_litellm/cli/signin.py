@@ -151,7 +151,7 @@ def _login(args: argparse.Namespace) -> int:
         return _fail(f"signed in, but the sign-in could not be stored: {exc}")
     print(f"Signed in as {result.email or 'your Kilo account'}.")
     if org is not None:
-        print(f"Organisation: {org} (sent as X-KiloCode-OrganizationId)")
+        print(f"Organisation: {org}, sent as X-KiloCode-OrganizationId.")
     elif result.profile is not None and result.profile.organizations:
         listed = ", ".join(map(str, result.profile.organizations))
         print(f"Personal account. Your organisations: {listed}; `{LOGIN_COMMAND} --org ID` uses one.")
