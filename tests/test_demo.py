@@ -100,7 +100,9 @@ def test_the_router_step_is_free_router(tour):
     assert f"chain: {' -> '.join(chain)};" in " ".join(steps(out)["6"].split())
     received = re.findall(r"the gateway received model='(.*)'", steps(out)["6"])
     assert received == [free_chain()[0].gateway_id, free_chain()[1].gateway_id]
-    assert [r.model for r in gw.chat_requests][-4:-2] == received  # the cost step's two calls come last
+    assert [r.model for r in gw.chat_requests][
+        -5:-3
+    ] == received  # the cost step's two calls and the sign-in's come last
 
 
 def test_the_tour_says_live_only_of_the_real_gateway(tour):
@@ -124,3 +126,14 @@ def test_it_ends_with_what_to_try_next(tour):
         assert command in next_steps, command
     assert f'"{AGENTS_SECTION}"' in " ".join(next_steps.split())
     assert AGENTS_SECTION in {b.heading for b in blocks()}
+
+
+def test_the_sign_in_step_signs_in_to_the_emulator_in_a_store_of_its_own(tour):
+    from kilo_litellm.config import credentials
+
+    out, gw = tour
+    [token] = gw.account.issued
+    assert gw.chat_requests[-1].authorization == f"Bearer {token}" and token not in out
+    step = " ".join(steps(out)["8"].split())
+    assert "the call used stored sign-in (file), and sent the stored token" in step
+    assert credentials.current() is None  # the store of the user running the demo is left alone

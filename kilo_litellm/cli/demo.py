@@ -12,14 +12,21 @@ README describes them. This is CLI code: it prints.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+import httpx
 import litellm
 
+from kilo_litellm.account.client import AccountClient
+from kilo_litellm.account.device_flow import sign_in
+from kilo_litellm.config import credentials, settings
 from kilo_litellm.emulator.server import RATE_LIMIT_BODY, GatewayEmulator, Reply
 from kilo_litellm.models import catalog
 from kilo_litellm.models.discovery import ModelDiscovery
@@ -225,11 +232,46 @@ def _cost(gateway: GatewayEmulator, model: str) -> None:
     print(f"   {model}: ${free._hidden_params.get('response_cost') or 0:.6f}\n")
 
 
+def _sign_in(gateway: GatewayEmulator) -> None:
+    print("8. signing in without a key: what `kilo-litellm login` does (a device code, approved in the browser)")
+    codes = []
+    with httpx.Client() as http:
+        result = sign_in(AccountClient(http, gateway.url), interval=0.05, on_code=codes.append)
+    stored = credentials.save(result.token, email=result.email)
+    _say(
+        f"Kilo's account service (here the emulator, beside its gateway) gave the code {codes[0].code} to confirm at "
+        f"{codes[0].verification_url}; the emulator approved it at the second poll"
+    )
+    _say(f"signed in as {result.email}; the token is stored for this user ({stored.location}, a temporary one)")
+    _show(LOREM)
+    litellm.completion(model=PAID_MODEL, messages=LOREM.messages, api_base=gateway.api_base)
+    used = "the stored token" if gateway.chat_requests[-1].authorization == f"Bearer {result.token}" else "another key"
+    _say(f"{PAID_MODEL} without api_key=: the call used {settings.resolve().credential}, and sent {used}")
+    print()
+
+
+@contextlib.contextmanager
+def _own_sign_in_store() -> Iterator[None]:
+    """The tour signs in to the emulator: into a temporary store, never the user's own (which it does not use)."""
+    saved = os.environ.get(credentials.ENV_CONFIG_DIR)
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ[credentials.ENV_CONFIG_DIR] = folder
+        credentials.forget_cache()
+        try:
+            yield
+        finally:
+            if saved is None:
+                os.environ.pop(credentials.ENV_CONFIG_DIR, None)
+            else:
+                os.environ[credentials.ENV_CONFIG_DIR] = saved
+            credentials.forget_cache()
+
+
 NEXT_STEPS = """\
 Try next (the README's "Install" has the venv; after `source .venv/bin/activate` drop the .venv/bin/):
   the live gateway, free, no key:  .venv/bin/kilo-litellm chat "Say hello."
   its live model list:             .venv/bin/kilo-litellm models
-  with a key (paid models):        export KILO_API_KEY=...   (from https://app.kilo.ai)
+  with a key (paid models):        .venv/bin/kilo-litellm login   (or export KILO_API_KEY=... from https://app.kilo.ai)
                                    .venv/bin/kilo-litellm chat --model kilo/anthropic/claude-sonnet-4.6 "Say hello."
   in your code:                    import kilo_litellm, litellm
                                    litellm.completion(model="kilo/kilo-auto/free", messages=[...])
@@ -242,7 +284,7 @@ Try next (the README's "Install" has the venv; after `source .venv/bin/activate`
 
 def run(model: str, gateway: GatewayEmulator | None = None) -> int:
     """The tour against ``gateway`` (a fresh emulator of today's gateway when ``None``)."""
-    with nullcontext(gateway) if gateway is not None else GatewayEmulator() as gw:
+    with nullcontext(gateway) if gateway is not None else GatewayEmulator() as gw, _own_sign_in_store():
         _say(
             f"A local Kilo Gateway emulator on {gw.api_base} stands in for the real gateway. It replays "
             "real gateway answers recorded earlier: each step shows the prompt it sends and what the "
@@ -259,9 +301,10 @@ def run(model: str, gateway: GatewayEmulator | None = None) -> int:
         _retired(gw)
         _fallback(gw)
         _cost(gw, model)
+        _sign_in(gw)
     print(
-        "Done: model list, completion, stream, tool call, reasoning, a retired alias, Router fallback and cost "
-        "went through LiteLLM to the local gateway.\n"
+        "Done: model list, completion, stream, tool call, reasoning, a retired alias, Router fallback, cost and "
+        "sign-in went through LiteLLM to the local gateway.\n"
     )
     print(NEXT_STEPS)
     return 0
