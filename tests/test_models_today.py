@@ -125,6 +125,7 @@ def test_a_retires_mark_without_expiration_date_still_dates_the_model(refresh):
         ("Jan 3", datetime.date(2026, 12, 30), datetime.date(2027, 1, 3)),
         ("Dec 31", datetime.date(2027, 1, 2), datetime.date(2026, 12, 31)),
         ("December 1", datetime.date(2026, 11, 20), datetime.date(2026, 12, 1)),
+        ("Mar 1, 2028", datetime.date(2026, 12, 4), datetime.date(2028, 3, 1)),
         ("Feb 30", datetime.date(2026, 12, 4), None),
         ("soon", datetime.date(2026, 12, 4), None),
     ],

@@ -30,7 +30,7 @@ WARN_DAYS = 14
 
 _MARK = re.compile(r"\s*\((?:new|\$+|retires\s+(?P<retires>[^()]*))\)\s*$", re.IGNORECASE)
 _MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
-_MONTH_DAY = re.compile(r"^(?P<month>[a-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})$", re.IGNORECASE)
+_MONTH_DAY = re.compile(r"^(?P<month>[a-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?$", re.IGNORECASE)
 
 
 def utc_today() -> datetime.date:
@@ -69,14 +69,16 @@ def parse_date(value: object) -> datetime.date | None:
 
 
 def date_from_mark(text: str | None, today: datetime.date | None = None) -> datetime.date | None:
-    """The date of a ``"retires Dec 31"`` mark: that month and day in the year nearest ``today``."""
+    """The date of a ``"retires Dec 31"`` mark: that month and day in the year the mark names, else
+    in the year nearest ``today``."""
     match = _MONTH_DAY.match((text or "").strip())
     month = _MONTHS.get(match.group("month").lower()) if match else None
     if match is None or month is None:
         return None
     today = today or utc_today()
     candidates = []
-    for year in (today.year - 1, today.year, today.year + 1):
+    years = [int(match.group("year"))] if match.group("year") else [today.year - 1, today.year, today.year + 1]
+    for year in years:
         try:
             candidates.append(datetime.date(year, month, int(match.group("day"))))
         except ValueError:
