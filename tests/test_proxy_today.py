@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
+import anthropic
 import httpx
 import openai
 import pytest
@@ -63,6 +64,19 @@ def test_claude_codes_session_header_names_the_conversation(client, emulator):
     """LiteLLM's proxy reads any ``x-<client>-session-id`` header (Claude Code sends one per conversation)."""
     sid = str(uuid.uuid4())
     assert _task_id(client, emulator, extra_headers={"x-claude-code-session-id": sid}) == sid
+
+
+def test_claude_code_on_the_messages_route_keeps_its_conversation(proxy, emulator):
+    """What Claude Code does: Anthropic's ``/v1/messages`` with its session header."""
+    emulator.reset()
+    claude = anthropic.Anthropic(base_url=proxy.base, api_key=proxy.master_key, max_retries=0, timeout=30)
+    sid = str(uuid.uuid4())
+    msg = claude.messages.create(
+        model="kilo-auto/free", max_tokens=64, messages=MESSAGES, extra_headers={"x-claude-code-session-id": sid}
+    )
+    assert msg.content
+    [sent] = emulator.chat_requests
+    assert sent.headers.get(HEADER) == sid
 
 
 def test_a_stream_carries_the_task_id_too(client, emulator):
