@@ -281,6 +281,8 @@ def test_the_emulator_command_serves_until_stopped(start_emulator, run, stop):
     assert base.startswith("http://127.0.0.1:") and base.endswith("/api/gateway")
     assert f"  kilo-litellm --api-base {base} models" in lines
     assert f"  export KILO_API_BASE={base}" in lines
+    url = base.removesuffix("/api/gateway")
+    assert f"  export KILO_API_URL={url}   # its account endpoints: kilo-litellm login, whoami" in lines
 
     chat = run("chat", "hi", KILO_API_BASE=base)
     assert chat.returncode == 0, chat.stderr

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print("Use it from another terminal:")
         print(f"  kilo-litellm --api-base {base} models")
         print(f"  export KILO_API_BASE={base}")
+        print(f"  export KILO_API_URL={gateway.url}   # its account endpoints: kilo-litellm login, whoami")
         print(f'  litellm.completion(model="{MODEL}", messages=[...], api_base="{base}")\n')
         print("Ctrl-C stops it.", flush=True)
         while not stop.wait(0.5):
