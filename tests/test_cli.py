@@ -232,7 +232,10 @@ def test_every_option_has_help_and_shows_its_default(run):
 
     parser = build_parser()
     [commands] = [a for a in parser._actions if a.choices and a.dest == "command"]
-    assert set(commands.choices) == {"models", "proxy-config", "check", "chat", "demo", "emulator"}
+    assert set(commands.choices) == {
+        *("models", "proxy-config", "check", "chat", "demo", "emulator"),
+        *("login", "whoami", "logout"),
+    }
     for name, sub in commands.choices.items():
         text = " ".join(sub.format_help().split())
         for action in sub._actions:
