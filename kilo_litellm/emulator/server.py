@@ -31,11 +31,14 @@ client can observe:
   :data:`HARMLESS_CALLS` (Claude Code's ``Bash``, Codex's ``shell``/``exec_command``: an ``echo``
   of :data:`TOOL_MARKER`), else the first offered tool with ``{}``. Every other byte is the recording's.
 * ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
+* Every route above also under ``/api/v1`` (``POST /api/v1/chat/completions``, ``GET /api/v1/models``,
+  ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
+  :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
 
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
-* Any path outside ``/api/gateway``: an HTML 404 page, as the web server in front of the gateway
+* Any path outside ``/api/gateway`` (and ``/api/v1``): an HTML 404 page, as the web server in front of the gateway
   answers a wrong ``api_base``.
 
 Synthesised rather than recorded (no recording exists; built from the documented server code):
@@ -89,6 +92,7 @@ from kilo_litellm.provider.stream import merge_details
 logger = logging.getLogger("kilo_litellm")
 
 GATEWAY_PATH = "/api/gateway"
+AI_GATEWAY_PATH = "/api/v1"
 TODAY, FEBRUARY = "today", "february"
 
 
@@ -362,9 +366,18 @@ def reserialised(raw_sse: bytes) -> bytes:
     return b"".join(out)
 
 
+def _under(path: str, root: str) -> bool:
+    full = path.split("?", 1)[0].rstrip("/")
+    return full == root or full.startswith(root + "/")
+
+
 def _route(path: str, mode: str = TODAY) -> str:
-    """The route under the gateway root; today's gateway serves everything under ``/v1`` too."""
-    route = path.split("?", 1)[0][len(GATEWAY_PATH) :].rstrip("/")
+    """The route under the gateway root; today's gateway serves everything under ``/v1`` too, and
+    under the second host's ``/api/v1``."""
+    full = path.split("?", 1)[0]
+    if mode != FEBRUARY and _under(full, AI_GATEWAY_PATH):
+        return full[len(AI_GATEWAY_PATH) :].rstrip("/")
+    route = full[len(GATEWAY_PATH) :].rstrip("/")
     return route[3:] if mode != FEBRUARY and route.startswith("/v1/") else route
 
 
@@ -502,7 +515,7 @@ def _answer(body: dict, mode: str) -> Reply:
 
 def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply:
     """What the gateway itself would answer (for the cases a client can observe)."""
-    routed = extra_route(path, headers, raw)
+    routed = extra_route(path, headers, raw, mode)
     if routed is not None:
         return routed
     route = _route(path, mode)
@@ -697,6 +710,11 @@ class GatewayEmulator:
     def api_base(self) -> str:
         return self.url + GATEWAY_PATH
 
+    @property
+    def ai_gateway_base(self) -> str:
+        """The base in the second host's shape (``https://ai-gateway.kilo.ai/api/v1``): ``<url>/api/v1``."""
+        return self.url + AI_GATEWAY_PATH
+
     def start(self) -> GatewayEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name="kilo-emulator", daemon=True)
         self._thread.start()
@@ -766,10 +784,10 @@ EMBEDDING_NOT_FOUND_BODY = (
 DEFAULT_VECTOR_SIZE = 256
 
 
-def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | None:
+def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply | None:
     """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
-    full = path.split("?", 1)[0].rstrip("/")
-    if full != GATEWAY_PATH and not full.startswith(GATEWAY_PATH + "/"):
+    served = _under(path, GATEWAY_PATH) or (mode != FEBRUARY and _under(path, AI_GATEWAY_PATH))
+    if not served:
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
     route = _route(path)
     if route == "/embedding-models":

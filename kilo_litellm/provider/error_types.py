@@ -40,7 +40,9 @@ _OUT_OF_CREDITS = "Out of credits: buy credits at {buy}, or switch to a free mod
 
 ERROR_TYPES: dict[str, ErrorType] = {
     "invalid_path": ErrorType(
-        litellm.BadRequestError, "The gateway serves /chat/completions only: check that api_base ends in /api/gateway."
+        litellm.BadRequestError,
+        "The gateway serves /chat/completions only: check that api_base ends in /api/gateway "
+        "(or in /api/v1 on https://ai-gateway.kilo.ai).",
     ),
     "invalid_request": ErrorType(
         litellm.BadRequestError,

@@ -31,6 +31,7 @@ import httpx
 import litellm
 
 from kilo_litellm.config.settings import (
+    AI_GATEWAY_API_BASE,
     BUY_CREDITS_URL,
     DEFAULT_API_BASE,
     ENV_API_BASE,
@@ -387,7 +388,7 @@ def wrong_url(status: int, body: bytes | str, *, model: str, url: str) -> litell
     exc = litellm.NotFoundError(
         message=(
             f"KiloException - the gateway URL looks wrong: {url} answered an HTML {status}; "
-            f"api_base should be like {DEFAULT_API_BASE} (set api_base= or {ENV_API_BASE})."
+            f"api_base should be like {DEFAULT_API_BASE} or {AI_GATEWAY_API_BASE} (set api_base= or {ENV_API_BASE})."
         ),
         model=model,
         llm_provider=PROVIDER,
