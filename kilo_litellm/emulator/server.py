@@ -5,7 +5,8 @@ gateway. By default (``mode="today"``) it behaves like today's gateway (today's 
 client can observe:
 
 * ``POST /api/gateway/chat/completions`` (also under ``/api/gateway/v1/``):
-  - 400 ``invalid_request`` for a body that is not JSON;
+  - 400 ``invalid_request`` for a body that is not JSON, then 404 ``model_not_found`` ("Model not
+    found") for a missing or blank ``model``, both before the key is checked (§8.4);
   - **auth**: no ``Authorization`` header (or ``Bearer anonymous``) is anonymous; any other bearer
     the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` (§1). Here that
     is a placeholder (``public``, ``no-key``, ``none``, ...) or a token containing ``invalid`` or
@@ -46,6 +47,10 @@ every error body above (with its ``error_type``), the auth rule, the retired-id 
 ``mode="february"`` answers like the gateway of February 2026 instead (a placeholder bearer is
 anonymous, the seed ids are served, recordings byte for byte with no agent edits, bodies without
 ``error_type``).
+
+December's other error answers (§8.4: an organisation policy's 503 and 404 ``model_not_allowed``,
+``account_restricted``, the BYOK reconnect 400, the abuse layer's 429 with ``retry-after``) are
+bodies in :mod:`kilo_litellm.emulator.december`, for :meth:`GatewayEmulator.script`.
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
@@ -140,6 +145,8 @@ def model_not_found_body(model: str) -> bytes:
 
 
 NOT_FOUND_BODY = model_not_found_body("no-such/model")
+EMPTY_MODEL_BODY = _flat("Model not found", "model_not_found", "The requested model could not be found.")
+"""Today's 404 for a missing or blank ``model`` (§8.4), sent before the key is checked."""
 
 # February 2026 bodies (wire notes §2.3), for ``mode="february"``.
 FEBRUARY_NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
@@ -529,7 +536,7 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str =
         return Reply(status=400, body=BAD_JSON_BODY if mode != FEBRUARY else FEBRUARY_BAD_JSON_BODY)
     model = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model, str) or not model.strip():
-        return Reply(status=404, body=NOT_FOUND_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
+        return Reply(status=404, body=EMPTY_MODEL_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
     refusal = _refusal(model, _bearer(headers), mode)
     return refusal if refusal is not None else _answer(body, mode)
 
