@@ -132,6 +132,15 @@ def test_the_emulator_answers_an_empty_model_with_todays_404_before_the_key(gw, 
     assert (resp.status_code, resp.content) == (404, EMPTY_MODEL_BODY)
 
 
+@pytest.mark.parametrize("key", [None, "sk-kilo-invalid-0000"], ids=["anonymous", "bad-key"])
+def test_provider_options_are_refused_before_the_key_too(gw, key):
+    with pytest.raises(litellm.BadRequestError, match=r"provider= \(not providerOptions\)") as caught:
+        litellm.completion(
+            model=FREE, messages=MESSAGES, api_base=gw.api_base, api_key=key, extra_body={"providerOptions": {}}
+        )
+    assert caught.value.kilo_error_type == "unsupported_field"
+
+
 def test_the_emulator_keeps_februarys_empty_model_body(february):
     resp = httpx.post(february.api_base + "/chat/completions", json={"messages": MESSAGES}, timeout=10)
     assert resp.status_code == 404 and b"error_type" not in resp.content

@@ -5,8 +5,9 @@ gateway. By default (``mode="today"``) it behaves like today's gateway (today's 
 client can observe:
 
 * ``POST /api/gateway/chat/completions`` (also under ``/api/gateway/v1/``):
-  - 400 ``invalid_request`` for a body that is not JSON, then 404 ``model_not_found`` ("Model not
-    found") for a missing or blank ``model``, both before the key is checked (§8.4);
+  - 400 ``invalid_request`` for a body that is not JSON, 400 ``unsupported_field`` for one with a
+    ``providerOptions`` field, then 404 ``model_not_found`` ("Model not found") for a missing or
+    blank ``model``, all before the key is checked (§8.4);
   - **auth**: no ``Authorization`` header (or ``Bearer anonymous``) is anonymous; any other bearer
     the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` (§1). Here that
     is a placeholder (``public``, ``no-key``, ``none``, ...) or a token containing ``invalid`` or
@@ -146,6 +147,7 @@ def model_not_found_body(model: str) -> bytes:
 
 NOT_FOUND_BODY = model_not_found_body("no-such/model")
 EMPTY_MODEL_BODY = _flat("Model not found", "model_not_found", "The requested model could not be found.")
+PROVIDER_OPTIONS_BODY = _flat("The providerOptions field is not supported. Use provider instead.", "unsupported_field")
 """Today's 404 for a missing or blank ``model`` (§8.4), sent before the key is checked."""
 
 # February 2026 bodies (wire notes §2.3), for ``mode="february"``.
@@ -534,6 +536,8 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str =
         body = json.loads(raw)
     except ValueError:
         return Reply(status=400, body=BAD_JSON_BODY if mode != FEBRUARY else FEBRUARY_BAD_JSON_BODY)
+    if mode != FEBRUARY and isinstance(body, dict) and "providerOptions" in body:
+        return Reply(status=400, body=PROVIDER_OPTIONS_BODY)
     model = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model, str) or not model.strip():
         return Reply(status=404, body=EMPTY_MODEL_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
