@@ -213,6 +213,7 @@ def test_the_file_is_private_from_its_first_byte(store, monkeypatch):
     assert [p.name for p in store.parent.iterdir()] == [credentials.FILE_NAME]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="platformdirs' Linux layout")
 def test_the_store_follows_xdg_config_home(tmp_path, monkeypatch):
     monkeypatch.delenv(credentials.ENV_CONFIG_DIR)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))

@@ -14,6 +14,7 @@ token is never printed.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -93,7 +94,7 @@ class _Countdown:
             self._out.write("\r" + text + "\033[K")
             self._open = True
         else:
-            minute = int(left + 0.5) // 60
+            minute = math.ceil(left / 60)
             if minute == self._shown:
                 return
             self._shown = minute
