@@ -40,7 +40,7 @@ DOC_TYPES = (
     "paid_model_auth_required, promotion_limit_reached, insufficient_credits, provider_not_allowed, "
     "byok_key_required, upstream_error, no_free_models_available, organization_auto_configuration, "
     "upstream_disconnect, client_disconnect, top_up_in_progress, refusal_cooldown, discontinued_free_model, "
-    "upgrade_required, abuse_blocked"
+    "upgrade_required, abuse_blocked, unsupported_fim_model"  # the last one: the FIM route's (§8.5)
 ).split(", ")
 
 
@@ -403,6 +403,14 @@ CASES = [
         litellm.BadRequestError,
         426,
         "upgrade kilo-litellm",
+    ),
+    Case(
+        "unsupported_fim_model",
+        400,
+        b'{"error":"kilo-auto/free is not a supported FIM model","error_type":"unsupported_fim_model"}',
+        litellm.BadRequestError,
+        400,
+        "kilo/mistralai/codestral-2508",
     ),
     Case(
         "abuse_blocked",

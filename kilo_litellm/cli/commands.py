@@ -1,7 +1,8 @@
 """``kilo-litellm`` (also ``python -m kilo_litellm``): try the provider from a terminal.
 
-* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it, and what
-  became of each seed alias of Kilo's original page (served, or retired and its successor).
+* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it (the
+  ``fim`` flag, ``supports_fim`` in JSON: served by ``/fim/completions``), and what became of each
+  seed alias of Kilo's original page (served, or retired and its successor).
 * ``proxy-config``: the LiteLLM proxy config for the catalog (what ``litellm_config.yaml`` is).
 * ``check``: what the gateway serves now (:mod:`kilo_litellm.drift`: anonymous access, the seed
   aliases, the free models, the endpoints), or with ``--model`` what a call to that model would send
@@ -96,6 +97,7 @@ def _flags(entry) -> str:
         ("reasoning", entry.supports_reasoning),
         ("json", entry.supports_response_schema),
         ("cache", entry.supports_prompt_caching),
+        ("fim", entry.supports_fim),
         ("may-train", entry.may_train),
     ]
     return ",".join(name for name, on in marks if on)
@@ -124,6 +126,7 @@ def _model_row(entry) -> dict:
         "supports_reasoning": entry.supports_reasoning,
         "supports_response_schema": entry.supports_response_schema,
         "supports_prompt_caching": entry.supports_prompt_caching,
+        "supports_fim": entry.supports_fim,
     }
 
 

@@ -3,14 +3,14 @@
 The gateway lives at ``https://api.kilo.ai/api/gateway`` and answers its routes both directly
 and under ``/v1`` (``/api/gateway/v1/chat/completions``). People paste whatever their last tool
 wanted: a trailing slash, the ``/v1`` suffix OpenAI SDKs expect, or the full
-``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, embeddings and the
-model list all append their own route to the same base.
+``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, fill-in-the-middle,
+embeddings and the model list all append their own route to the same base.
 """
 
 from __future__ import annotations
 
 # Routes the provider calls; a base that already ends in one of them had it pasted in by mistake.
-ROUTES = ("chat/completions", "embeddings", "embedding-models", "models")
+ROUTES = ("chat/completions", "fim/completions", "embeddings", "embedding-models", "models")
 GATEWAY_SUFFIX = "/api/gateway"
 
 

@@ -32,6 +32,7 @@ client can observe:
   of :data:`TOOL_MARKER`), else the first offered tool with ``{}``. Every other byte is the recording's.
 * ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
 
+* ``POST /api/gateway/fim/completions``: fill-in-the-middle, **synthesised** (:mod:`fim`).
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
@@ -83,6 +84,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from kilo_litellm.emulator import fim
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -735,6 +737,10 @@ class GatewayEmulator:
     def embedding_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/embeddings")]
 
+    @property
+    def fim_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/fim/completions")]
+
     def _record(self, received: Received) -> None:
         with self._lock:
             self.requests.append(received)
@@ -767,7 +773,8 @@ DEFAULT_VECTOR_SIZE = 256
 
 
 def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | None:
-    """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
+    """The embeddings and fill-in-the-middle (:mod:`fim`) routes and the HTML 404 for paths outside
+    the gateway; ``None`` for the rest."""
     full = path.split("?", 1)[0].rstrip("/")
     if full != GATEWAY_PATH and not full.startswith(GATEWAY_PATH + "/"):
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
@@ -776,6 +783,8 @@ def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | No
         return Reply(body=embedding_models_body(), stream=False)
     if route == "/embeddings":
         return embeddings_reply(headers, raw)
+    if route == "/fim/completions":
+        return Reply(**fim.answer(_bearer(headers), raw, _rejected))
     return None
 
 

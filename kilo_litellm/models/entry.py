@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from kilo_litellm.config.settings import PROVIDER
+from kilo_litellm.models.fim import supports_fim
 
 
 class ModelEntry(BaseModel):
@@ -40,6 +41,11 @@ class ModelEntry(BaseModel):
         """``False`` for routers such as ``kilo-auto/balanced`` whose price depends on the routed model
         (``/models`` shows ``"-1"``): their cost comes only from the gateway's reported usage."""
         return self.free or (self.input_cost_per_token is not None and self.output_cost_per_token is not None)
+
+    @property
+    def supports_fim(self) -> bool:
+        """Whether the gateway's ``/fim/completions`` serves this model (:mod:`fim`)."""
+        return supports_fim(self.gateway_id)
 
     @property
     def status(self) -> str:

@@ -21,6 +21,7 @@ import litellm
 
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import FREE_AUTO
+from kilo_litellm.models.fim import FIM_MODELS
 
 STABLE_FREE_MODEL = f"{PROVIDER}/{FREE_AUTO}"
 
@@ -110,6 +111,12 @@ ERROR_TYPES: dict[str, ErrorType] = {
         None,
         "The provider routing settings (provider.only / provider.ignore, or your organisation's) exclude "
         "every provider of this model: widen them or choose another model.",
+    ),
+    "unsupported_fim_model": ErrorType(
+        litellm.BadRequestError,
+        "Fill-in-the-middle (text_completion with a suffix) is served for "
+        + ", ".join(f"{PROVIDER}/{m}" for m in FIM_MODELS)
+        + " only (`kilo-litellm models` marks them fim); use one of them, or drop the suffix for a chat model.",
     ),
     "byok_key_required": ErrorType(
         litellm.BadRequestError,

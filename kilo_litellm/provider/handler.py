@@ -50,7 +50,7 @@ from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, request, response
+from kilo_litellm.provider import caller_loop, embeddings, errors, fim, request, response
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -71,6 +71,7 @@ class Call:
     headers: dict
     timeout: float
     coalesce: bool = True
+    fim: bool = False
 
     def __repr__(self) -> str:
         return f"Call(model={self.model!r}, gateway_id={self.entry.gateway_id!r}, url={self.url!r}, {self.settings!r})"
@@ -99,35 +100,42 @@ def prepare(
 ) -> Call:
     """Resolve and build one call, or raise before anything is sent.
 
-    With LiteLLM's ``logging_obj``, two more things happen. LiteLLM drops ``user`` from a custom
+    With LiteLLM's ``logging_obj``, three more things happen. LiteLLM drops ``user`` from a custom
     provider's params unless the caller allows it, but keeps it in
-    ``logging_obj.model_call_details``; it is sent from there rather than lost silently. And
-    LiteLLM's pre-call log gets the request, with the redacted key and no headers.
+    ``logging_obj.model_call_details``; it is sent from there rather than lost silently. A
+    ``text_completion`` (``litellm_params["text_completion"]`` there, as in the ``litellm_params``
+    LiteLLM passes the method) with a ``suffix``, or on a fill-in-the-middle model, goes to
+    ``/fim/completions`` instead of ``/chat/completions`` (:mod:`fim`). And LiteLLM's pre-call log
+    gets the request, with the redacted key and no headers.
     """
     try:
         entry = catalog.resolve(model)
     except catalog.UnknownModelError as exc:
         raise errors.unknown_model(model, str(exc)) from None
     params = optional_params or {}
-    problem = request.input_problem(messages, params)
+    details = getattr(logging_obj, "model_call_details", None)
+    fill = isinstance(details, dict) and fim.requested(entry, params, details.get("litellm_params"))
+    problem = (fim if fill else request).input_problem(messages, params)
     if problem:
         raise errors.bad_request(model, problem)
-    details = getattr(logging_obj, "model_call_details", None)
     user = details.get("user") if isinstance(details, dict) else None
     if isinstance(user, str) and user and "user" not in params:
         params = {**params, "user": user}
     conf = settings.resolve(api_key, api_base)
+    if fill and not conf.has_real_key:
+        raise fim.key_required(f"{PROVIDER}/{model}")
     if not entry.free and not entry.retired and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
     call = Call(
         model=model,
         entry=entry,
         settings=conf,
-        url=request.chat_url(conf),
-        body=request.build_body(entry.gateway_id, messages, params, stream=stream),
+        url=fim.url(conf) if fill else request.chat_url(conf),
+        body=(fim if fill else request).build_body(entry.gateway_id, messages, params, stream=stream),
         headers=request.build_headers(conf, headers),
         timeout=_timeout_seconds(timeout),
         coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
+        fim=fill,
     )
     logger.debug("kilo request %r stream=%s", call, stream)
     if logging_obj is not None:
@@ -290,7 +298,8 @@ class _Body:
         if resp.status_code >= 400:
             raise _error_for_status(self.call, resp.status_code, body, resp.headers)
         call = self.call
-        return response.fill(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
+        read = fim.fill if call.fim else response.fill
+        return read(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
 
 
 class _Events:
@@ -309,7 +318,8 @@ class _Events:
     def __init__(self, call: Call) -> None:
         self.call = call
         self._decoder = SSEDecoder()
-        self._converter = StreamConverter(call.model, call.entry, coalesce=call.coalesce)
+        converter = fim.StreamConverter if call.fim else StreamConverter
+        self._converter = converter(call.model, call.entry, coalesce=call.coalesce)
         self._deadline = _Deadline(call)
 
     @property
