@@ -357,7 +357,8 @@ def connection(model: str, detail: str) -> litellm.APIConnectionError:
 
 
 GATEWAY_OFFERS = (
-    "The Kilo gateway offers chat completions (litellm.completion) and embeddings (litellm.embedding); "
+    "The Kilo gateway offers chat completions (litellm.completion), fill-in-the-middle (litellm.text_completion "
+    "with a suffix) and embeddings (litellm.embedding); "
     "through the LiteLLM proxy, /v1/messages and /v1/responses work too (they are bridged to chat completions)."
 )
 
