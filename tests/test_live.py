@@ -104,3 +104,35 @@ def test_each_seed_alias_works_or_is_not_found(alias, gateway_id):
     except litellm.NotFoundError:
         return
     assert resp.choices, f"kilo/{alias} ({gateway_id}) answered without choices"
+
+
+def test_fim_without_a_key_is_refused_the_web_apps_way():
+    """The provider never sends a FIM call without a key; this checks the body it maps (today's notes §8.5)."""
+    answer = httpx.post(
+        f"{BASE}/fim/completions",
+        json={"model": "mistralai/codestral-2508", "prompt": "def f(", "suffix": "):", "max_tokens": 4},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code in (400, 401, 403), answer.text
+    assert answer.json().get("success") is False, answer.text
+
+
+@pytest.mark.parametrize("model", [f"kilo/{m}" for m in ("mistralai/codestral-2508", "inception/mercury-edit-2")])
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_fim_answers_with_a_key(model, stream):
+    if not PAID_KEY:
+        pytest.skip("fill-in-the-middle needs a key: set KILO_API_KEY to check it")
+    resp = litellm.text_completion(
+        model=model,
+        prompt="def add(a, b):\n    ",
+        suffix="\n\nprint(add(1, 2))",
+        max_tokens=8,
+        stream=stream,
+        api_base=BASE,
+        api_key=PAID_KEY,
+        timeout=TIMEOUT,
+    )
+    chunks = list(resp) if stream else [resp]
+    assert any(c.choices and isinstance(c.choices[0].text, str) for c in chunks)
+    if not stream:
+        assert resp.usage.completion_tokens > 0 and resp._hidden_params["response_cost"] > 0
