@@ -690,6 +690,11 @@ def check_reasoning_parameters(out, gw):
     assert request.json["reasoning"] == {"effort": "high"}
 
 
+@python_check("Conversations: `X-KiloCode-TaskId`")
+def check_conversations(out, gw):
+    assert [r.headers.get("x-kilocode-taskid") for r in gw.chat_requests] == ["chat-7f3a", "chat-7f3a", None]
+
+
 @python_check("Embeddings")
 def check_embeddings(out, gw):
     [free] = gw.embedding_requests

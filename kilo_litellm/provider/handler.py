@@ -48,9 +48,9 @@ from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse,
 
 from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
-from kilo_litellm.models import catalog
+from kilo_litellm.models import catalog, retirement
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, fim, request, resend, response
+from kilo_litellm.provider import caller_loop, embeddings, errors, fim, request, resend, response, session
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -106,7 +106,8 @@ def prepare(
     ``text_completion`` (``litellm_params["text_completion"]`` there, as in the ``litellm_params``
     LiteLLM passes the method) with a ``suffix``, or on a fill-in-the-middle model, goes to
     ``/fim/completions`` instead of ``/chat/completions`` (:mod:`fim`). And LiteLLM's pre-call log
-    gets the request, with the redacted key and no headers.
+    gets the request, with the redacted key and no headers. A model the gateway lists to retire
+    soon is warned about once (:mod:`retirement`).
     """
     try:
         entry = catalog.resolve(model)
@@ -137,6 +138,7 @@ def prepare(
         coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
         fim=fill,
     )
+    retirement.warn_once(entry)
     logger.debug("kilo request %r stream=%s", call, stream)
     if logging_obj is not None:
         logging_obj.pre_call(
@@ -442,6 +444,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _sync_client(client, self._client), _Body(call)
         try:
@@ -474,6 +477,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _async_client(client, self._aclient), _Body(call)
         try:
@@ -508,6 +512,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> Iterator[ModelResponseStream]:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
         try:
@@ -573,6 +578,7 @@ class KiloLLM(CustomLLM):
         not installed, or this runs on the loop's own thread) the request is sent on the first
         ``__anext__`` instead, and its errors surface there.
         """
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         loop = caller_loop.current()
         if loop is None:
