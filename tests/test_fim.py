@@ -204,6 +204,16 @@ def test_both_base_shapes_reach_the_route(gw, base_suffix):
     assert gw.requests[0].path == "/api/gateway/fim/completions"
 
 
+@pytest.mark.parametrize("base_suffix", ["", "/fim/completions"], ids=["base", "pasted"])
+def test_the_second_hosts_base_shape_reaches_its_route(gw, base_suffix):
+    resp = litellm.text_completion(
+        model=CODESTRAL, prompt=PROMPT, suffix=SUFFIX, api_key=KEY, api_base=gw.ai_gateway_base + base_suffix
+    )
+    assert resp.choices[0].text == emulated.FIM_TEXT
+    assert gw.requests[0].path == "/api/v1/fim/completions"
+    assert gw.requests[0].json["suffix"] == SUFFIX
+
+
 def test_v1_route_of_the_emulator_answers_too(gw):
     answer = httpx.post(
         f"{gw.api_base}/v1/fim/completions",
