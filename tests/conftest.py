@@ -17,7 +17,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 # the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose, or run load.
 SLOW_MODULES = ("test_proxy.py", "test_proxy_clients.py", "test_agents.py", "test_load.py", "test_faults.py")
 SLOW_MODULE_PREFIXES = ("test_replicas",)
-SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "redis_server"})
+SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "start_emulator", "redis_server"})
 SLOW_TESTS = frozenset(
     {
         "test_live_suite_smoke",
