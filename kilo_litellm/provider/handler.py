@@ -50,7 +50,7 @@ from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, request, response
+from kilo_litellm.provider import caller_loop, embeddings, errors, request, resend, response
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -237,7 +237,7 @@ def _async_client(client: Any, own: httpx.AsyncClient | None) -> httpx.AsyncClie
     return own or get_async_httpx_client(llm_provider=PROVIDER).client
 
 
-def _request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+def _request(http: httpx.Client | httpx.AsyncClient, call: Call | EmbeddingCall) -> httpx.Request:
     return http.build_request("POST", call.url, json=call.body, headers=call.headers, timeout=call.timeout)
 
 
@@ -435,7 +435,7 @@ class KiloLLM(CustomLLM):
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _sync_client(client, self._client), _Body(call)
         try:
-            resp = http.send(_request(http, call), stream=True)
+            resp = resend.send(http, _request(http, call))
             try:
                 for part in resp.iter_bytes():
                     body.feed(part)
@@ -467,7 +467,7 @@ class KiloLLM(CustomLLM):
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _async_client(client, self._aclient), _Body(call)
         try:
-            resp = await http.send(_request(http, call), stream=True)
+            resp = await resend.asend(http, _request(http, call))
             try:
                 async for part in resp.aiter_bytes():
                     body.feed(part)
@@ -501,7 +501,7 @@ class KiloLLM(CustomLLM):
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
         try:
-            resp = http.send(_request(http, call), stream=True)
+            resp = resend.send(http, _request(http, call))
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         if resp.status_code >= 400:
@@ -580,7 +580,7 @@ class KiloLLM(CustomLLM):
         """The gateway's answer once its status line is in, or its refusal raised as a ``litellm`` error."""
         http = _async_client(client, self._aclient)
         try:
-            resp = await http.send(_request(http, call), stream=True)
+            resp = await resend.asend(http, _request(http, call))
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         if resp.status_code < 400:
@@ -636,7 +636,7 @@ class KiloLLM(CustomLLM):
         call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
         http = _sync_client(None, self._client)
         try:
-            resp = http.post(call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+            resp = resend.send(http, _request(http, call), stream=False)
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         return _embedding_result(call, resp, model_response)
@@ -657,7 +657,7 @@ class KiloLLM(CustomLLM):
         call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
         http = _async_client(None, self._aclient)
         try:
-            resp = await http.post(call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+            resp = await resend.asend(http, _request(http, call), stream=False)
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         return _embedding_result(call, resp, model_response)
