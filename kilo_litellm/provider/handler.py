@@ -48,9 +48,9 @@ from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse,
 
 from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
-from kilo_litellm.models import catalog
+from kilo_litellm.models import catalog, retirement
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, request, resend, response
+from kilo_litellm.provider import caller_loop, embeddings, errors, request, resend, response, session
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -102,7 +102,8 @@ def prepare(
     With LiteLLM's ``logging_obj``, two more things happen. LiteLLM drops ``user`` from a custom
     provider's params unless the caller allows it, but keeps it in
     ``logging_obj.model_call_details``; it is sent from there rather than lost silently. And
-    LiteLLM's pre-call log gets the request, with the redacted key and no headers.
+    LiteLLM's pre-call log gets the request, with the redacted key and no headers. A model the
+    gateway lists to retire soon is warned about once (:mod:`retirement`).
     """
     try:
         entry = catalog.resolve(model)
@@ -129,6 +130,7 @@ def prepare(
         timeout=_timeout_seconds(timeout),
         coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
     )
+    retirement.warn_once(entry)
     logger.debug("kilo request %r stream=%s", call, stream)
     if logging_obj is not None:
         logging_obj.pre_call(
@@ -432,6 +434,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _sync_client(client, self._client), _Body(call)
         try:
@@ -464,6 +467,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _async_client(client, self._aclient), _Body(call)
         try:
@@ -498,6 +502,7 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> Iterator[ModelResponseStream]:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
         try:
@@ -563,6 +568,7 @@ class KiloLLM(CustomLLM):
         not installed, or this runs on the loop's own thread) the request is sent on the first
         ``__anext__`` instead, and its errors surface there.
         """
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         loop = caller_loop.current()
         if loop is None:
