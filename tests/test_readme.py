@@ -377,7 +377,7 @@ def test_two_replicas_compose(block, monkeypatch, capsys, tmp_path):
 
 @readme_block("Free-tier budget", "bash")
 def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
-    """The config line runs; the exported limits are the guard's defaults, in the form it parses."""
+    """The config line runs; the exported budgets parse, and the guard has none unless they are set."""
     monkeypatch.chdir(tmp_path)
     [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
     code, _, err = run_cli(line, monkeypatch, capsys)
@@ -388,7 +388,8 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
     env = exports(block)
-    assert free_budget.Limits.from_env(env) == free_budget.Limits()
+    assert free_budget.Limits.from_env(env) == free_budget.Limits(per_model=free_budget.Budget(500, 3600))
+    assert free_budget.Limits() == free_budget.Limits.from_env({}) == free_budget.Limits(None, None)
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
 
 
