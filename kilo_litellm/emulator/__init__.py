@@ -2,9 +2,11 @@
 
 A real HTTP server on 127.0.0.1 that answers with the gateway's recorded bytes (``recordings/``),
 in today's shape or February 2026's, and can be scripted to refuse, cut or delay. ``server`` is the
-emulator, ``foreground`` the ``kilo-litellm emulator`` / ``python -m kilo_litellm.emulator`` command.
+emulator, ``december`` the error answers December's gateway added (to script), ``foreground`` the
+``kilo-litellm emulator`` / ``python -m kilo_litellm.emulator`` command.
 """
 
+from kilo_litellm.emulator.december import *  # noqa: F403
 from kilo_litellm.emulator.server import *  # noqa: F403
 from kilo_litellm.emulator.server import GatewayEmulator, Reply
 

@@ -5,7 +5,9 @@ gateway. By default (``mode="today"``) it behaves like today's gateway (today's 
 client can observe:
 
 * ``POST /api/gateway/chat/completions`` (also under ``/api/gateway/v1/``):
-  - 400 ``invalid_request`` for a body that is not JSON;
+  - 400 ``invalid_request`` for a body that is not JSON, 400 ``unsupported_field`` for one with a
+    ``providerOptions`` field, then 404 ``model_not_found`` ("Model not found") for a missing or
+    blank ``model``, all before the key is checked (§8.4);
   - **auth**: no ``Authorization`` header (or ``Bearer anonymous``) is anonymous; any other bearer
     the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` (§1). Here that
     is a placeholder (``public``, ``no-key``, ``none``, ...) or a token containing ``invalid`` or
@@ -31,11 +33,14 @@ client can observe:
   :data:`HARMLESS_CALLS` (Claude Code's ``Bash``, Codex's ``shell``/``exec_command``: an ``echo``
   of :data:`TOOL_MARKER`), else the first offered tool with ``{}``. Every other byte is the recording's.
 * ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
+* Every route above also under ``/api/v1`` (``POST /api/v1/chat/completions``, ``GET /api/v1/models``,
+  ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
+  :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
 
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
-* Any path outside ``/api/gateway``: an HTML 404 page, as the web server in front of the gateway
+* Any path outside ``/api/gateway`` (and ``/api/v1``): an HTML 404 page, as the web server in front of the gateway
   answers a wrong ``api_base``.
 
 Synthesised rather than recorded (no recording exists; built from the documented server code):
@@ -43,6 +48,10 @@ every error body above (with its ``error_type``), the auth rule, the retired-id 
 ``mode="february"`` answers like the gateway of February 2026 instead (a placeholder bearer is
 anonymous, the seed ids are served, recordings byte for byte with no agent edits, bodies without
 ``error_type``).
+
+December's other error answers (§8.4: an organisation policy's 503 and 404 ``model_not_allowed``,
+``account_restricted``, the BYOK reconnect 400, the abuse layer's 429 with ``retry-after``) are
+bodies in :mod:`kilo_litellm.emulator.december`, for :meth:`GatewayEmulator.script`.
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
@@ -91,6 +100,7 @@ from kilo_litellm.provider.stream import merge_details
 logger = logging.getLogger("kilo_litellm")
 
 GATEWAY_PATH = "/api/gateway"
+AI_GATEWAY_PATH = "/api/v1"
 TODAY, FEBRUARY = "today", "february"
 
 
@@ -138,6 +148,9 @@ def model_not_found_body(model: str) -> bytes:
 
 
 NOT_FOUND_BODY = model_not_found_body("no-such/model")
+EMPTY_MODEL_BODY = _flat("Model not found", "model_not_found", "The requested model could not be found.")
+PROVIDER_OPTIONS_BODY = _flat("The providerOptions field is not supported. Use provider instead.", "unsupported_field")
+"""Today's 404 for a missing or blank ``model`` (§8.4), sent before the key is checked."""
 
 # February 2026 bodies (wire notes §2.3), for ``mode="february"``.
 FEBRUARY_NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
@@ -367,9 +380,18 @@ def reserialised(raw_sse: bytes) -> bytes:
     return b"".join(out)
 
 
+def _under(path: str, root: str) -> bool:
+    full = path.split("?", 1)[0].rstrip("/")
+    return full == root or full.startswith(root + "/")
+
+
 def _route(path: str, mode: str = TODAY) -> str:
-    """The route under the gateway root; today's gateway serves everything under ``/v1`` too."""
-    route = path.split("?", 1)[0][len(GATEWAY_PATH) :].rstrip("/")
+    """The route under the gateway root; today's gateway serves everything under ``/v1`` too, and
+    under the second host's ``/api/v1``."""
+    full = path.split("?", 1)[0]
+    if mode != FEBRUARY and _under(full, AI_GATEWAY_PATH):
+        return full[len(AI_GATEWAY_PATH) :].rstrip("/")
+    route = full[len(GATEWAY_PATH) :].rstrip("/")
     return route[3:] if mode != FEBRUARY and route.startswith("/v1/") else route
 
 
@@ -507,7 +529,7 @@ def _answer(body: dict, mode: str) -> Reply:
 
 def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply:
     """What the gateway itself would answer (for the cases a client can observe)."""
-    routed = extra_route(path, headers, raw)
+    routed = extra_route(path, headers, raw, mode)
     if routed is not None:
         return routed
     route = _route(path, mode)
@@ -519,9 +541,11 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str =
         body = json.loads(raw)
     except ValueError:
         return Reply(status=400, body=BAD_JSON_BODY if mode != FEBRUARY else FEBRUARY_BAD_JSON_BODY)
+    if mode != FEBRUARY and isinstance(body, dict) and "providerOptions" in body:
+        return Reply(status=400, body=PROVIDER_OPTIONS_BODY)
     model = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model, str) or not model.strip():
-        return Reply(status=404, body=NOT_FOUND_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
+        return Reply(status=404, body=EMPTY_MODEL_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
     refusal = _refusal(model, _bearer(headers), mode)
     return refusal if refusal is not None else _answer(body, mode)
 
@@ -707,6 +731,11 @@ class GatewayEmulator:
     def api_base(self) -> str:
         return self.url + GATEWAY_PATH
 
+    @property
+    def ai_gateway_base(self) -> str:
+        """The base in the second host's shape (``https://ai-gateway.kilo.ai/api/v1``): ``<url>/api/v1``."""
+        return self.url + AI_GATEWAY_PATH
+
     def start(self) -> GatewayEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name="kilo-emulator", daemon=True)
         self._thread.start()
@@ -776,10 +805,10 @@ EMBEDDING_NOT_FOUND_BODY = (
 DEFAULT_VECTOR_SIZE = 256
 
 
-def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | None:
+def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply | None:
     """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
-    full = path.split("?", 1)[0].rstrip("/")
-    if full != GATEWAY_PATH and not full.startswith(GATEWAY_PATH + "/"):
+    served = _under(path, GATEWAY_PATH) or (mode != FEBRUARY and _under(path, AI_GATEWAY_PATH))
+    if not served:
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
     route = _route(path)
     if route == "/embedding-models":
