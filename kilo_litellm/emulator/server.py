@@ -55,8 +55,11 @@ bodies in :mod:`kilo_litellm.emulator.december`, for :meth:`GatewayEmulator.scri
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
-read what the server received in :attr:`GatewayEmulator.requests`. The fault modes a client must
-survive are scriptable too: a reset before any response byte (``reset``), a gzip-encoded body
+read what the server received in :attr:`GatewayEmulator.requests`. ``GatewayEmulator(fail={"kilo-auto/free": 429})``
+(``--fail`` on the command) refuses every chat request for a model with the gateway's own body for
+that status (:mod:`kilo_litellm.emulator.failures`, :func:`refusal_for`), after the script and
+before ``default``. The fault modes a client must survive are scriptable too: a reset before any
+response byte (``reset``), a gzip-encoded body
 (``gzip``), and a body that never ends (``keep_open``), optionally dripping keep-alive bytes
 (``drip``) until the client goes away. A handler that waits (``stall``, ``keep_open``) ends as soon
 as the client closes its side, so an abandoned request leaves no server thread behind. A benchmark
@@ -93,7 +96,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from kilo_litellm.emulator import free_ids
+from kilo_litellm.emulator import failures, free_ids
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -160,6 +163,41 @@ FEBRUARY_PAID_AUTH_BODY = (
 FEBRUARY_BAD_JSON_BODY = (
     b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
 )
+
+# The refusals ``fail=`` / ``--fail`` script (:mod:`kilo_litellm.emulator.failures`); today's notes §4, wire notes §2.3.
+USAGE_LIMIT_BODY = (
+    b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+    b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"},"error_type":"usage_limit_exceeded"}'
+)
+SERVICE_UNAVAILABLE_BODY = _flat(
+    "Service Unavailable", "temporarily_unavailable", "The service is temporarily unavailable. Please try again later."
+)
+FEBRUARY_RATE_LIMIT_BODY = (
+    b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
+    b'Please try again later or upgrade to a paid model."}'
+)
+FEBRUARY_USAGE_LIMIT_BODY = (
+    b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+    b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"}}'
+)
+FEBRUARY_SERVICE_UNAVAILABLE_BODY = (
+    b'{"error":"Service Unavailable","message":"The service is temporarily unavailable. Please try again later."}'
+)
+
+
+def refusal_for(status: int, model: str, mode: str = TODAY) -> Reply:
+    """The gateway's own refusal with ``status`` (one of ``failures.STATUSES``) for ``model``, in ``mode``'s words."""
+    today = mode != FEBRUARY
+    bodies = {
+        401: PAID_AUTH_BODY if today else FEBRUARY_PAID_AUTH_BODY,
+        402: USAGE_LIMIT_BODY if today else FEBRUARY_USAGE_LIMIT_BODY,
+        404: model_not_found_body(model) if today else FEBRUARY_NOT_FOUND_BODY,
+        429: RATE_LIMIT_BODY if today else FEBRUARY_RATE_LIMIT_BODY,
+        500: recording("error-500-body.json"),
+        503: SERVICE_UNAVAILABLE_BODY if today else FEBRUARY_SERVICE_UNAVAILABLE_BODY,
+    }
+    return Reply(status=status, body=bodies[status], stream=False)
+
 
 # What today's gateway answers for the ids it retired (today's notes §2.1): gateway id -> 404 body.
 RETIRED = {
@@ -707,9 +745,18 @@ class _Server(ThreadingHTTPServer):
 class GatewayEmulator:
     """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None, mode: str = TODAY) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        default: Reply | None = None,
+        mode: str = TODAY,
+        fail: Mapping[str, int] | None = None,
+    ) -> None:
         if mode not in (TODAY, FEBRUARY):
             raise ValueError(f"mode must be {TODAY!r} or {FEBRUARY!r}, got {mode!r}")
+        self.fail = failures.normalised(fail)
+        """Gateway id -> status: every chat request for that model gets the gateway's refusal (:mod:`.failures`)."""
         self._server = _Server((host, port), _Handler)
         self.mode = mode
         """``"today"``: today's gateway; ``"february"``: the gateway of February 2026."""
@@ -782,6 +829,10 @@ class GatewayEmulator:
         with self._lock:
             if self._script:
                 return self._script.popleft()
+        chat = path.startswith(GATEWAY_PATH + "/") and _route(path, self.mode) == "/chat/completions"
+        failed = failures.failing(self.fail, raw) if chat else None
+        if failed is not None:
+            return refusal_for(failed[1], failed[0], self.mode)
         if self.default is not None:
             return self.default
         return default_reply(path, headers, raw, self.mode)
