@@ -281,7 +281,8 @@ CASES = [
         PROMOTION_LIMIT_BODY,
         litellm.RateLimitError,
         429,
-        "used up for today (10,000 requests per 24 h): sign up at https://app.kilo.ai and set KILO_API_KEY",
+        "used up for today (10,000 requests per 24 h without a key, on Kilo's rate-limited exclusive models "
+        "only): sign up at https://app.kilo.ai and set KILO_API_KEY",
     ),
     Case(
         "provider_not_allowed",

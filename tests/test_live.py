@@ -211,6 +211,23 @@ def test_provider_options_are_a_bad_request_before_the_key(base, key):
     assert caught.value.kilo_error_type == "unsupported_field"
 
 
+@pytest.mark.parametrize("gateway_id", ["stepfun/step-5-preview-free", "inclusionai/ling-3.1-flash"])
+def test_an_id_the_catalog_does_not_list_is_sent_and_the_gateway_answers(gateway_id):
+    """Free today without ``:free`` (today's notes §8.2): answered, or refused by the gateway itself
+    (``kilo_code``/``kilo_error_type`` come only from its answer), never by the provider before sending.
+    A 401 ``PAID_MODEL_AUTH_REQUIRED`` here means Kilo made the id paid since: the error says how to get a key."""
+    try:
+        resp = litellm.completion(
+            model=f"kilo/{gateway_id}", messages=MESSAGES, max_tokens=16, api_base=BASE, timeout=TIMEOUT
+        )
+    except (litellm.AuthenticationError, litellm.NotFoundError) as exc:
+        assert getattr(exc, "kilo_error_type", None) or getattr(exc, "kilo_code", None), exc
+        if isinstance(exc, litellm.AuthenticationError):
+            assert "KILO_API_KEY" in str(exc) and "https://app.kilo.ai" in str(exc)
+        return
+    assert resp.choices
+
+
 # -- fill-in-the-middle (today's notes §8.5) ---------------------------------------------------------
 
 

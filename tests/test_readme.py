@@ -392,7 +392,8 @@ def test_containers_compose(block):
 
 @readme_block("Free-tier budget", "bash")
 def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
-    """The config line runs; the exported limits are the two the guard reads, in the form it parses."""
+    """The config line runs; the exported limits are the two the guard reads, in the form it parses,
+    and the guard has none unless they are set."""
     monkeypatch.chdir(tmp_path)
     [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
     code, _, err = run_cli(line, monkeypatch, capsys)
@@ -403,6 +404,7 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
     env = {name: value.strip() for name, value in exports(block).items()}
+    assert free_budget.Limits() == free_budget.Limits.from_env({}) == free_budget.Limits(None, None)
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
     limits = free_budget.Limits.from_env(env)
     for name, value in env.items():
@@ -861,7 +863,7 @@ def test_benchmarks(block):
 
 @readme_block("Two replicas and the free-tier budget", "bash")
 def test_replica_benchmarks(block):
-    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 2
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 3
     for line in block.commands:
         check_bench_line(line)
 

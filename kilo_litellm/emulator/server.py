@@ -15,8 +15,8 @@ client can observe:
   - **retired ids** (§2.1): the seed page's free ids get the 404 bodies the server code has for
     them (``discontinued_free_model``, ``model_not_found``, ``unavailable_model``); ``giga-potato``
     lost its free status (401 ``PAID_MODEL_AUTH_REQUIRED`` anonymously, 404 with a key);
-  - a paid model (not ``isFree`` in the bundled ``/models``, no ``:free`` suffix) without a key:
-    401 ``PAID_MODEL_AUTH_REQUIRED``;
+  - a paid model (not ``isFree`` in the bundled ``/models``; unlisted and not free by the
+    gateway's December rule, :mod:`free_ids`) without a key: 401 ``PAID_MODEL_AUTH_REQUIRED``;
   - else a recording: a tool-call stream when the request has ``tools``, the reasoning stream when
     it asks for ``reasoning``, else the plain one; non-streaming calls get the JSON recording, or
     a body assembled from the matching stream recording. Today's gateway re-serialises what it
@@ -98,7 +98,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from kilo_litellm.emulator import failures, fim
+from kilo_litellm.emulator import failures, fim, free_ids
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -371,10 +371,10 @@ def _listed_free() -> dict[str, bool]:
 
 
 def _is_free(model: str) -> bool:
-    """The gateway's rule: ``isFree`` for a listed model, else the ``:free`` suffix (``isFreeModel``)."""
+    """The gateway's rule: ``isFree`` for a listed model, else its rule for unlisted ids (:mod:`free_ids`)."""
     gid = model.strip().lower()
     listed = _listed_free()
-    return listed[gid] if gid in listed else gid.endswith(":free") or gid == "openrouter/free"
+    return listed[gid] if gid in listed else free_ids.free_unlisted(gid)
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

@@ -12,9 +12,11 @@ pooled and proxy/SSL settings are LiteLLM's. A caller or test may inject a clien
 ``KiloLLM(client=..., aclient=...)``.
 
 Errors are raised as ``litellm.*`` exceptions at the call wherever the gateway allows it (an HTTP
-error status, a paid model without a key), as LiteLLM's own providers do: ``streaming`` sends the
-request before it returns the stream, and ``astreaming`` (run by LiteLLM in a worker thread) sends
-it on the caller's event loop and waits for the status line (see :mod:`caller_loop`). So
+error status, a model the catalog lists as paid without a key; an id it does not list is sent and
+the gateway's 401 ``PAID_MODEL_AUTH_REQUIRED`` says whether it wants one), as LiteLLM's own
+providers do: ``streaming`` sends the request before it returns the stream, and ``astreaming`` (run
+by LiteLLM in a worker thread) sends it on the caller's event loop and waits for the status line
+(see :mod:`caller_loop`). So
 ``except litellm.RateLimitError``, ``num_retries``, ``fallbacks=`` and a Router's fallbacks see
 them at ``completion``/``acompletion``, streaming or not.
 
@@ -116,7 +118,7 @@ def prepare(
     conf = settings.resolve(api_key, api_base)
     if fill and not conf.has_real_key:
         raise fim.key_required(f"{PROVIDER}/{model}")
-    if not entry.free and not entry.retired and not conf.has_real_key:
+    if entry.known and not entry.free and not entry.retired and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
     bound, connect = timeouts.resolve(timeout)
     call = Call(
@@ -190,7 +192,8 @@ def prepare_embedding(
     if problem:
         raise errors.bad_request(model, problem)
     conf = settings.resolve(api_key, api_base)
-    if not embeddings.is_free(model) and not conf.has_real_key:
+    listed = embeddings.lookup(model)
+    if listed is not None and not listed.free and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
     bound, connect = timeouts.resolve(timeout)
     call = EmbeddingCall(
@@ -223,8 +226,8 @@ def _embedding_result(call: EmbeddingCall, resp: httpx.Response, out: EmbeddingR
 
 def _transport_error(call: Call | EmbeddingCall, exc: Exception) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
-        return errors.timeout(call.model, call.timeout, type(exc).__name__)
-    return errors.connection(call.model, f"{type(exc).__name__}: {exc}")
+        return errors.timeout(call.model, call.timeout, type(exc).__name__, call.url)
+    return errors.connection(call.model, f"{type(exc).__name__}: {exc}", call.url)
 
 
 def _sync_client(client: Any, own: httpx.Client | None) -> httpx.Client:
@@ -273,7 +276,7 @@ class _Deadline:
     def check(self, received: bytes | bytearray = b"") -> None:
         if self.passed:
             detail = "The response never finished." if received.strip() else "Only keep-alives arrived."
-            raise errors.timeout(self.call.model, self.call.timeout, detail)
+            raise errors.timeout(self.call.model, self.call.timeout, detail, self.call.url)
 
 
 class _Body:
@@ -351,7 +354,9 @@ class _Events:
         stray = self._decoder.stray.strip()
         if not converter.started and stray:
             raise _not_an_event_stream(self.call, stray)
-        raise errors.connection(self.call.model, "the gateway closed the stream before it finished (no [DONE]).")
+        raise errors.connection(
+            self.call.model, "the gateway closed the stream before it finished (no [DONE]).", self.call.url
+        )
 
 
 def _not_an_event_stream(call: Call, text: str) -> Exception:
@@ -587,7 +592,7 @@ class KiloLLM(CustomLLM):
             resp = opening.result(timeout=4 * call.timeout + 1)
         except concurrent.futures.TimeoutError:
             opening.cancel()
-            raise errors.timeout(call.model, call.timeout, "No status line arrived.") from None
+            raise errors.timeout(call.model, call.timeout, "No status line arrived.", call.url) from None
         return _OpenStream(self._astream(call, client, resp), resp, loop)
 
     async def _aopen(self, call: Call, client: Any) -> httpx.Response:
