@@ -118,6 +118,16 @@ async def test_a_paid_model_is_sent_with_the_stored_sign_in_streamed_or_not(gw, 
     assert len(gw.chat_requests) == 4
 
 
+def test_fill_in_the_middle_uses_the_stored_sign_in(gw, store):
+    codestral, prompt, suffix = "kilo/mistralai/codestral-2508", "def fib(n):\n    ", "\nprint(fib(10))\n"
+    with pytest.raises(litellm.AuthenticationError, match=r"needs a Kilo API key.*Run `kilo-litellm login`"):
+        litellm.text_completion(model=codestral, prompt=prompt, suffix=suffix, api_base=gw.api_base)
+    credentials.save(TOKEN)
+    resp = litellm.text_completion(model=codestral, prompt=prompt, suffix=suffix, api_base=gw.api_base)
+    assert resp.choices[0].text
+    assert [r.authorization for r in gw.fim_requests] == [f"Bearer {TOKEN}"]
+
+
 def test_embeddings_use_the_stored_sign_in(gw, store):
     credentials.save(TOKEN)
     litellm.embedding(model="kilo/openai/text-embedding-3-small", input=["hello"], api_base=gw.api_base)

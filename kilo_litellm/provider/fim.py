@@ -130,7 +130,8 @@ def key_required(model: str) -> litellm.AuthenticationError:
     return litellm.AuthenticationError(
         message=(
             f"KiloException - fill-in-the-middle ('{model}' with a suffix) needs a Kilo API key, even for free "
-            f"models, and none is set. Set {ENV_API_KEY} (or pass api_key=) to a key from {SIGN_UP_URL}."
+            f"models, and none is set. Run `kilo-litellm login`, or set {ENV_API_KEY} (or pass api_key=) to a key "
+            f"from {SIGN_UP_URL}."
         ),
         model=model,
         llm_provider=PROVIDER,
