@@ -71,6 +71,7 @@ def serve(gw, *models: dict) -> None:
         ({"supported_parameters": ["reasoning", "include_reasoning"]}, "supports_reasoning", True),
         ({}, "supports_reasoning", False),
         ({"supported_parameters": ["response_format", "structured_outputs"]}, "supports_response_schema", True),
+        ({"supported_parameters": ["response_format"]}, "supports_response_schema", False),
         ({}, "supports_response_schema", False),
     ],
 )

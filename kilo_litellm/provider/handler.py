@@ -50,7 +50,7 @@ from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, request, response
+from kilo_litellm.provider import caller_loop, capability_check, embeddings, errors, request, response
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -113,6 +113,7 @@ def prepare(
     if problem:
         raise errors.bad_request(model, problem)
     details = getattr(logging_obj, "model_call_details", None)
+    capability_check.check(model, messages, params, capability_check.deployment_info(details))
     user = details.get("user") if isinstance(details, dict) else None
     if isinstance(user, str) and user and "user" not in params:
         params = {**params, "user": user}
