@@ -37,6 +37,9 @@ SLOW_TESTS = frozenset(
         "test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback",
         "test_python_m_entry_points_answer_help",
         "test_the_import_linter_contracts_in_pyproject_are_kept",
+        "test_docs_site_builds_strictly",
+        "test_fail_recipe_runs_end_to_end",
+        "test_test_commands",
     }
 )
 

@@ -1,7 +1,10 @@
-"""The fenced code blocks of ``README.md``, each named by the heading it sits under.
+"""The fenced code blocks of ``README.md`` and of the docs site's pages (``docs/*.md``), each named
+by the heading it sits under.
 
-The one place the README is cut into blocks: ``tests/test_readme.py`` runs or checks every block,
-and ``tests/test_agents.py`` takes the Claude Code and Codex settings it runs from here.
+The one place the documentation is cut into blocks: ``tests/test_readme.py`` runs or checks every
+block, and ``tests/test_agents.py`` takes the Claude Code and Codex settings it runs from here.
+A block is found by its heading, language and index, whichever page it is on; no two pages may
+hold a block under the same heading (``test_readme.py`` checks it).
 """
 
 from __future__ import annotations
@@ -11,8 +14,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 AGENTS_SECTION = "Kilo models in Claude Code and Codex"
+
+
+def pages() -> list[Path]:
+    """README.md, then every page of the docs site."""
+    return [README, *sorted(DOCS.glob("*.md"))]
 
 
 @dataclass(frozen=True)
@@ -23,10 +33,15 @@ class Block:
     text: str
     line: int  # of the opening fence, 1-based
     marker: str | None = None  # ``<!-- readme-test: MARKER -->`` on the line before the fence
+    page: str = "README.md"  # the file, relative to the repository root
 
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.heading, self.language, self.index)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line} ({self.heading})"
 
     @property
     def commands(self) -> list[str]:
@@ -43,7 +58,7 @@ def block_id(heading: str, language: str, index: int = 0) -> str:
 MARKER = re.compile(r"<!--\s*readme-test:\s*([\w-]+)\s*-->")
 
 
-def parse(text: str) -> list[Block]:
+def parse(text: str, page: str = "README.md") -> list[Block]:
     blocks: list[Block] = []
     heading, fence, body, counts, previous = "", None, [], {}, ""
     for number, line in enumerate(text.splitlines(), 1):
@@ -52,7 +67,7 @@ def parse(text: str) -> list[Block]:
                 language, start, marker = fence
                 index = counts.get((heading, language), 0)
                 counts[(heading, language)] = index + 1
-                blocks.append(Block(heading, language, index, "\n".join(body) + "\n", start, marker))
+                blocks.append(Block(heading, language, index, "\n".join(body) + "\n", start, marker, page))
                 fence = None
             else:
                 body.append(line)
@@ -62,20 +77,24 @@ def parse(text: str) -> list[Block]:
         elif line.startswith("#"):
             heading = line.lstrip("#").strip()
         previous = line
-    assert fence is None, f"README.md: the block opened at line {fence[1]} is never closed"
+    assert fence is None, f"{page}: the block opened at line {fence[1]} is never closed"
     return blocks
 
 
 @lru_cache(maxsize=1)
 def blocks() -> tuple[Block, ...]:
-    return tuple(parse(README.read_text(encoding="utf-8")))
+    return tuple(
+        block
+        for path in pages()
+        for block in parse(path.read_text(encoding="utf-8"), path.relative_to(ROOT).as_posix())
+    )
 
 
 def find(heading: str, language: str, index: int = 0) -> Block:
     for block in blocks():
         if block.key == (heading, language, index):
             return block
-    raise LookupError(f"README.md has no {language} block #{index + 1} under the heading {heading!r}")
+    raise LookupError(f"no page has a {language} block #{index + 1} under the heading {heading!r}")
 
 
 def section(heading: str, language: str) -> list[Block]:
@@ -83,11 +102,11 @@ def section(heading: str, language: str) -> list[Block]:
 
 
 def claude_env() -> dict[str, str]:
-    """The ``export NAME=VALUE`` lines of the README's Claude Code block."""
+    """The ``export NAME=VALUE`` lines of the docs' Claude Code block."""
     block = next(b for b in section(AGENTS_SECTION, "bash") if "ANTHROPIC_BASE_URL" in b.text)
     return dict(re.findall(r"^export (\w+)=(\S+)$", block.text, flags=re.M))
 
 
 def codex_config() -> str:
-    """The README's ``~/.codex/config.toml``."""
+    """The docs' ``~/.codex/config.toml``."""
     return next(b.text for b in section(AGENTS_SECTION, "toml") if "[model_providers." in b.text)

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from readme_blocks import AGENTS_SECTION, blocks
+from readme_blocks import AGENTS_SECTION, ROOT, blocks
 
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.cli import demo
@@ -119,8 +119,10 @@ def test_it_ends_with_what_to_try_next(tour):
         "export KILO_API_KEY=",
         "--model kilo/anthropic/claude-sonnet-4.6",
         ".venv/bin/kilo-litellm proxy-config -o litellm_config.yaml",
+        "export LITELLM_MASTER_KEY=sk-",
         ".venv/bin/litellm --config litellm_config.yaml --port 4000",
     ):
         assert command in next_steps, command
     assert f'"{AGENTS_SECTION}"' in " ".join(next_steps.split())
-    assert AGENTS_SECTION in {b.heading for b in blocks()}
+    [page] = {b.page for b in blocks() if b.heading == AGENTS_SECTION}
+    assert page in next_steps and (ROOT / page).is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -297,4 +298,9 @@ def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "seed kilo/giga-potato-free (giga-potato): retired -> kilo/kilo-auto/free" in done.stderr
     assert "seed kilo/glm-5-free (z-ai/glm-5:free): served" in done.stderr
-    assert [e.gateway_id for e in parse_models(json.loads(out.read_text()))] == ["z-ai/glm-5:free", "acme/new"]
+    written = json.loads(out.read_text())
+    assert [e.gateway_id for e in parse_models(written)] == ["z-ai/glm-5:free", "acme/new"]
+    assert written["_source"] == f"GET {gw.api_base}/models"
+    taken = datetime.datetime.fromisoformat(written["_taken_at"].replace("Z", "+00:00"))
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - taken).total_seconds()) < 120
+    assert "entries of the bundled snapshot were written by hand" in done.stdout

@@ -590,9 +590,9 @@ def test_a_retired_alias_with_a_successor_names_both(gw, retired):
         litellm.completion(model=retired, messages=MESSAGES, api_base=gw.api_base)
 
 
-def test_the_readme_documents_the_table():
-    """Every ``error_type`` has a row in the README's table naming the class it is raised as."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_the_errors_page_documents_the_table():
+    """Every ``error_type`` has a row in the errors page's table naming the class it is raised as."""
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
     documented = {}
     for line in readme.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

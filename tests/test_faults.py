@@ -25,7 +25,7 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 from leakcheck import Snapshot, assert_nothing_left, assert_nothing_left_async
 from litellm.exceptions import MidStreamFallbackError
 
-from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads
 
 TIMEOUT = 1.0
 HANG_BOUND = TIMEOUT + 5.0
@@ -169,9 +169,28 @@ def _check_outcome(expected, outcome) -> None:
     assert "KiloException" in str(outcome)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def resetting():
+    """A gateway that resets every connection before a byte: the reset-before-headers fault.
+
+    A gateway of its own, because a reset on a connection the client reuses from its pool is sent
+    again (``test_keepalive_race.py``); on this one every attempt meets a fresh connection and a reset.
+    """
+    with GatewayEmulator() as gw:
+        gw.default = Reply(reset=True)
+        RESETTING.append(gw.api_base)
+        yield gw
+        RESETTING.clear()
+
+
+RESETTING: list[str] = []
+
+
 def _script(gw, fault: Fault) -> str:
     if fault.reply is None:
         return REFUSED_BASE
+    if fault.reply.reset:
+        return RESETTING[0]
     gw.script(fault.reply)
     return gw.api_base
 

@@ -12,6 +12,7 @@ Each call is tiny (a few tokens).
 from __future__ import annotations
 
 import os
+import re
 
 import httpx
 import litellm
@@ -73,6 +74,33 @@ def test_models_parse_and_mark_free_models():
     assert FREE.removeprefix("kilo/") in flagged
     seen_free = {e.gateway_id.lower() for e in found.models if e.free}
     assert flagged <= seen_free, f"isFree models the provider prices as paid: {sorted(flagged - seen_free)[:5]}"
+
+
+def test_models_names_lose_their_marks_and_retiring_models_are_dated():
+    """December's ``/models`` (today's notes §8.2): marks on names, ``expiration_date`` on models."""
+    found = kilo_litellm.refresh_models(BASE, force=True)
+    raw = {m["id"]: m for m in httpx.get(f"{BASE}/models", timeout=TIMEOUT).json()["data"]}
+    marked = [e.gateway_id for e in found.models if e.name and re.search(r"\((new|\$+|retires [^)]*)\)$", e.name)]
+    assert not marked, f"display names that kept a mark: {marked[:5]}"
+    undated = [
+        gid for gid, m in raw.items() if m.get("expiration_date") and catalog.lookup(gid).expiration_date is None
+    ]
+    assert not undated, (
+        f"expiration_date the provider could not read: {[raw[g]['expiration_date'] for g in undated[:5]]}"
+    )
+
+
+def test_a_named_conversation_is_answered():
+    """``litellm_session_id`` goes out as ``X-KiloCode-TaskId``; the gateway answers as without it."""
+    resp = litellm.completion(
+        model=FREE,
+        messages=MESSAGES,
+        max_tokens=16,
+        api_base=BASE,
+        timeout=TIMEOUT,
+        litellm_session_id=f"kilo-litellm-live-{os.getpid()}",
+    )
+    assert resp.choices and resp.choices[0].finish_reason
 
 
 def test_an_invalid_key_is_an_authentication_error():

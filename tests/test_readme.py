@@ -1,6 +1,9 @@
-"""Every fenced code block of ``README.md``, run (or, where it cannot run offline, checked).
+"""Every fenced code block of ``README.md`` and of the docs site (``docs/*.md``), run (or, where it
+cannot run offline, checked); the site itself built with ``mkdocs build --strict``; every link
+between them checked, anchors included.
 
 One test per block, its id naming the heading the block sits under (``test_block[usage-python]``),
+whichever page it is on (``readme_blocks`` cuts the pages; block headings are unique across them),
 and ``test_every_block_has_a_test`` fails when a block is added without one. How each kind is
 proved:
 
@@ -10,22 +13,25 @@ proved:
   HTML comment ``<!-- readme-test: MARKER -->`` on the line before a block states what it needs
   beyond that, and few blocks have one: ``needs-key`` runs with ``KILO_API_KEY`` set to a test key,
   ``needs-proxy`` against one real LiteLLM proxy started from the shipped ``litellm_config.yaml``
-  (plus the README's embedding deployment) with its URL in place of ``127.0.0.1:4000``, ``live``
+  (plus the docs' embedding deployment) with its URL in place of ``127.0.0.1:4000``, ``live``
   is not run (it needs the live gateway).
 * bash: ``kilo-litellm ...`` lines run in-process through the command's entry point
   (``kilo_litellm.cli:main``; ``test_cli.py`` runs the installed script) and ``python scripts/...``
   lines through ``runpy`` with their offline variant, against the emulator; the wheel line builds the
-  wheel. What cannot run here is checked against what does: ``pip install`` lines and the clone URL
-  against ``pyproject.toml``, the ``litellm
-  --config`` line against how ``proxy_helpers.run_proxy`` starts the proxy, the "Set up and run"
-  test command against ``.ci/run``, the benchmark line against its ``--help``, the Claude Code lines
-  against what ``test_agents.py`` runs (it needs the CLIs from npm).
+  wheel; ``curl`` lines run against the test's proxy; the ``mkdocs build`` line builds the site.
+  What cannot run here is checked against what does: ``pip install`` lines against
+  ``pyproject.toml``, the ``litellm --config`` line against how ``proxy_helpers.run_proxy`` starts
+  the proxy, the "Set up and run" test command against ``.ci/run``, the benchmark lines against
+  their ``--help``, the Claude Code lines and the npm pins against what ``test_agents.py`` runs (it
+  needs the CLIs from npm). The emulator ``--fail`` recipe (marked ``text-only``) is checked line
+  by line, and run end to end once the installed ``kilo-litellm emulator`` takes ``--fail``.
 * toml/yaml: parsed; the Codex config is the one ``test_agents.py`` gives Codex, the deployment
   snippets are run in a ``Router`` and the proxy.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import logging
@@ -34,12 +40,15 @@ import re
 import runpy
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import litellm
 import pytest
 import tomllib
@@ -56,7 +65,7 @@ from proxy_helpers import (
 from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
 
 from kilo_litellm.cli import commands as cli
-from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads
 from kilo_litellm.models import catalog, discovery
 from kilo_litellm.proxy import free_budget, proxy_config
 from kilo_litellm.proxy.router import free_chain
@@ -67,6 +76,7 @@ PROXY_KEY = "sk-test-readme-0123456789"
 README_KEY = "sk-test-readme-key-9876543210"  # KILO_API_KEY for ``needs-key`` blocks; the emulator accepts it
 MESSAGES = [{"role": "user", "content": "hello"}]
 MARKERS = {"needs-key", "needs-proxy", "live"}
+TEXT_ONLY = "text-only"  # a shell block checked line by line only, until what it runs exists
 STREAM_TEXT = "".join(
     (c["choices"][0]["delta"].get("content") or "")
     for c in sse_payloads(recording("stream-openai-gpt41.sse"))
@@ -83,7 +93,7 @@ COVERED: list[tuple[str, str, int]] = []
 
 
 def readme_block(heading: str, language: str, index: int = 0):
-    """Parametrize a test with the README block ``(heading, language, index)``, named after it."""
+    """Parametrize a test with the block ``(heading, language, index)`` of README or docs, named after it."""
     key = (heading, language, index)
     COVERED.append(key)
     return pytest.mark.parametrize("block", [key], ids=[block_id(*key)], indirect=True)
@@ -118,7 +128,7 @@ def at_emulator(gw, monkeypatch):
 def run_block(block, cwd: Path, text: str | None = None, **env: str) -> str:
     """``block`` as a standalone script: this Python, ``cwd`` as working folder, no ``KILO_*`` but ``env``.
 
-    Its stdout; a failure shows the block's line in the README and its traceback.
+    Its stdout; a failure shows the block's page and line and its traceback.
     """
     script = cwd / "readme_block.py"
     script.write_text(text or block.text, encoding="utf-8")
@@ -127,7 +137,7 @@ def run_block(block, cwd: Path, text: str | None = None, **env: str) -> str:
     done = subprocess.run(
         [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=90, check=False
     )
-    assert done.returncode == 0, f"README.md block at line {block.line} ({block.heading}) failed:\n{done.stderr}"
+    assert done.returncode == 0, f"the block at {block.where} failed:\n{done.stderr}"
     return done.stdout
 
 
@@ -153,20 +163,36 @@ def exports(block) -> dict[str, str]:
     return dict(re.findall(r"^export (\w+)=(.*?)(?:\s+#.*)?$", block.text, flags=re.M))
 
 
-def check_proxy_start(block) -> None:
-    """The proxy start lines: the master key form, offline mode, and the command ``run_proxy`` runs."""
+def check_proxy_start(block, litellm: str = "litellm") -> None:
+    """The proxy start lines: the master key form (LiteLLM 1.110 will not start without one), offline
+    mode, and the command ``run_proxy`` runs, as ``litellm`` (the venv's, active or named)."""
     env = exports(block)
     key = subprocess.run(["bash", "-c", f"echo {env['LITELLM_MASTER_KEY']}"], capture_output=True, text=True)
     assert re.fullmatch(r"sk-[0-9a-f]{32}\n", key.stdout), key
     assert env["LITELLM_OFFLINE_MODE"] == "true"  # what run_proxy sets
-    [start] = [c for c in block.commands if c.startswith("litellm ")]
+    [start] = [c for c in block.commands if c.startswith(f"{litellm} ")]
     argv = shlex.split(start)
     config, port = Path(argv[argv.index("--config") + 1]), int(argv[argv.index("--port") + 1])
     assert config.name == SHIPPED_CONFIG.name and (ROOT / config).is_file()
-    assert argv == ["litellm", *proxy_command(config, port)[len(litellm_command()) :]]
+    assert argv == [litellm, *proxy_command(config, port)[len(litellm_command()) :]]
 
 
-# -- one proxy for the module: the shipped config plus the README's embedding deployment ----------
+def run_curl(line: str, base: str, master_key: str) -> str:
+    """A docs ``curl`` line, run by bash against the proxy at ``base`` in place of ``127.0.0.1:4000``."""
+    assert line.startswith("curl ") and line.count(README_PROXY) == 1, line
+    done = subprocess.run(
+        ["bash", "-c", line.replace(README_PROXY, base)],
+        env={**os.environ, "LITELLM_MASTER_KEY": master_key},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+# -- one proxy for the module: the shipped config plus the docs' embedding deployment ------------
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +208,7 @@ def proxy(gateway, tmp_path_factory):
         pytest.fail(str(exc))
 
 
-# -- the blocks, in README order --------------------------------------------------------------------
+# -- the blocks, in README order, then the docs pages' ------------------------------------------------
 
 
 @readme_block("Set up and run", "bash")
@@ -207,12 +233,28 @@ def test_set_up_and_run(block, tmp_path):
         assert item in summary, (item, summary)
 
 
-@readme_block("Install", "bash")
+@readme_block("The proxy in five lines", "bash")
+def test_readme_proxy_start(block):
+    """The README's proxy: the ``[proxy]`` extra into the "Set up and run" venv, then the proxy as
+    ``run_proxy`` starts it (the ``proxy`` fixture runs that and the next block's curl line)."""
+    [install] = [c for c in block.commands if "pip install" in c]
+    assert install.startswith(".venv/bin/pip install ")
+    check_requirement(pip_requirements(install)[0])
+    check_proxy_start(block, ".venv/bin/litellm")
+
+
+@readme_block("The proxy in five lines", "bash", 1)
+def test_readme_proxy_curl(block, proxy, gw):
+    [line] = block.commands
+    answer = json.loads(run_curl(line, proxy.base, proxy.master_key))
+    assert answer["choices"][0]["message"]["content"] == PLAIN_TEXT
+    assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}")]
+
+
+@readme_block("Install from a clone", "bash")
 def test_install(block):
-    """From a clone: the project's own URL, the "Set up and run" venv, then the venv activated."""
-    clone, install, activate = block.commands
-    source = PYPROJECT["project"]["urls"]["Source"]
-    assert clone == f"git clone {source}.git && cd {source.rsplit('/', 1)[1]}"
+    """In a clone: the "Set up and run" venv, then the venv activated."""
+    install, activate = block.commands
     venv, pip = install.split(" && ")
     assert venv == find("Set up and run", "bash").commands[0].split(" && ")[0]
     assert pip == ".venv/bin/pip install -e ."
@@ -220,7 +262,7 @@ def test_install(block):
     assert activate == "source .venv/bin/activate" and (Path(sys.prefix) / "bin" / "activate").is_file()
 
 
-@readme_block("Install", "bash", 1)
+@readme_block("Install from a wheel", "bash")
 def test_install_from_a_wheel(block, tmp_path):
     """The wheel line, run on a copy of the sources: the wheel the next line installs, with the
     bundled data, the recordings, the licence and the command in it."""
@@ -333,51 +375,9 @@ def test_two_replicas(block, monkeypatch, capsys, tmp_path):
     assert [argv[:-1] for argv in starts] == expected
 
 
-@readme_block("Two replicas on one Redis", "bash", 1)
-def test_two_replicas_compose(block, monkeypatch, capsys, tmp_path):
-    """``deploy/compose.yaml`` as far as it can be checked without Docker: it parses, mounts the file
-    the README's command writes, names the Redis service the config points at, and starts
-    ``litellm`` as ``run_proxy`` does, on ports 4000 and 4001."""
-    config_line, up_line = block.commands
-    config, written = _replica_config_line(config_line, monkeypatch, capsys, tmp_path)
-    compose_file = ROOT / "deploy" / "compose.yaml"
-    assert shlex.split(up_line) == [
-        "LITELLM_MASTER_KEY=sk-...",
-        "REDIS_PASSWORD=...",
-        "docker",
-        "compose",
-        "-f",
-        "deploy/compose.yaml",
-        "up",
-    ]
-    services = yaml.safe_load(compose_file.read_text())["services"]
-    assert set(services) == {"redis", "litellm-a", "litellm-b"}
-    assert config["router_settings"]["redis_host"] == "redis"
-    assert "--requirepass" in services["redis"]["command"]
-    ports = []
-    for name in ("litellm-a", "litellm-b"):
-        replica = services[name]
-        [volume] = replica["volumes"]
-        source, target, mode = volume.split(":")
-        assert (compose_file.parent / source).resolve() == (ROOT / written).resolve() and mode == "ro"
-        shell = replica["command"][-1]
-        install, start = shell.split(" && ")
-        check_requirement(pip_requirements(install)[0])
-        argv = shlex.split(start.removeprefix("exec "))
-        assert proxy_command(Path(target), 4000)[len(litellm_command()) :] == [
-            *("--config", target, "--host", "127.0.0.1", "--port", "4000")
-        ]
-        assert argv == ["litellm", "--config", target, "--host", "0.0.0.0", "--port", "4000"]
-        assert {"LITELLM_MASTER_KEY", "REDIS_PASSWORD", "KILO_API_KEY"} <= set(replica["environment"])
-        assert replica["environment"]["LITELLM_OFFLINE_MODE"] == "true"
-        assert replica["depends_on"] == ["redis"]
-        ports += replica["ports"]
-    assert ports == ["4000:4000", "4001:4000"]
-
-
 @readme_block("Free-tier budget", "bash")
 def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
-    """The config line runs; the exported limits are the guard's defaults, in the form it parses."""
+    """The config line runs; the exported limits are the two the guard reads, in the form it parses."""
     monkeypatch.chdir(tmp_path)
     [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
     code, _, err = run_cli(line, monkeypatch, capsys)
@@ -387,9 +387,13 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     written = (tmp_path / argv[argv.index("-o") + 1]).read_text()
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
-    env = exports(block)
-    assert free_budget.Limits.from_env(env) == free_budget.Limits()
+    env = {name: value.strip() for name, value in exports(block).items()}
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
+    limits = free_budget.Limits.from_env(env)
+    for name, value in env.items():
+        assert free_budget.parse_budget(value, name) == (
+            limits.per_model if name == free_budget.ENV_PER_MODEL else limits.anonymous
+        )
 
 
 @readme_block("Free-tier budget", "yaml")
@@ -397,6 +401,22 @@ def test_free_budget_config_line(block):
     """The line ``--free-budget`` adds (``test_replicas_budget.py`` runs it in two real proxies)."""
     added = proxy_config.with_free_budget(proxy_config.config())["litellm_settings"]["callbacks"]
     assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
+
+
+def agent_versions_under_test() -> dict[str, str]:
+    """``test_agents.py``'s ``AGENTS``: the npm packages and the versions it runs."""
+    source = (ROOT / "tests" / "test_agents.py").read_text()
+    [assignment] = [n for n in ast.parse(source).body if isinstance(n, ast.Assign) and n.targets[0].id == "AGENTS"]
+    return ast.literal_eval(assignment.value)
+
+
+@readme_block("Install the tested Claude Code and Codex", "bash")
+def test_agents_install_line(block):
+    """The pinned versions are the ones ``test_agents.py`` installs and runs."""
+    [line] = block.commands
+    argv = shlex.split(line)
+    assert argv[:3] == ["npm", "install", "-g"]
+    assert dict(spec.rsplit("@", 1) for spec in argv[3:]) == agent_versions_under_test()
 
 
 @readme_block(AGENTS_SECTION, "bash")
@@ -426,7 +446,7 @@ def test_codex_config(block):
     assert provider["base_url"] == f"{README_PROXY}/v1"
     assert (provider["env_key"], provider["wire_api"]) == ("LITELLM_MASTER_KEY", "responses")
     assert config["analytics"]["enabled"] is False
-    assert 'codex exec --skip-git-repo-check "say hello"' in (ROOT / "README.md").read_text()
+    assert 'codex exec --skip-git-repo-check "say hello"' in (ROOT / block.page).read_text()
 
 
 # -- the command line -------------------------------------------------------------------------------
@@ -563,7 +583,7 @@ def test_python_block_runs_as_pasted(key, request, tmp_path):
 
 def test_every_python_block_has_a_check_and_few_are_marked():
     assert sorted(PYTHON_CHECKS) == sorted(PYTHON_BLOCKS)
-    marked = [b for b in blocks() if b.marker]
+    marked = [b for b in blocks() if b.marker and b.marker != TEXT_ONLY]
     assert all(b.language == "python" for b in marked), [(b.heading, b.language) for b in marked]
     assert len(marked) * 3 <= len(PYTHON_BLOCKS), "most README Python blocks must run with nothing but the emulator"
 
@@ -614,6 +634,11 @@ def check_tools_reasoning_structured_output(out, gw):
 def check_reasoning_parameters(out, gw):
     [request] = gw.chat_requests
     assert request.json["reasoning"] == {"effort": "high"}
+
+
+@python_check("Conversations: `X-KiloCode-TaskId`")
+def check_conversations(out, gw):
+    assert [r.headers.get("x-kilocode-taskid") for r in gw.chat_requests] == ["chat-7f3a", "chat-7f3a", None]
 
 
 @python_check("Embeddings")
@@ -707,37 +732,302 @@ def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
     assert json.loads(target.read_text())["data"] == snapshot["data"]
 
 
-@readme_block("Benchmarks", "bash")
+def check_bench_line(line: str) -> None:
+    """A ``.venv/bin/python bench/X.py ...`` line: the script exists and its ``--help`` takes each option."""
+    argv = shlex.split(line)
+    assert argv[0] == ".venv/bin/python" and argv[1].startswith("bench/") and (ROOT / argv[1]).is_file(), line
+    shown = subprocess.run(
+        [sys.executable, argv[1], "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    options = re.findall(r"(--[\w-]+)", shown.stdout)
+    for arg in argv[2:]:
+        assert not arg.startswith("--") or arg in options, (line, arg)
+
+
+@readme_block("Run them", "bash")
 def test_benchmarks(block):
-    """The quick run takes a minute or two, too long here: only that the command takes ``--quick``."""
+    """A run takes minutes, too long here: the scripts take the options the lines give them."""
+    assert [shlex.split(c)[:2] for c in block.commands] == [[".venv/bin/python", "bench/run.py"]] * 3
+    for line in block.commands:
+        check_bench_line(line)
+
+
+@readme_block("Two replicas and the free-tier budget", "bash")
+def test_replica_benchmarks(block):
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 2
+    for line in block.commands:
+        check_bench_line(line)
+
+
+def bare(title: str) -> str:
+    """A figure title without its parenthesised counts, which differ between runs."""
+    return re.sub(r"\s*\([^)]*\)", "", title)
+
+
+def bench_report_format() -> tuple[dict[str, tuple[str, bool]], list[str], tuple[str, ...]]:
+    """What ``bench/run.py`` prints: figure titles (to unit and direction), contender labels, names."""
+    run = runpy.run_path(str(ROOT / "bench" / "run.py"))
+    contenders = runpy.run_path(str(ROOT / "bench" / "contenders.py"))
+    titles = {bare(label): (unit, higher) for _, _, label, unit, higher in run["FIGURES"]}
+    return titles, list(contenders["LABELS"].values()), run["NAMES"]
+
+
+def check_bench_output(block) -> None:
+    """A results block is what ``bench/run.py`` prints: its figure titles with their units and
+    direction, rows numbered as its contenders are, or a line per contender name."""
+    titles, labels, names = bench_report_format()
+    numbered = [re.match(r"\s+\((\d)\)", line) for line in block.text.splitlines()]
+    rows = [int(m.group(1)) for m in numbered if m]
+    for title, unit, better in re.findall(r"^(.+?) \[([\w/]+), (lower|higher) is better\]", block.text, flags=re.M):
+        assert titles[bare(title)] == (unit, better == "higher"), title
+    if rows:
+        assert set(rows) == set(range(1, len(labels) + 1)), rows
+    else:
+        assert [line.split(":")[0].strip() for line in block.text.strip().splitlines()] == list(names)
+
+
+@readme_block("Results", "text")
+def test_benchmark_results(block):
+    check_bench_output(block)
+
+
+@readme_block("Results", "text", 1)
+def test_benchmark_retained_memory(block):
+    check_bench_output(block)
+
+
+@readme_block("Coalescing: burst, paced and loaded streams", "text")
+def test_benchmark_coalescing_results(block):
+    check_bench_output(block)
+
+
+# -- the emulator's --fail recipe: proxy + emulator, a fallback without Python -------------------------
+
+RECIPE = "Proxy and emulator: a fallback offline"
+
+
+def emulator_takes_fail() -> bool:
+    done = subprocess.run(
+        [sys.executable, "-m", "kilo_litellm", "emulator", "--help"], capture_output=True, text=True, timeout=60
+    )
+    return done.returncode == 0 and "--fail" in done.stdout
+
+
+@readme_block(RECIPE, "bash")
+def test_fail_recipe_lines(block):
+    """The emulator line asks for a 429 on ``kilo-auto/free``; KILO_API_BASE is where the command
+    listens by default; the proxy starts as ``run_proxy`` starts it."""
+    assert block.marker in (TEXT_ONLY, None)
+    emulator, *_ = block.commands
+    argv = shlex.split(emulator)
+    assert argv[:2] == ["kilo-litellm", "emulator"] and argv[-1] == "&"
+    failures = [argv[i + 1] for i, a in enumerate(argv) if a == "--fail"]
+    assert failures == [f"{FREE}=429"]
+    assert exports(block)["KILO_API_BASE"] == f"http://{foreground.HOST}:{foreground.PORT}/api/gateway"
+    check_proxy_start(block)
+
+
+@readme_block(RECIPE, "bash", 1)
+def test_fail_recipe_request(block):
+    """The request is the README's curl line with ``-i`` (headers shown); the next test runs both."""
+    [line] = block.commands
+    readme = find("The proxy in five lines", "bash", 1).commands[0]
+    assert line == readme.replace("curl -s ", "curl -s -i ")
+
+
+def test_fail_recipe_runs_end_to_end(tmp_path):
+    """The recipe as written: ``kilo-litellm emulator --fail kilo-auto/free=429``, the shipped
+    config's proxy in front of it, the curl line: a 200 from the next free model, one fallback."""
+    if not emulator_takes_fail():
+        pytest.skip("the installed `kilo-litellm emulator` has no --fail yet: the recipe is checked line by line")
+    start = find(RECIPE, "bash")
+    port = free_port()
+    argv = shlex.split(start.commands[0])[:-1]
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "kilo_litellm", *argv[1:], "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        api_base = f"http://127.0.0.1:{port}/api/gateway"
+        wait_for(f"{api_base}/models")
+        with run_proxy(SHIPPED_CONFIG, tmp_path, {"KILO_API_BASE": api_base}) as proxy:
+            out = run_curl(find(RECIPE, "bash", 1).commands[0], proxy.base, proxy.master_key)
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    head, _, body = out.replace("\r\n", "\n").partition("\n\n")
+    headers = dict(line.lower().split(": ", 1) for line in head.splitlines()[1:] if ": " in line)
+    assert head.split()[1] == "200", head
+    assert headers["x-litellm-attempted-fallbacks"] == "1"
+    assert headers["x-litellm-model-group"] == free_chain()[1].gateway_id
+    assert json.loads(body)["choices"][0]["message"]["content"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+# -- architecture -------------------------------------------------------------------------------------
+
+
+@readme_block("The path of one request", "mermaid")
+def test_architecture_diagram(block):
+    """A sequence diagram (the site renders it, ``test_docs_site_builds_strictly``) whose messages go
+    between declared participants, and whose participants name modules that exist."""
+    kind, *lines = [line.strip() for line in block.text.splitlines() if line.strip()]
+    assert kind == "sequenceDiagram"
+    declared = dict(re.findall(r"^participant (\w+) as (.+)$", "\n".join(lines), flags=re.M))
+    for line in lines:
+        arrow = re.match(r"^(\w+)-(?:->>|>>)(\w+): .+$", line)
+        assert arrow or line.startswith(("participant ", "alt ", "else ", "end")), line
+        if arrow:
+            assert set(arrow.groups()) <= set(declared), line
+    for name in re.findall(r"provider\.\w+", " ".join(declared.values())):
+        assert (ROOT / "kilo_litellm" / name.replace(".", "/")).with_suffix(".py").is_file(), name
+
+
+# -- contributing -------------------------------------------------------------------------------------
+
+
+@readme_block("Set up for development", "bash")
+def test_development_set_up(block):
+    """The "Set up and run" test command's install, without running the suite."""
+    [line] = block.commands
+    tests = find("Set up and run", "bash").commands[1]
+    assert tests.startswith(line.replace('-e ".[dev,proxy]"', '-q -e ".[dev,proxy]"') + " && ")
+
+
+@readme_block("Tests", "bash")
+def test_test_commands(block):
+    """The full run is ``.ci/run``'s; the subsets select tests (``--collect-only``, no run)."""
+    full, *subsets = block.commands
+    assert full == find("Set up and run", "bash").commands[1].rsplit(" && ", 1)[1]
+    for line in subsets:
+        argv = shlex.split(line)
+        assert argv[:3] == [".venv/bin/python", "-m", "pytest"], line
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", *argv[3:], "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        counts = [int(n) for n in re.findall(r"^tests/\S+\.py: (\d+)$", done.stdout, flags=re.M)]
+        assert done.returncode == 0 and sum(counts) > 0, (line, done.stdout[-2000:])
+
+
+@readme_block("Documentation", "bash")
+def test_docs_site_builds_strictly(block, tmp_path):
+    """The docs' own build line, into a temporary folder: no warning (broken links and anchors
+    included, ``validation`` in mkdocs.yml), and the architecture diagram reaches the page as mermaid."""
     [line] = block.commands
     argv = shlex.split(line)
-    assert argv[:2] == [".venv/bin/python", "bench/run.py"] and argv[2:] == ["--quick"]
-    shown = subprocess.run([sys.executable, argv[1], "--help"], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert "--quick" in shown.stdout
+    assert argv == [".venv/bin/mkdocs", "build", "--strict"]
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    command = [str(mkdocs)] if mkdocs.exists() else [sys.executable, "-m", "mkdocs"]
+    done = subprocess.run(
+        [*command, *argv[1:], "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    nav = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)["nav"]
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert sorted(next(iter(item.values())) for item in nav) == pages  # every page is in the nav
+    architecture = (tmp_path / "site" / "architecture" / "index.html").read_text()
+    assert '<pre class="mermaid">' in architecture
 
 
-def test_links_and_project_urls():
-    """Every relative link in the README names a file of the repository; the bug-report link is the
-    project's Issues URL."""
-    text = (ROOT / "README.md").read_text()
-    targets = re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", text)
-    assert {"CONTRIBUTING.md", "CHANGELOG.md", "LICENSE"} <= set(targets)
-    for target in targets:
-        path, _, anchor = target.partition("#")
-        assert (ROOT / path).exists(), target
+MARKDOWN = [
+    "README.md",
+    "CONTRIBUTING.md",
+    "CHANGELOG.md",
+    "bench/README.md",
+    *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md"))),
+]
+
+
+def anchors(path: Path) -> set[str]:
+    """The anchors of a page's headings, as the docs site (Python-Markdown's ``toc``) makes them;
+    fenced blocks skipped."""
+    from markdown.extensions.toc import slugify
+
+    found, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#+ ", line):
+            found.add(slugify(line.lstrip("#").strip().replace("`", ""), "-"))
+    return found
+
+
+@pytest.mark.parametrize("page", MARKDOWN)
+def test_links(page):
+    """Every relative link names a file of the repository, and its ``#anchor`` a heading of that
+    file (links between docs pages included); a bare ``#anchor`` a heading of the page itself."""
+    path = ROOT / page
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    for target in re.findall(r"\]\((?!https?://)([^)\s]+)\)", text):
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        assert linked.is_file() and ROOT in linked.parents, (page, target)
         if anchor:
-            headings = re.findall(r"^#+ (.+)$", (ROOT / path).read_text(), flags=re.M)
-            slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
-            assert anchor in slugs, target
-    urls = PYPROJECT["project"]["urls"]
-    assert f"<{urls['Issues']}>" in text
-    assert urls["Changelog"].endswith("/CHANGELOG.md") and urls["Issues"].startswith(urls["Source"])
+            assert anchor in anchors(linked), (page, target)
+
+
+def test_no_home_the_project_does_not_have():
+    """No URL of a home elsewhere, no install from a package index it is not on, no LiteLLM source
+    line numbers (they go stale: the pages name the behaviour and the version)."""
+    assert "urls" not in PYPROJECT["project"]
+    texts = {page: (ROOT / page).read_text(encoding="utf-8") for page in [*MARKDOWN, "pyproject.toml"]}
+    for page, text in texts.items():
+        assert "Kilo-Org/kilo-litellm" not in text, page
+        assert not re.search(r"pip install [\"']?kilo-litellm\b", text), page
+        if page != "CHANGELOG.md":
+            assert not re.search(r"\b[\w/]+\.py:\d+", text), (page, re.findall(r"\b[\w/]+\.py:\d+", text))
+    readme = texts["README.md"]
+    assert {"CONTRIBUTING.md", "CHANGELOG.md", "LICENSE"} <= set(re.findall(r"\]\(([^)#\s]+)\)", readme))
     assert "Copyright (c) 2026 kilo-litellm contributors" in (ROOT / "LICENSE").read_text()
     assert PYPROJECT["project"]["license"] == {"text": "MIT"}
-    assert f"## [{PYPROJECT['project']['version']}]" in (ROOT / "CHANGELOG.md").read_text()
+    assert f"## [{PYPROJECT['project']['version']}]" in texts["CHANGELOG.md"]
+
+
+def test_the_readme_stays_short_and_links_every_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)", readme))
+    assert linked == {p.name for p in (ROOT / "docs").glob("*.md")} - {"index.md"}
+
+
+def test_block_headings_are_unique_across_pages():
+    """A block is found by heading, language and index: two pages may not share one."""
+    pages_of = {}
+    for b in blocks():
+        pages_of.setdefault(b.key, set()).add(b.page)
+    assert {k: p for k, p in pages_of.items() if len(p) > 1} == {}
 
 
 def test_every_block_has_a_test():
+    assert {b.page for b in blocks()} > {"README.md"}  # the docs pages are read too
     assert sorted(b.key for b in blocks()) == sorted(COVERED)
     assert len(COVERED) == len(set(COVERED))

@@ -6,6 +6,7 @@ count the requests the emulator received and record every sleep LiteLLM's router
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -179,6 +180,22 @@ async def test_rejected_key_tries_each_chain_model_once_even_with_retries(gw, sl
     assert _sent(gw) == [FIRST, SECOND, THIRD, FOURTH]
 
 
+async def _until_cooled_down(router: Router, api_base: str, bound: float = 5.0) -> None:
+    """Wait until the Router has recorded the deployment's cooldown.
+
+    LiteLLM records a failure's cooldown from its failure callbacks; on an async stream those run
+    in a task of their own, so a call made at once may still be routed by the old view (under CPU
+    load this was seen). What this test asserts is the routing once the cooldown is recorded.
+    """
+    [deployment_id] = [
+        d["model_info"]["id"] for d in router.get_model_list() if d["litellm_params"]["api_base"] == api_base
+    ]
+    deadline = asyncio.get_running_loop().time() + bound
+    while not router.health().cooldowns.get_active_cooldowns([deployment_id], None):
+        assert asyncio.get_running_loop().time() < deadline, "LiteLLM never recorded the cooldown"
+        await asyncio.sleep(0.02)
+
+
 @MODES
 async def test_rate_limited_deployment_of_a_pool_is_cooled_down(gw, is_async, stream):
     """Two deployments of one model group: after its 429, the limited one gets no more traffic,
@@ -203,6 +220,7 @@ async def test_rate_limited_deployment_of_a_pool_is_cooled_down(gw, is_async, st
                 assert exc.status_code == 429
                 break
         assert len(limited.chat_requests) == 1
+        await _until_cooled_down(router, limited.api_base)
         outcomes = []
         for _ in range(12):
             try:

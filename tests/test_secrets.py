@@ -21,7 +21,7 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 
 import kilo_litellm
 from kilo_litellm.config import settings
-from kilo_litellm.emulator import INVALID_TOKEN_BODY, INVALID_TOKEN_HEADERS, RATE_LIMIT_BODY, Reply
+from kilo_litellm.emulator import INVALID_TOKEN_BODY, INVALID_TOKEN_HEADERS, RATE_LIMIT_BODY, GatewayEmulator, Reply
 from kilo_litellm.provider import handler
 
 KEY = "kilo-sk-SECRET-7f3a9c2e1b44d0"
@@ -91,9 +91,11 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
         await litellm.acompletion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
     errors.append(info.value)
 
-    gw.script(Reply(reset=True))
-    with pytest.raises(litellm.APIConnectionError) as info:
-        litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, **kw)
+    with GatewayEmulator() as resetting:  # a fresh connection reset before a byte: an error, not sent again
+        resetting.default = Reply(reset=True)
+        with pytest.raises(litellm.APIConnectionError) as info:
+            litellm.completion(model="kilo/kilo-auto/free", api_key=KEY, **{**kw, "api_base": resetting.api_base})
+        assert [r.authorization for r in resetting.chat_requests] == [f"Bearer {KEY}"]
     errors.append(info.value)
 
     monkeypatch.setenv("KILO_API_KEY", KEY)
@@ -120,7 +122,7 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
         litellm.embedding(model="kilo/openai/text-embedding-3-small", input=["hello"], **embed)
     errors.append(info.value)
 
-    assert sum(r.authorization == f"Bearer {KEY}" for r in gw.chat_requests) == 10
+    assert sum(r.authorization == f"Bearer {KEY}" for r in gw.chat_requests) == 9
     assert sum(r.authorization == f"Bearer {KEY}" for r in gw.embedding_requests) == 3
     assert debug_logging.records, "debug logging captured nothing: the test would be vacuous"
     for record in debug_logging.records:

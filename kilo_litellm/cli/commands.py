@@ -110,12 +110,15 @@ def _model_row(entry) -> dict:
     return {
         "id": entry.gateway_id if entry.gateway_id.lower().startswith("kilo/") else f"kilo/{entry.gateway_id}",
         "gateway_id": entry.gateway_id,
+        "name": entry.name,
         "alias": f"kilo/{entry.aliases[0]}" if entry.aliases else None,
         "free": entry.free,
         "context_window": entry.context_window,
         "max_output_tokens": entry.max_output_tokens,
         "status": entry.status,
         "successor": entry.successor if entry.retired else None,
+        "retires": entry.expiration_date.isoformat() if entry.expiration_date else None,
+        "preferred_index": entry.preferred_index,
         "may_train_on_prompts": entry.may_train,
         "input_cost_per_token": prices[0],
         "output_cost_per_token": prices[1],
@@ -135,7 +138,8 @@ def _table(rows: list[list[str]]) -> str:
 def _list_note(found, verb: str) -> str:
     from kilo_litellm.cli.errors import OFFLINE_HINT
 
-    return f"note: no model list from {found.api_base} ({found.error}); {verb} the {found.source} list; {OFFLINE_HINT}"
+    listed = found.origin if found.source == "snapshot" else f"the {found.source} list"
+    return f"note: no model list from {found.api_base} ({found.error}); {verb} {listed}; {OFFLINE_HINT}"
 
 
 def _models(args: argparse.Namespace) -> int:
@@ -150,7 +154,7 @@ def _models(args: argparse.Namespace) -> int:
         listed = entries + [e for e in seeds if e.retired]
         print(json.dumps([_model_row(e) for e in listed], indent=2))
         return 0
-    rows = [["id", "alias", "free", "context", "max out", "$/M in", "$/M out", "flags"]]
+    rows = [["id", "alias", "free", "context", "max out", "$/M in", "$/M out", "flags", "retires"]]
     for e in entries:
         row = _model_row(e)
         rows.append(
@@ -163,10 +167,11 @@ def _models(args: argparse.Namespace) -> int:
                 _per_million(row["input_cost_per_token"]),
                 _per_million(row["output_cost_per_token"]),
                 _flags(e),
+                row["retires"] or "",
             ]
         )
     print(_table(rows))
-    print(f"\n{len(entries)} models from the {found.source} list of {found.api_base}")
+    print(f"\n{len(entries)} models from {found.origin}")
     print("\nSeed aliases of Kilo's original model page:")
     print(
         _table([["alias", "gateway id", "status"]] + [[f"kilo/{e.aliases[0]}", e.gateway_id, e.status] for e in seeds])

@@ -226,7 +226,7 @@ def _cost(gateway: GatewayEmulator, model: str) -> None:
 
 
 NEXT_STEPS = """\
-Try next (the README's "Install" has the venv; after `source .venv/bin/activate` drop the .venv/bin/):
+Try next (docs/install.md has the venv; after `source .venv/bin/activate` drop the .venv/bin/):
   the live gateway, free, no key:  .venv/bin/kilo-litellm chat "Say hello."
   its live model list:             .venv/bin/kilo-litellm models
   with a key (paid models):        export KILO_API_KEY=...   (from https://app.kilo.ai)
@@ -235,8 +235,9 @@ Try next (the README's "Install" has the venv; after `source .venv/bin/activate`
                                    litellm.completion(model="kilo/kilo-auto/free", messages=[...])
   in the LiteLLM proxy:            .venv/bin/pip install -e ".[proxy]"
                                    .venv/bin/kilo-litellm proxy-config -o litellm_config.yaml
+                                   export LITELLM_MASTER_KEY=sk-...   (any secret: the proxy needs one)
                                    .venv/bin/litellm --config litellm_config.yaml --port 4000
-  in an agent:                     Claude Code or Codex through that proxy: the README's
+  in an agent:                     Claude Code or Codex through that proxy: docs/agents.md,
                                    "Kilo models in Claude Code and Codex\""""
 
 

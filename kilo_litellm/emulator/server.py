@@ -62,6 +62,7 @@ is logged at debug on the ``kilo_litellm`` logger, not printed as a traceback.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip as gzip_module
 import hashlib
 import itertools
@@ -245,6 +246,8 @@ class Reply:
     """One scripted answer. ``body`` wins over ``recording``; ``stream`` picks the content type.
 
     Fault modes: ``reset`` closes the connection with a TCP reset before any response byte;
+    ``hang_up`` closes it (FIN) without a byte, as a server closing an idle keep-alive connection
+    at the moment the client reuses it does;
     ``stall`` sends nothing until the client leaves; ``cut_after`` resets after that many body
     bytes; ``gzip`` sends the payload gzip-compressed with ``Content-Encoding: gzip``;
     ``keep_open`` sends the payload and then never ends the response, writing ``drip`` (if set)
@@ -265,6 +268,7 @@ class Reply:
     cut_after: int | None = None
     stall: bool = False
     reset: bool = False
+    hang_up: bool = False
     gzip: bool = False
     keep_open: bool = False
     drip: bytes | None = None
@@ -555,6 +559,11 @@ class _Handler(BaseHTTPRequestHandler):
         reply = emu._next_reply(self.path, headers, raw)
         if reply.reset:
             self._reset()
+            return
+        if reply.hang_up:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
             return
         if reply.stall:
             self._wait_for_client_to_leave()

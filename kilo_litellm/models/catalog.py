@@ -30,9 +30,13 @@ from kilo_litellm.models.entry import FREE_AUTO, Catalog, ModelEntry, is_free_id
 
 @lru_cache(maxsize=1)
 def seeds() -> Catalog:
-    """``data/models.json``: the seed aliases and the entries that must resolve even when unlisted."""
+    """``data/models.json``: the seed aliases and the entries that must resolve even when unlisted.
+
+    Each entry's ``_source`` (where its facts come from) is a note for maintainers, not a field.
+    """
     raw = resources.files("kilo_litellm").joinpath("data/models.json").read_text(encoding="utf-8")
-    return Catalog.model_validate({"models": json.loads(raw)["models"]})
+    models = [{k: v for k, v in m.items() if not k.startswith("_")} for m in json.loads(raw)["models"]]
+    return Catalog.model_validate({"models": models})
 
 
 @lru_cache(maxsize=1)

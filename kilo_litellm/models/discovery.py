@@ -30,7 +30,7 @@ from kilo_litellm.config import settings
 from kilo_litellm.config.urls import endpoint
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog, ModelEntry
-from kilo_litellm.models.listing import DiscoveryError, ModelsPayload, parse_models
+from kilo_litellm.models.listing import DiscoveryError, ModelsPayload, parse_models, snapshot_origin
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -67,6 +67,15 @@ class Discovered:
     @property
     def models(self) -> tuple[ModelEntry, ...]:
         return self.catalog.models
+
+    @property
+    def origin(self) -> str:
+        """Where the list in use was taken, as a user reads it: ``the bundled snapshot taken <date>
+        from <url>`` (or of a hand-written one), else ``<url> fetched <UTC time>``."""
+        if self.source == "snapshot":
+            return f"the {snapshot_origin().describe()}"
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.fetched_at)) if self.fetched_at else "earlier"
+        return f"{endpoint(self.api_base, 'models')} fetched {when}"
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,21 @@ into these types, so every other module of the provider speaks of models in one 
 
 from __future__ import annotations
 
+import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from kilo_litellm.config.settings import PROVIDER
 
 
 class ModelEntry(BaseModel):
-    """One gateway model and what LiteLLM should know about it."""
+    """One gateway model and what LiteLLM should know about it.
+
+    ``name`` is the gateway's display name without the marks it appends (``" (new)"``,
+    ``" ($$$$)"``, ``" (retires Dec 12)"``); ``expiration_date`` the day the gateway lists it to
+    retire on; ``preferred_index`` the gateway's recommendation rank (lower first; ``None`` for the
+    models it does not recommend). ``may_train``: the provider may train on prompts.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,6 +42,9 @@ class ModelEntry(BaseModel):
     supports_response_schema: bool = False
     retired: bool = False
     successor: str | None = None
+    name: str | None = None
+    expiration_date: datetime.date | None = None
+    preferred_index: int | None = None
 
     @property
     def price_known(self) -> bool:
@@ -61,7 +72,10 @@ class ModelEntry(BaseModel):
         """The ``litellm.register_model`` value for this entry.
 
         Unknown prices are registered as 0 (LiteLLM has no "unknown"; a stale price must not linger
-        from an earlier registration): the cost of such a call is what the gateway reports.
+        from an earlier registration): the cost of such a call is what the gateway reports. The
+        gateway's ``expiration_date`` becomes LiteLLM's ``deprecation_date``, which the proxy's
+        ``/model/deprecations`` reports (LiteLLM's ``register_model`` merges, so a date the gateway
+        later drops stays registered until the process restarts).
         """
         prices = self.billed_prices or (0.0, 0.0)
         info = {
@@ -86,6 +100,8 @@ class ModelEntry(BaseModel):
         info["output_cost_per_token"] = output_price
         info["cache_read_input_token_cost"] = 0.0 if self.free else cache_read
         info["cache_creation_input_token_cost"] = input_price
+        if self.expiration_date is not None:
+            info["deprecation_date"] = self.expiration_date.isoformat()
         return {k: v for k, v in info.items() if v is not None}
 
     def litellm_names(self) -> list[str]:

@@ -4,12 +4,19 @@ The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free m
 ``kilo-auto/*`` virtual models) as ``{"data": [Model, ...]}`` (wire notes §4.1, today's notes §2.4).
 ``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices or a
 free id (§2.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
-``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care. Vision is an ``"image"``
-input modality and tools/reasoning are entries of ``supported_parameters``; structured output (a
-``response_format`` with a JSON schema) is OpenRouter's ``structured_outputs`` entry, as
-``response_format`` alone means JSON mode only.
-Max output lives in ``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of
-the context window, and so does this module. The bundled snapshot of that body is read here too.
+``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care; the gateway's default for a
+free model is ``true`` (§8.2), so a free entry that leaves it out may train. Vision is an
+``"image"`` input modality and tools/reasoning are entries of ``supported_parameters``; structured
+output (a ``response_format`` with a JSON schema) is OpenRouter's ``structured_outputs`` entry, as
+``response_format`` alone means JSON mode only. Max output lives in
+``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of the context window,
+and so does this module. Display names lose the gateway's ``" (new)"``/``" ($$$$)"``/``" (retires
+...)"`` marks, ``expiration_date`` and ``preferredIndex`` are kept (:mod:`retirement`).
+
+The bundled snapshot of that body is read here too, with where and when it was taken
+(:func:`snapshot_origin`). Keys starting with ``_`` are the snapshot's own notes, never the
+gateway's: the file's ``_source``/``_taken_at``, and an entry's ``_source`` (where the facts of an
+entry added or edited by hand come from; ``scripts/refresh_snapshot.py`` states the rule).
 """
 
 from __future__ import annotations
@@ -17,12 +24,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kilo_litellm.models import retirement
 from kilo_litellm.models.entry import ModelEntry, is_free_id
 
 logger = logging.getLogger("kilo_litellm")
@@ -68,7 +77,9 @@ class GatewayModel(BaseModel):
     pricing: Pricing = Field(default_factory=Pricing)
     supported_parameters: list[str] = Field(default_factory=list)
     is_free: bool | None = Field(default=None, alias="isFree")
-    may_train: bool = Field(default=False, alias="mayTrainOnYourPrompts")
+    may_train: bool | None = Field(default=None, alias="mayTrainOnYourPrompts")
+    expiration_date: Any = None
+    preferred_index: Any = Field(default=None, alias="preferredIndex")
 
 
 class ModelsPayload(BaseModel):
@@ -118,20 +129,29 @@ def is_free(model: GatewayModel) -> bool:
     return per_token(model.pricing.prompt) == 0.0 and per_token(model.pricing.completion) == 0.0
 
 
+def _rank(value: Any) -> int | None:
+    """``preferredIndex`` as an int; anything else (absent, a string, a bool) as ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def to_entry(model: GatewayModel) -> ModelEntry:
     """One ``/models`` entry as the catalog entry LiteLLM is told about."""
     params = {p.lower() for p in model.supported_parameters}
     cache_read = per_token(model.pricing.input_cache_read)
     free = is_free(model)
+    name, retires = retirement.display_name(model.name)
     return ModelEntry(
         gateway_id=model.id,
+        name=name,
+        expiration_date=retirement.parse_date(model.expiration_date) or retirement.date_from_mark(retires),
+        preferred_index=_rank(model.preferred_index),
         free=free,
         context_window=context_window(model),
         max_output_tokens=max_output(model),
         input_cost_per_token=per_token(model.pricing.prompt),
         output_cost_per_token=per_token(model.pricing.completion),
         cache_read_input_token_cost=cache_read or None,
-        may_train=model.may_train,
+        may_train=free if model.may_train is None else model.may_train,
         supports_vision="image" in {m.lower() for m in model.architecture.input_modalities},
         supports_reasoning=bool(params & {"reasoning", "include_reasoning"}),
         supports_function_calling="tools" in params,
@@ -177,3 +197,29 @@ def parse_models(payload: Any) -> list[ModelEntry]:
 def snapshot_payload() -> dict:
     """The ``/models`` body bundled with the package (refreshed by ``scripts/refresh_snapshot.py``)."""
     return json.loads(resources.files("kilo_litellm").joinpath(SNAPSHOT).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class SnapshotOrigin:
+    """Where and when the bundled ``/models`` snapshot was taken (its ``_source`` and ``_taken_at``)."""
+
+    source: str
+    taken_at: str | None
+
+    def describe(self) -> str:
+        """``bundled snapshot taken 2026-12-04T10:00:00Z from https://.../models``, or for one written
+        by hand ``bundled snapshot of 2026-12-04, written by hand ...``: what a user reads offline."""
+        taken = self.taken_at or "an unknown date"
+        if self.source.startswith("GET "):
+            return f"bundled snapshot taken {taken} from {self.source[4:]}"
+        return f"bundled snapshot of {taken}, {self.source}"
+
+
+def snapshot_origin(payload: dict | None = None) -> SnapshotOrigin:
+    """The origin the snapshot (default: the bundled one) records, ``unknown`` where it records none."""
+    payload = snapshot_payload() if payload is None else payload
+    source, taken = payload.get("_source"), payload.get("_taken_at")
+    return SnapshotOrigin(
+        source=source.strip() if isinstance(source, str) and source.strip() else "source unknown",
+        taken_at=taken.strip() if isinstance(taken, str) and taken.strip() else None,
+    )

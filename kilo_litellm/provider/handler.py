@@ -48,9 +48,9 @@ from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse,
 
 from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
-from kilo_litellm.models import catalog
+from kilo_litellm.models import catalog, retirement
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, capability_check, embeddings, errors, request, response
+from kilo_litellm.provider import caller_loop, capability_check, embeddings, errors, request, resend, response, session
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -102,7 +102,8 @@ def prepare(
     With LiteLLM's ``logging_obj``, two more things happen. LiteLLM drops ``user`` from a custom
     provider's params unless the caller allows it, but keeps it in
     ``logging_obj.model_call_details``; it is sent from there rather than lost silently. And
-    LiteLLM's pre-call log gets the request, with the redacted key and no headers.
+    LiteLLM's pre-call log gets the request, with the redacted key and no headers. A model the
+    gateway lists to retire soon is warned about once (:mod:`retirement`).
     """
     try:
         entry = catalog.resolve(model)
@@ -130,6 +131,7 @@ def prepare(
         timeout=_timeout_seconds(timeout),
         coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
     )
+    retirement.warn_once(entry)
     logger.debug("kilo request %r stream=%s", call, stream)
     if logging_obj is not None:
         logging_obj.pre_call(
@@ -238,7 +240,7 @@ def _async_client(client: Any, own: httpx.AsyncClient | None) -> httpx.AsyncClie
     return own or get_async_httpx_client(llm_provider=PROVIDER).client
 
 
-def _request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+def _request(http: httpx.Client | httpx.AsyncClient, call: Call | EmbeddingCall) -> httpx.Request:
     return http.build_request("POST", call.url, json=call.body, headers=call.headers, timeout=call.timeout)
 
 
@@ -433,10 +435,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _sync_client(client, self._client), _Body(call)
         try:
-            resp = http.send(_request(http, call), stream=True)
+            resp = resend.send(http, _request(http, call))
             try:
                 for part in resp.iter_bytes():
                     body.feed(part)
@@ -465,10 +468,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
         http, body = _async_client(client, self._aclient), _Body(call)
         try:
-            resp = await http.send(_request(http, call), stream=True)
+            resp = await resend.asend(http, _request(http, call))
             try:
                 async for part in resp.aiter_bytes():
                     body.feed(part)
@@ -499,10 +503,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> Iterator[ModelResponseStream]:
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         http = _sync_client(client, self._client)
         try:
-            resp = http.send(_request(http, call), stream=True)
+            resp = resend.send(http, _request(http, call))
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         if resp.status_code >= 400:
@@ -564,6 +569,7 @@ class KiloLLM(CustomLLM):
         not installed, or this runs on the loop's own thread) the request is sent on the first
         ``__anext__`` instead, and its errors surface there.
         """
+        headers = session.task_headers(litellm_params, headers)
         call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
         loop = caller_loop.current()
         if loop is None:
@@ -581,7 +587,7 @@ class KiloLLM(CustomLLM):
         """The gateway's answer once its status line is in, or its refusal raised as a ``litellm`` error."""
         http = _async_client(client, self._aclient)
         try:
-            resp = await http.send(_request(http, call), stream=True)
+            resp = await resend.asend(http, _request(http, call))
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         if resp.status_code < 400:
@@ -637,7 +643,7 @@ class KiloLLM(CustomLLM):
         call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
         http = _sync_client(None, self._client)
         try:
-            resp = http.post(call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+            resp = resend.send(http, _request(http, call), stream=False)
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         return _embedding_result(call, resp, model_response)
@@ -658,7 +664,7 @@ class KiloLLM(CustomLLM):
         call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
         http = _async_client(None, self._aclient)
         try:
-            resp = await http.post(call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+            resp = await resend.asend(http, _request(http, call), stream=False)
         except httpx.HTTPError as exc:
             raise _transport_error(call, exc) from None
         return _embedding_result(call, resp, model_response)
