@@ -670,6 +670,27 @@ def check_router(out, gw):
     assert gw.chat_requests[0].json["reasoning"] == {"effort": "low"}
 
 
+@python_check("Requests that need more than text")
+def check_requests_that_need_more_than_text(out, gw):
+    """No model of the bundled free chain reads images: refused before anything is sent."""
+    assert out.startswith("litellm.BadRequestError: kilo/kilo-auto/free was not sent this request:")
+    assert "Free models with image input: none." in out and "kilo/moonshotai/kimi-k2.5" in out
+    assert gw.chat_requests == []
+
+
+@python_check("Free chains offline: capabilities and cut streams")
+def check_free_chains_offline(out, gw):
+    """The block starts an emulator of its own: the test's saw nothing."""
+    assert out.split("\n") == [
+        "vendor/eyes:free",
+        "['kilo-auto/free', 'vendor/eyes:free']",
+        "assistant",
+        str(len(STREAM_TEXT)),
+        "",
+    ]
+    assert gw.requests == []
+
+
 @python_check("Proxy")
 def check_proxy_client(out, gw):
     assert sent(gw) == [(FREE, f"Bearer {PROXY_KEY}"), ("anthropic/claude-sonnet-4.6", f"Bearer {PROXY_KEY}")]
