@@ -175,6 +175,12 @@ async def test_a_prompt_no_free_window_holds_names_the_models_whose_window_does(
     assert _sent(capable) == []
 
 
+async def test_without_litellm_s_pre_call_checks_the_filter_still_fits_the_window(capable):
+    router = free_router(api_base=capable.api_base, enable_pre_call_checks=False)
+    await _ask(router, is_async=True, stream=False, messages=LONG)
+    assert _sent(capable) == ["vendor/big:free"]
+
+
 def test_sync_calls_get_litellm_s_own_context_window_error(capable):
     """The deployment filter runs on async calls only; a sync call meets LiteLLM's pre-call check first."""
     too_long = [{"role": "user", "content": "word " * 30000}]

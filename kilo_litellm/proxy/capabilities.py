@@ -17,8 +17,8 @@ group's refusal, which names what is missing and the models that have it, free f
 LiteLLM runs deployment filters on async calls only (the proxy, ``Router.acompletion``); a sync
 ``Router.completion`` gets the same refusal from the provider, before anything is sent. The prompt
 is counted (``litellm.token_counter``, off the event loop) only when its size could exceed the
-smallest context window of the marked deployments; LiteLLM's own pre-call checks
-(``enable_pre_call_checks``) count it again for the window of the group that is tried.
+smallest context window of the marked deployments (a token of text is at least one byte); LiteLLM's
+own pre-call checks (``enable_pre_call_checks``) count it on every call, for the group it tries.
 """
 
 from __future__ import annotations
@@ -46,23 +46,40 @@ def _info(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
     return deployment.get("model_info") or {}
 
 
-def _size(messages: Any, tools: Any) -> int:
-    return len(json.dumps([messages, tools], default=str, ensure_ascii=False).encode())
+IMAGE_TYPES = frozenset({"image_url", "input_image", "image"})
+IMAGE_TOKENS = 2000
+"""A generous count for one image: LiteLLM counts an image by its size, not by its bytes."""
+
+
+def _without_images(messages: list) -> tuple[list, int]:
+    """``messages`` with each image part left out, and how many there were."""
+    images, out = 0, []
+    for message in messages:
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(content, list):
+            parts = [p for p in content if not (isinstance(p, Mapping) and p.get("type") in IMAGE_TYPES)]
+            images += len(content) - len(parts)
+            message = {**message, "content": parts}
+        out.append(message)
+    return out, images
+
+
+def upper_bound(messages: list, tools: Any) -> int:
+    """More tokens than the prompt can have: a token of text is at least one byte, plus
+    :data:`IMAGE_TOKENS` per image."""
+    text, images = _without_images(messages)
+    return len(json.dumps([text, tools], default=str, ensure_ascii=False).encode()) + images * IMAGE_TOKENS
 
 
 async def prompt_tokens(
     messages: Any, kwargs: Mapping[str, Any], deployments: Sequence[Mapping[str, Any]]
 ) -> int | None:
-    """The prompt's token count, or ``None`` when it fits every window without counting.
-
-    A token is at least one byte of text, so a prompt whose JSON is under half the smallest window
-    (the other half covers images, which count by size, not bytes) fits all of them.
-    """
+    """The prompt's token count, or ``None`` when :func:`upper_bound` already fits every window."""
     windows = [
         w for d in deployments if isinstance(w := capability_check.declared(_model(d), _info(d)).get(needs.WINDOW), int)
     ]
     tools = kwargs.get("tools")
-    if not windows or not isinstance(messages, list) or _size(messages, tools) < min(windows) // 2:
+    if not windows or not isinstance(messages, list) or upper_bound(messages, tools) <= min(windows):
         return None
     return await asyncio.to_thread(litellm.token_counter, model=_model(deployments[0]), messages=messages, tools=tools)
 
