@@ -336,19 +336,12 @@ async def test_a_cut_before_any_text_falls_back_without_a_prefill(continuing):
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
 async def test_a_caller_s_own_prefill_is_sent_as_a_trailing_assistant_message_without_prefix(gw, stream):
     prefill = {"role": "assistant", "content": PARTIAL, "prefix": True}
-    text, _ = await _ask_model(gw, [*PLAIN, prefill], stream)
-    assert gw.chat_requests[-1].json["messages"] == [*PLAIN, {"role": "assistant", "content": PARTIAL}]
-    if stream:
-        assert PARTIAL + text == STREAM_TEXT
-
-
-async def _ask_model(gw, messages, stream):
     resp = await litellm.acompletion(
-        model="kilo/kilo-auto/free", messages=messages, api_base=gw.api_base, stream=stream
+        model="kilo/kilo-auto/free", messages=[*PLAIN, prefill], api_base=gw.api_base, stream=stream
     )
     if stream:
-        return "".join([c.choices[0].delta.content or "" async for c in resp]), None
-    return resp.choices[0].message.content, None
+        assert PARTIAL + "".join([c.choices[0].delta.content or "" async for c in resp]) == STREAM_TEXT
+    assert gw.chat_requests[-1].json["messages"] == [*PLAIN, {"role": "assistant", "content": PARTIAL}]
 
 
 async def test_usage_and_cost_of_a_continued_paid_stream_add_up(gw, spend):

@@ -30,7 +30,9 @@ client can observe:
   tool (``search_files``) the call is renamed to a tool it does offer, with arguments from
   :data:`HARMLESS_CALLS` (Claude Code's ``Bash``, Codex's ``shell``/``exec_command``: an ``echo``
   of :data:`TOOL_MARKER`), else the first offered tool with ``{}``. Every other byte is the recording's.
-* ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
+* ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``, or the
+  entries of :attr:`GatewayEmulator.models`; streams cut mid-way (``Reply(disconnect_after=N)``) and
+  a trailing assistant message continued as a prefill: :mod:`kilo_litellm.emulator.chains`.
 
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
