@@ -67,7 +67,7 @@ from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_co
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads
 from kilo_litellm.models import catalog, discovery
-from kilo_litellm.proxy import free_budget, proxy_config
+from kilo_litellm.proxy import capabilities, free_budget, proxy_config
 from kilo_litellm.proxy.router import free_chain
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -386,7 +386,10 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     redis = proxy_config.parse_redis(argv[argv.index("--redis") + 1])
     written = (tmp_path / argv[argv.index("-o") + 1]).read_text()
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
-    assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
+    assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [
+        capabilities.CALLBACK,
+        proxy_config.GUARD_CALLBACK,
+    ]
     env = {name: value.strip() for name, value in exports(block).items()}
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
     limits = free_budget.Limits.from_env(env)
