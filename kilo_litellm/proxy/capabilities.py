@@ -104,11 +104,9 @@ class CapabilityFilter(CustomLogger):
         kept, refusals = [], []
         for deployment in healthy_deployments:
             info = _info(deployment)
-            error = (
-                capability_check.refusal(_model(deployment), messages, kwargs, info, tokens)
-                if (capability_check.enabled(info))
-                else None
-            )
+            error = None
+            if capability_check.enabled(info):
+                error = capability_check.refusal(_model(deployment), messages, kwargs, info, tokens)
             if error is None:
                 kept.append(deployment)
             else:
