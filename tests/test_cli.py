@@ -309,6 +309,53 @@ def test_the_emulator_on_a_taken_port_is_one_line(start_emulator, run):
     assert f"cannot listen on 127.0.0.1:{port}" in line and "--port 0" in line
 
 
+def test_emulator_fail_refuses_one_model_so_litellm_raises_and_a_router_falls_back(start_emulator):
+    import litellm
+
+    import kilo_litellm
+    from kilo_litellm.proxy.router import free_chain
+
+    first, second = (e.gateway_id for e in free_chain()[:2])
+    proc, base, lines = start_emulator("--port", "0", "--fail", f"kilo/{first}=429", "--fail", "vendor/other=503")
+    assert (
+        f"Refuses every chat request for: {first} (429), vendor/other (503); every other model answers normally."
+        in (lines)
+    )
+    messages = [{"role": "user", "content": "hi"}]
+    for stream in (False, True):
+        with pytest.raises(litellm.RateLimitError, match="Model usage limit reached"):
+            litellm.completion(model=f"kilo/{first}", messages=messages, api_base=base, stream=stream, num_retries=0)
+    with pytest.raises(litellm.ServiceUnavailableError):
+        litellm.completion(model="kilo/vendor/other", messages=messages, api_base=base, api_key=KEY, num_retries=0)
+
+    answer = kilo_litellm.free_router(api_base=base).completion(model=first, messages=messages)
+    assert answer.model == second and answer.choices[0].message.content
+    assert answer._hidden_params["additional_headers"]["x-litellm-attempted-fallbacks"] == 1
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("kilo-auto/free", "error: --fail 'kilo-auto/free': expected MODEL=STATUS, for example kilo-auto/free=429"),
+        (
+            "kilo-auto/free=418",
+            "error: --fail 'kilo-auto/free=418': the status must be one of 401, 402, 404, 429, 500, 503",
+        ),
+    ],
+)
+@pytest.mark.parametrize("module", [False, True], ids=["kilo-litellm", "python-m"])
+def test_a_bad_emulator_fail_value_is_one_line(run, value, message, module):
+    if module:
+        command = [sys.executable, "-m", "kilo_litellm.emulator", "--port", "0", "--fail", value]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=110, check=False)
+    else:
+        out = run("emulator", "--port", "0", "--fail", value)
+    assert one_line_error(out) == message
+    assert out.stdout == ""
+
+
 def test_main_in_process_gives_the_callers_logging_back(gw, capsys):
     """A program (or test) that runs ``cli.main`` keeps its own log records and LiteLLM settings."""
     import logging

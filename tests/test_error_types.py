@@ -40,8 +40,9 @@ DOC_TYPES = (
     "paid_model_auth_required, promotion_limit_reached, insufficient_credits, provider_not_allowed, "
     "byok_key_required, upstream_error, no_free_models_available, organization_auto_configuration, "
     "upstream_disconnect, client_disconnect, top_up_in_progress, refusal_cooldown, discontinued_free_model, "
-    "upgrade_required, abuse_blocked"
+    "upgrade_required, abuse_blocked, account_restricted"
 ).split(", ")
+"""Section 4's list of today's notes, and ``account_restricted`` from section 8.4."""
 
 
 def flat(error_type: str, error: str, message: str | None = None) -> bytes:
@@ -202,9 +203,9 @@ CASES = [
             "Auto-routing could not select an eligible model for this request. Please try again or contact "
             "support if the problem persists.",
         ),
-        litellm.ServiceUnavailableError,
-        503,
-        "organisation's model policy",
+        litellm.BadRequestError,
+        400,
+        "retrying the same request does not help",
         model=PAID,
     ),
     Case(
@@ -403,6 +404,29 @@ CASES = [
         litellm.BadRequestError,
         426,
         "upgrade kilo-litellm",
+    ),
+    Case(
+        "account_restricted",
+        403,
+        flat(
+            "account_restricted", "Request not allowed", "This account cannot make requests right now. Contact support."
+        ),
+        litellm.PermissionDeniedError,
+        403,
+        "contact Kilo support",
+    ),
+    Case(
+        "byok_error-400-reconnect",
+        400,
+        flat(
+            "byok_error",
+            "Your ChatGPT connection has expired. Reconnect to continue. Reconnect your ChatGPT connection at "
+            "https://app.kilo.ai/byok, or choose a different model.",
+        ),
+        litellm.BadRequestError,
+        400,
+        "needs to be reconnected at https://app.kilo.ai/byok",
+        model=PAID,
     ),
     Case(
         "abuse_blocked",

@@ -7,6 +7,12 @@ gateway; pointed at the local emulator it is only a smoke test of the suite itse
 answers from recordings, so it says nothing about the live gateway). ``KILO_API_KEY``, when set, is
 used for the paid seed aliases only: every other call here is anonymous, as a new user's would be.
 Each call is tiny (a few tokens).
+
+The second host (``https://ai-gateway.kilo.ai/api/v1``, today's notes §8.1) gets its own model-list
+and free-chat checks; ``KILO_LIVE_SECOND_BASE`` points those elsewhere, and with a ``KILO_API_BASE``
+ending in ``/api/gateway`` they use ``/api/v1`` on the same host (the emulator serves both). The
+error shapes provoked on both hosts are the harmless ones the gateway answers before it looks at the
+key (§8.4): an empty model, a ``providerOptions`` field.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ import pytest
 
 import kilo_litellm
 from kilo_litellm.cli import drift
-from kilo_litellm.config.settings import DEFAULT_API_BASE
+from kilo_litellm.config.settings import AI_GATEWAY_API_BASE, DEFAULT_API_BASE
 from kilo_litellm.models import catalog
+from kilo_litellm.provider import errors
 
 pytestmark = [
     pytest.mark.live,
@@ -31,6 +38,20 @@ pytestmark = [
 ]
 
 BASE = (os.environ.get("KILO_API_BASE") or DEFAULT_API_BASE).rstrip("/")
+
+
+def _second_base() -> str | None:
+    """The second host, or ``None`` when ``KILO_API_BASE`` points somewhere it cannot be derived from."""
+    if os.environ.get("KILO_LIVE_SECOND_BASE"):
+        return os.environ["KILO_LIVE_SECOND_BASE"].rstrip("/")
+    if not os.environ.get("KILO_API_BASE"):
+        return AI_GATEWAY_API_BASE
+    return BASE.removesuffix("/api/gateway") + "/api/v1" if BASE.endswith("/api/gateway") else None
+
+
+SECOND = _second_base()
+HOSTS = [BASE, *([SECOND] if SECOND else [])]
+needs_second = pytest.mark.skipif(SECOND is None, reason="set KILO_LIVE_SECOND_BASE for the second host's checks")
 PAID_KEY = os.environ.get("KILO_API_KEY")
 FREE = "kilo/kilo-auto/free"
 MESSAGES = [{"role": "user", "content": "Say OK."}]
@@ -132,3 +153,59 @@ def test_each_seed_alias_works_or_is_not_found(alias, gateway_id):
     except litellm.NotFoundError:
         return
     assert resp.choices, f"kilo/{alias} ({gateway_id}) answered without choices"
+
+
+# -- the second host (today's notes §8.1) ------------------------------------------------------------
+
+
+@needs_second
+def test_second_host_lists_the_models():
+    found = kilo_litellm.refresh_models(SECOND, force=True)
+    assert (found.source, found.error, found.api_base) == ("live", None, SECOND)
+    raw = httpx.get(f"{SECOND}/models", headers={"Accept": "application/json"}, timeout=TIMEOUT).json()["data"]
+    assert {m["id"].lower() for m in raw if m.get("isFree")} >= {FREE.removeprefix("kilo/")}
+    assert len(found.models) >= len(raw) > 0
+
+
+@needs_second
+@pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
+def test_second_host_answers_a_free_chat(stream):
+    resp = litellm.completion(
+        model=FREE, messages=MESSAGES, max_tokens=16, api_base=SECOND, timeout=TIMEOUT, stream=stream
+    )
+    chunks = list(resp) if stream else None
+    built = litellm.stream_chunk_builder(chunks, messages=MESSAGES) if stream else resp
+    assert built.choices and built.usage.prompt_tokens > 0
+
+
+# -- December's error shapes that cost nothing (answered before the key is checked, §8.4) ------------
+
+
+@pytest.mark.parametrize("key", [None, "sk-kilo-invalid-0000"], ids=["anonymous", "bad-key"])
+@pytest.mark.parametrize("base", HOSTS)
+def test_an_empty_model_is_a_404_model_not_found_before_the_key(base, key):
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    resp = httpx.post(
+        f"{base}/chat/completions", json={"model": "", "messages": MESSAGES}, headers=headers, timeout=TIMEOUT
+    )
+    assert resp.status_code == 404
+    body = resp.json()
+    assert (body.get("error_type"), body.get("error")) == ("model_not_found", "Model not found")
+    raised = errors.to_exception(errors.parse(resp.status_code, resp.content), model="")
+    assert type(raised) is litellm.NotFoundError
+
+
+@pytest.mark.parametrize("key", [None, "sk-kilo-invalid-0000"], ids=["anonymous", "bad-key"])
+@pytest.mark.parametrize("base", HOSTS)
+def test_provider_options_are_a_bad_request_before_the_key(base, key):
+    with pytest.raises(litellm.BadRequestError) as caught:
+        litellm.completion(
+            model=FREE,
+            messages=MESSAGES,
+            max_tokens=16,
+            api_base=base,
+            api_key=key,
+            timeout=TIMEOUT,
+            extra_body={"providerOptions": {}},
+        )
+    assert caught.value.kilo_error_type == "unsupported_field"

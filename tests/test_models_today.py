@@ -17,7 +17,7 @@ from gateway_models import make_gateway_model, models_body
 import kilo_litellm
 from kilo_litellm.cli.commands import main
 from kilo_litellm.emulator import Reply
-from kilo_litellm.models import catalog, retirement
+from kilo_litellm.models import catalog, discovery, retirement
 
 pytestmark = pytest.mark.usefixtures("bundled_catalog_afterwards")
 
@@ -32,8 +32,12 @@ MODES = pytest.mark.parametrize(
 
 @pytest.fixture
 def refresh(gw, monkeypatch, tmp_path):
-    """``kilo_litellm.refresh_models`` against the emulator, answering with the given ``/models`` entries."""
+    """``kilo_litellm.refresh_models`` against the emulator, answering with the given ``/models`` entries.
+
+    The process-wide discovery is a fresh one for the test, so its in-memory list for the shared
+    emulator's URL does not outlive the test (a later ``kilo-litellm models`` would show it)."""
     monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(discovery, "_default", discovery.ModelDiscovery())
 
     def refresh(*models: dict):
         gw.script(Reply(body=models_body(*models)))

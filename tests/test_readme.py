@@ -23,8 +23,9 @@ proved:
   ``pyproject.toml``, the ``litellm --config`` line against how ``proxy_helpers.run_proxy`` starts
   the proxy, the "Set up and run" test command against ``.ci/run``, the benchmark lines against
   their ``--help``, the Claude Code lines and the npm pins against what ``test_agents.py`` runs (it
-  needs the CLIs from npm). The emulator ``--fail`` recipe (marked ``text-only``) is checked line
-  by line, and run end to end once the installed ``kilo-litellm emulator`` takes ``--fail``.
+  needs the CLIs from npm), the container lines against the ``Dockerfile`` and ``deploy/compose.yaml``
+  (``deploy_files``; ``test_deploy.py`` builds the image where a Docker daemon answers). The
+  emulator ``--fail`` recipe is checked line by line, then run end to end.
 * toml/yaml: parsed; the Codex config is the one ``test_agents.py`` gives Codex, the deployment
   snippets are run in a ``Router`` and the proxy.
 """
@@ -53,6 +54,7 @@ import litellm
 import pytest
 import tomllib
 import yaml
+from deploy_files import COMPOSE, DOCKERFILE, header_commands
 from proxy_helpers import (
     ROOT,
     SHIPPED_CONFIG,
@@ -76,7 +78,6 @@ PROXY_KEY = "sk-test-readme-0123456789"
 README_KEY = "sk-test-readme-key-9876543210"  # KILO_API_KEY for ``needs-key`` blocks; the emulator accepts it
 MESSAGES = [{"role": "user", "content": "hello"}]
 MARKERS = {"needs-key", "needs-proxy", "live"}
-TEXT_ONLY = "text-only"  # a shell block checked line by line only, until what it runs exists
 STREAM_TEXT = "".join(
     (c["choices"][0]["delta"].get("content") or "")
     for c in sse_payloads(recording("stream-openai-gpt41.sse"))
@@ -375,6 +376,19 @@ def test_two_replicas(block, monkeypatch, capsys, tmp_path):
     assert [argv[:-1] for argv in starts] == expected
 
 
+@readme_block("Containers", "bash")
+def test_container_image(block):
+    """The lines the Dockerfile's own header shows; ``test_deploy.py`` holds the Dockerfile to them."""
+    assert block.commands == header_commands(DOCKERFILE)
+
+
+@readme_block("Containers", "bash", 1)
+def test_containers_compose(block):
+    """The lines ``deploy/compose.yaml``'s header shows; ``test_deploy.py`` runs the config line and
+    holds compose to the file it writes and to the image the Dockerfile builds."""
+    assert block.commands == header_commands(COMPOSE)
+
+
 @readme_block("Free-tier budget", "bash")
 def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     """The config line runs; the exported limits are the two the guard reads, in the form it parses."""
@@ -586,7 +600,7 @@ def test_python_block_runs_as_pasted(key, request, tmp_path):
 
 def test_every_python_block_has_a_check_and_few_are_marked():
     assert sorted(PYTHON_CHECKS) == sorted(PYTHON_BLOCKS)
-    marked = [b for b in blocks() if b.marker and b.marker != TEXT_ONLY]
+    marked = [b for b in blocks() if b.marker]
     assert all(b.language == "python" for b in marked), [(b.heading, b.language) for b in marked]
     assert len(marked) * 3 <= len(PYTHON_BLOCKS), "most README Python blocks must run with nothing but the emulator"
 
@@ -830,18 +844,11 @@ def test_benchmark_coalescing_results(block):
 RECIPE = "Proxy and emulator: a fallback offline"
 
 
-def emulator_takes_fail() -> bool:
-    done = subprocess.run(
-        [sys.executable, "-m", "kilo_litellm", "emulator", "--help"], capture_output=True, text=True, timeout=60
-    )
-    return done.returncode == 0 and "--fail" in done.stdout
-
-
 @readme_block(RECIPE, "bash")
 def test_fail_recipe_lines(block):
     """The emulator line asks for a 429 on ``kilo-auto/free``; KILO_API_BASE is where the command
     listens by default; the proxy starts as ``run_proxy`` starts it."""
-    assert block.marker in (TEXT_ONLY, None)
+    assert block.marker is None
     emulator, *_ = block.commands
     argv = shlex.split(emulator)
     assert argv[:2] == ["kilo-litellm", "emulator"] and argv[-1] == "&"
@@ -862,8 +869,6 @@ def test_fail_recipe_request(block):
 def test_fail_recipe_runs_end_to_end(tmp_path):
     """The recipe as written: ``kilo-litellm emulator --fail kilo-auto/free=429``, the shipped
     config's proxy in front of it, the curl line: a 200 from the next free model, one fallback."""
-    if not emulator_takes_fail():
-        pytest.skip("the installed `kilo-litellm emulator` has no --fail yet: the recipe is checked line by line")
     start = find(RECIPE, "bash")
     port = free_port()
     argv = shlex.split(start.commands[0])[:-1]

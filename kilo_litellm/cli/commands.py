@@ -224,23 +224,41 @@ def _drift_rows(report) -> list[list[str]]:
     return rows
 
 
-def _drift(args: argparse.Namespace) -> int:
+def _http_client():
     import httpx
 
+    return httpx.Client()
+
+
+def _drift(args: argparse.Namespace) -> int:
+    """The drift report of the gateway chosen, or of both of Kilo's hosts when none was (``drift.bases``)."""
     from kilo_litellm.cli import drift
+    from kilo_litellm.cli.errors import OFFLINE_HINT
 
-    with httpx.Client() as client:
-        report = drift.probe(client, args.api_base, args.api_key, timeout=args.timeout)
+    with _http_client() as client:
+        reports = drift.probe_hosts(client, args.api_base, args.api_key, timeout=args.timeout)
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        data = (
+            reports[0].as_dict()
+            if len(reports) == 1
+            else {
+                "hosts": [r.as_dict() for r in reports],
+                "reachable": any(r.reachable for r in reports),
+            }
+        )
+        print(json.dumps(data, indent=2))
     else:
-        print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
-        print(_table(_drift_rows(report)))
-    if not report.reachable:
-        from kilo_litellm.cli.errors import OFFLINE_HINT
-
-        reason = report.anonymous.result.removeprefix("no answer: ")
-        return _fail(f"no answer from {report.api_base} ({reason}); {OFFLINE_HINT}")
+        for report in reports:
+            print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
+            print(_table(_drift_rows(report)) + "\n")
+        if len(reports) > 1:
+            print("\n".join(["What each host answered:", *(f"  {drift.host_line(r)}" for r in reports)]))
+    silent = [r for r in reports if not r.reachable]
+    if len(silent) == len(reports):
+        reasons = "; ".join(f"{r.api_base} ({r.anonymous.result.removeprefix('no answer: ')})" for r in silent)
+        return _fail(f"no answer from {reasons}; {OFFLINE_HINT}")
+    for report in silent:
+        print(f"note: no answer from {report.api_base}; the other host answered", file=sys.stderr)
     return 0
 
 
@@ -451,14 +469,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     proxy.set_defaults(func=_proxy_config)
 
-    check = command("check", "ask the gateway what works now; with --model, show a call and ping it", [common])
+    check = command(
+        "check",
+        "ask the gateway what works now (both of Kilo's hosts unless --api-base or KILO_API_BASE names one); "
+        "with --model, show a call and ping it",
+        [common],
+    )
     check.add_argument(
         "--model",
         type=_kilo_model,
         help="show what a call to this model sends, then ping it (default: none, the drift report)",
     )
     check.add_argument("--no-ping", action="store_true", help="with --model: only show the request")
-    check.add_argument("--json", action="store_true", help="the drift report as JSON")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="the drift report as JSON (both hosts: {hosts: [report, ...], reachable})",
+    )
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per probe")
     check.set_defaults(func=_check)
 

@@ -12,6 +12,11 @@ were written. :func:`probe` asks the gateway itself, one request per question:
 * which endpoints answer: a 404/405, an HTML page or the gateway's ``Invalid path`` error means the
   route is absent; any other JSON error the gateway builds means the route exists and read the body.
 
+The gateway answers on two hosts (today's notes §8.1): the documented ``https://api.kilo.ai/api/gateway``
+and ``https://ai-gateway.kilo.ai/api/v1``, which keep their rate-limit counters apart and may be
+deployed apart. Without a base from the caller (argument or ``KILO_API_BASE``), :func:`bases` names
+both and :func:`probe_hosts` asks each; with one, only that one.
+
 :func:`probe` is the one I/O edge and takes the ``httpx.Client``; it never raises, a request that
 fails becomes a report line. Everything else here is pure. A placeholder key (``public``,
 ``anonymous``, ``none``, empty) is no key: nothing is sent in its place.
@@ -20,6 +25,7 @@ fails becomes a report line. Everything else here is pure. A placeholder key (``
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,6 +45,7 @@ PING = [{"role": "user", "content": "ping"}]
 SKIPPED = "not sent: no answer to the first probes"
 
 PRESENT, ABSENT, UNKNOWN = "present", "absent", "unknown"
+HOSTS = (settings.DEFAULT_API_BASE, settings.AI_GATEWAY_API_BASE)
 _ROUTE_MISSING_TYPES = frozenset({"invalid_path"})
 
 
@@ -306,3 +313,28 @@ def probe(
         free_models=free_models(listing),
         endpoints=endpoints,
     )
+
+
+def bases(api_base: str | None = None) -> list[str]:
+    """The gateways to probe: ``api_base`` or ``KILO_API_BASE`` when given, else both of Kilo's hosts."""
+    chosen = api_base or os.environ.get(settings.ENV_API_BASE)
+    return [settings.resolve(api_base=chosen).api_base] if chosen else list(HOSTS)
+
+
+def probe_hosts(
+    client: httpx.Client,
+    api_base: str | None = None,
+    api_key: str | None = None,
+    *,
+    timeout: float = PROBE_TIMEOUT,
+    source: Catalog | None = None,
+) -> list[DriftReport]:
+    """One :func:`probe` per gateway of :func:`bases`, one host after the other."""
+    return [probe(client, base, api_key, timeout=timeout, source=source) for base in bases(api_base)]
+
+
+def host_line(report: DriftReport) -> str:
+    """What one host answered, in a line: ``answered`` (with the anonymous probe's result) or why not."""
+    if report.reachable:
+        return f"{report.api_base}: answered (anonymous {FREE_MODEL}: {report.anonymous.result})"
+    return f"{report.api_base}: {report.anonymous.result}"

@@ -19,6 +19,9 @@ from kilo_litellm.config.urls import normalise_base
 
 PROVIDER = "kilo"
 DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"
+AI_GATEWAY_API_BASE = "https://ai-gateway.kilo.ai/api/v1"
+"""The second host (today's notes §8.1): Kilo's own client's default since October. The documented
+base above stays the default; in production Kilo rewrites it to this host."""
 PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
 
 ENV_API_KEY = "KILO_API_KEY"

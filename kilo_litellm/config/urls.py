@@ -1,24 +1,36 @@
 """The gateway's base URL as users write it → the one form every request is built from (pure).
 
-The gateway lives at ``https://api.kilo.ai/api/gateway`` and answers its routes both directly
-and under ``/v1`` (``/api/gateway/v1/chat/completions``). People paste whatever their last tool
-wanted: a trailing slash, the ``/v1`` suffix OpenAI SDKs expect, or the full
-``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, embeddings and the
-model list all append their own route to the same base.
+The gateway answers on two hosts. ``https://api.kilo.ai/api/gateway`` (the documented base, the
+default) serves its routes both directly and under ``/v1`` (``/api/gateway/v1/chat/completions``);
+in production Kilo's web app rewrites those URLs to the second host. ``https://ai-gateway.kilo.ai``
+serves the same routes under ``/api/v1`` (``/api/v1/chat/completions``), and is what Kilo's own
+client uses since October (today's notes §8.1). People paste whatever their last tool wanted: a
+trailing slash, the ``/v1`` suffix OpenAI SDKs expect, the host's root, or the full
+``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, embeddings and the model
+list all append their own route to the same base.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 # Routes the provider calls; a base that already ends in one of them had it pasted in by mistake.
 ROUTES = ("chat/completions", "embeddings", "embedding-models", "models")
 GATEWAY_SUFFIX = "/api/gateway"
+AI_GATEWAY_SUFFIX = "/api/v1"
+KILO_HOSTS = {"api.kilo.ai": GATEWAY_SUFFIX, "ai-gateway.kilo.ai": AI_GATEWAY_SUFFIX}
+"""Kilo's own hosts and the path their gateway routes live under: a base with just the host, or
+the host and ``/api``, gets that path (as Kilo's client completes a root URL to its routes)."""
 
 
 def normalise_base(base: str) -> str:
     """``https://api.kilo.ai/api/gateway/v1/chat/completions/`` → ``https://api.kilo.ai/api/gateway``.
 
-    A trailing ``/v1`` is dropped only right after ``/api/gateway``: on any other host (a proxy in
-    front of the gateway) ``/v1`` may be part of the real path, so it is kept there.
+    A trailing ``/v1`` is dropped only right after ``/api/gateway``; ``/api/v1`` (the second host's
+    root) is kept as it is, and on any other path (a proxy in front of the gateway) ``/v1`` may be
+    part of the real path, so it is kept there too. On Kilo's own hosts a root or ``/api`` base is
+    completed to the host's gateway path: ``https://ai-gateway.kilo.ai/api`` →
+    ``https://ai-gateway.kilo.ai/api/v1``.
     """
     base = base.strip().rstrip("/")
     for route in ROUTES:
@@ -27,7 +39,19 @@ def normalise_base(base: str) -> str:
             break
     if base.endswith(GATEWAY_SUFFIX + "/v1"):
         base = base[: -len("/v1")]
-    return base
+    return _completed(base)
+
+
+def _completed(base: str) -> str:
+    """A root or ``/api`` base on one of :data:`KILO_HOSTS` with that host's gateway path."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return base
+    root = KILO_HOSTS.get((parts.hostname or "").lower())
+    if root is None or parts.path not in ("", "/api"):
+        return base
+    return urlunsplit(parts._replace(path=root))
 
 
 def endpoint(base: str, route: str) -> str:

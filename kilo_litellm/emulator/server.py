@@ -5,7 +5,9 @@ gateway. By default (``mode="today"``) it behaves like today's gateway (today's 
 client can observe:
 
 * ``POST /api/gateway/chat/completions`` (also under ``/api/gateway/v1/``):
-  - 400 ``invalid_request`` for a body that is not JSON;
+  - 400 ``invalid_request`` for a body that is not JSON, 400 ``unsupported_field`` for one with a
+    ``providerOptions`` field, then 404 ``model_not_found`` ("Model not found") for a missing or
+    blank ``model``, all before the key is checked (§8.4);
   - **auth**: no ``Authorization`` header (or ``Bearer anonymous``) is anonymous; any other bearer
     the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` (§1). Here that
     is a placeholder (``public``, ``no-key``, ``none``, ...) or a token containing ``invalid`` or
@@ -33,11 +35,14 @@ client can observe:
 * ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``, or the
   entries of :attr:`GatewayEmulator.models`; streams cut mid-way (``Reply(disconnect_after=N)``) and
   a trailing assistant message continued as a prefill: :mod:`kilo_litellm.emulator.chains`.
+* Every route above also under ``/api/v1`` (``POST /api/v1/chat/completions``, ``GET /api/v1/models``,
+  ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
+  :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
 
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
-* Any path outside ``/api/gateway``: an HTML 404 page, as the web server in front of the gateway
+* Any path outside ``/api/gateway`` (and ``/api/v1``): an HTML 404 page, as the web server in front of the gateway
   answers a wrong ``api_base``.
 
 Synthesised rather than recorded (no recording exists; built from the documented server code):
@@ -46,10 +51,17 @@ every error body above (with its ``error_type``), the auth rule, the retired-id 
 anonymous, the seed ids are served, recordings byte for byte with no agent edits, bodies without
 ``error_type``).
 
+December's other error answers (§8.4: an organisation policy's 503 and 404 ``model_not_allowed``,
+``account_restricted``, the BYOK reconnect 400, the abuse layer's 429 with ``retry-after``) are
+bodies in :mod:`kilo_litellm.emulator.december`, for :meth:`GatewayEmulator.script`.
+
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
-read what the server received in :attr:`GatewayEmulator.requests`. The fault modes a client must
-survive are scriptable too: a reset before any response byte (``reset``), a gzip-encoded body
+read what the server received in :attr:`GatewayEmulator.requests`. ``GatewayEmulator(fail={"kilo-auto/free": 429})``
+(``--fail`` on the command) refuses every chat request for a model with the gateway's own body for
+that status (:mod:`kilo_litellm.emulator.failures`, :func:`refusal_for`), after the script and
+before ``default``. The fault modes a client must survive are scriptable too: a reset before any
+response byte (``reset``), a gzip-encoded body
 (``gzip``), and a body that never ends (``keep_open``), optionally dripping keep-alive bytes
 (``drip``) until the client goes away. A handler that waits (``stall``, ``keep_open``) ends as soon
 as the client closes its side, so an abandoned request leaves no server thread behind. A benchmark
@@ -86,13 +98,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from kilo_litellm.emulator import chains
+from kilo_litellm.emulator import chains, failures
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
 logger = logging.getLogger("kilo_litellm")
 
 GATEWAY_PATH = "/api/gateway"
+AI_GATEWAY_PATH = "/api/v1"
 TODAY, FEBRUARY = "today", "february"
 
 
@@ -140,6 +153,9 @@ def model_not_found_body(model: str) -> bytes:
 
 
 NOT_FOUND_BODY = model_not_found_body("no-such/model")
+EMPTY_MODEL_BODY = _flat("Model not found", "model_not_found", "The requested model could not be found.")
+PROVIDER_OPTIONS_BODY = _flat("The providerOptions field is not supported. Use provider instead.", "unsupported_field")
+"""Today's 404 for a missing or blank ``model`` (§8.4), sent before the key is checked."""
 
 # February 2026 bodies (wire notes §2.3), for ``mode="february"``.
 FEBRUARY_NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
@@ -149,6 +165,41 @@ FEBRUARY_PAID_AUTH_BODY = (
 FEBRUARY_BAD_JSON_BODY = (
     b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
 )
+
+# The refusals ``fail=`` / ``--fail`` script (:mod:`kilo_litellm.emulator.failures`); today's notes §4, wire notes §2.3.
+USAGE_LIMIT_BODY = (
+    b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+    b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"},"error_type":"usage_limit_exceeded"}'
+)
+SERVICE_UNAVAILABLE_BODY = _flat(
+    "Service Unavailable", "temporarily_unavailable", "The service is temporarily unavailable. Please try again later."
+)
+FEBRUARY_RATE_LIMIT_BODY = (
+    b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
+    b'Please try again later or upgrade to a paid model."}'
+)
+FEBRUARY_USAGE_LIMIT_BODY = (
+    b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+    b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"}}'
+)
+FEBRUARY_SERVICE_UNAVAILABLE_BODY = (
+    b'{"error":"Service Unavailable","message":"The service is temporarily unavailable. Please try again later."}'
+)
+
+
+def refusal_for(status: int, model: str, mode: str = TODAY) -> Reply:
+    """The gateway's own refusal with ``status`` (one of ``failures.STATUSES``) for ``model``, in ``mode``'s words."""
+    today = mode != FEBRUARY
+    bodies = {
+        401: PAID_AUTH_BODY if today else FEBRUARY_PAID_AUTH_BODY,
+        402: USAGE_LIMIT_BODY if today else FEBRUARY_USAGE_LIMIT_BODY,
+        404: model_not_found_body(model) if today else FEBRUARY_NOT_FOUND_BODY,
+        429: RATE_LIMIT_BODY if today else FEBRUARY_RATE_LIMIT_BODY,
+        500: recording("error-500-body.json"),
+        503: SERVICE_UNAVAILABLE_BODY if today else FEBRUARY_SERVICE_UNAVAILABLE_BODY,
+    }
+    return Reply(status=status, body=bodies[status], stream=False)
+
 
 # What today's gateway answers for the ids it retired (today's notes §2.1): gateway id -> 404 body.
 RETIRED = {
@@ -372,9 +423,18 @@ def reserialised(raw_sse: bytes) -> bytes:
     return b"".join(out)
 
 
+def _under(path: str, root: str) -> bool:
+    full = path.split("?", 1)[0].rstrip("/")
+    return full == root or full.startswith(root + "/")
+
+
 def _route(path: str, mode: str = TODAY) -> str:
-    """The route under the gateway root; today's gateway serves everything under ``/v1`` too."""
-    route = path.split("?", 1)[0][len(GATEWAY_PATH) :].rstrip("/")
+    """The route under the gateway root; today's gateway serves everything under ``/v1`` too, and
+    under the second host's ``/api/v1``."""
+    full = path.split("?", 1)[0]
+    if mode != FEBRUARY and _under(full, AI_GATEWAY_PATH):
+        return full[len(AI_GATEWAY_PATH) :].rstrip("/")
+    route = full[len(GATEWAY_PATH) :].rstrip("/")
     return route[3:] if mode != FEBRUARY and route.startswith("/v1/") else route
 
 
@@ -515,7 +575,7 @@ def default_reply(
 ) -> Reply:
     """What the gateway itself would answer (for the cases a client can observe); ``models`` replaces
     the bundled ``/models`` (see :mod:`chains`)."""
-    routed = extra_route(path, headers, raw)
+    routed = extra_route(path, headers, raw, mode)
     if routed is not None:
         return routed
     route = _route(path, mode)
@@ -527,9 +587,11 @@ def default_reply(
         body = json.loads(raw)
     except ValueError:
         return Reply(status=400, body=BAD_JSON_BODY if mode != FEBRUARY else FEBRUARY_BAD_JSON_BODY)
+    if mode != FEBRUARY and isinstance(body, dict) and "providerOptions" in body:
+        return Reply(status=400, body=PROVIDER_OPTIONS_BODY)
     model = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model, str) or not model.strip():
-        return Reply(status=404, body=NOT_FOUND_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
+        return Reply(status=404, body=EMPTY_MODEL_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
     refusal = _refusal(model, _bearer(headers), mode, None if models is None else chains.free_ids(models))
     if refusal is not None:
         return refusal
@@ -696,9 +758,18 @@ class _Server(ThreadingHTTPServer):
 class GatewayEmulator:
     """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None, mode: str = TODAY) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        default: Reply | None = None,
+        mode: str = TODAY,
+        fail: Mapping[str, int] | None = None,
+    ) -> None:
         if mode not in (TODAY, FEBRUARY):
             raise ValueError(f"mode must be {TODAY!r} or {FEBRUARY!r}, got {mode!r}")
+        self.fail = failures.normalised(fail)
+        """Gateway id -> status: every chat request for that model gets the gateway's refusal (:mod:`.failures`)."""
         self._server = _Server((host, port), _Handler)
         self.mode = mode
         """``"today"``: today's gateway; ``"february"``: the gateway of February 2026."""
@@ -721,6 +792,11 @@ class GatewayEmulator:
     @property
     def api_base(self) -> str:
         return self.url + GATEWAY_PATH
+
+    @property
+    def ai_gateway_base(self) -> str:
+        """The base in the second host's shape (``https://ai-gateway.kilo.ai/api/v1``): ``<url>/api/v1``."""
+        return self.url + AI_GATEWAY_PATH
 
     def start(self) -> GatewayEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name="kilo-emulator", daemon=True)
@@ -767,7 +843,13 @@ class GatewayEmulator:
 
     def _next_reply(self, path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
         with self._lock:
-            reply = self._script.popleft() if self._script else self.default
+            reply = self._script.popleft() if self._script else None
+        if reply is None:
+            chat = path.startswith(GATEWAY_PATH + "/") and _route(path, self.mode) == "/chat/completions"
+            failed = failures.failing(self.fail, raw) if chat else None
+            if failed is not None:
+                return refusal_for(failed[1], failed[0], self.mode)
+            reply = self.default
         if reply is None or reply.disconnect_after is None:
             return reply or default_reply(path, headers, raw, self.mode, self.models)
         own = reply.body is not None or reply.recording is not None
@@ -797,10 +879,10 @@ EMBEDDING_NOT_FOUND_BODY = (
 DEFAULT_VECTOR_SIZE = 256
 
 
-def extra_route(path: str, headers: Mapping[str, str], raw: bytes) -> Reply | None:
+def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply | None:
     """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
-    full = path.split("?", 1)[0].rstrip("/")
-    if full != GATEWAY_PATH and not full.startswith(GATEWAY_PATH + "/"):
+    served = _under(path, GATEWAY_PATH) or (mode != FEBRUARY and _under(path, AI_GATEWAY_PATH))
+    if not served:
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
     route = _route(path)
     if route == "/embedding-models":

@@ -7,6 +7,17 @@ cap is a 401 but a limit, ``model_not_allowed`` comes as 404 or 503, a context o
 upstream's status (even 500). So a known type decides the class; ``None`` means the gateway uses
 that type with several statuses and the status decides. Unknown types fall back to the status.
 
+One type needs both: ``model_not_allowed`` is a 404 (the organisation's allow-list lacks the model)
+or a 503 (its policy leaves ``kilo-auto/balanced``/``efficient`` no model for this request, §8.4).
+The 503 is not transient: the same request meets the same policy. A 5xx would make LiteLLM retry
+it (``num_retries``, a Router's retries, the OpenAI SDK in front of a proxy) and a Router cool the
+deployment down, taking it away from the requests the policy does allow. So ``if_5xx`` raises it
+as ``litellm.BadRequestError`` (status 400): LiteLLM retries no 400 and cools no deployment down for
+one, and a Router still falls back on it, to another model the organisation may allow (unless the
+Router has ``fallback_on_unsupported_params=False``, which keeps every provider 400 from falling
+back). The 404 stays a ``NotFoundError``: not retried, and a deployment whose key may never use
+the model is cooled down like any 404.
+
 Hints are ``str.format`` templates over ``env`` (the key variable), ``sign_up``, ``buy`` (the
 buy-credits URL), ``free`` (free models to use instead) and ``stable_free`` (Kilo's stable free
 model). A few hints depend on the call (was a real key sent, is the model retired); :mod:`errors`
@@ -28,10 +39,12 @@ PAYMENT_REQUIRED: type[Exception] = getattr(litellm, "PaymentRequiredError", Non
 
 
 class ErrorType(NamedTuple):
-    """What one ``error_type`` becomes: the class (``None``: by HTTP status) and the hint template."""
+    """What one ``error_type`` becomes: the class (``None``: by HTTP status) and the hint template;
+    ``if_5xx`` is the class instead of the status's when the gateway sends it with a 5xx status."""
 
     cls: type[Exception] | None
     hint: str
+    if_5xx: type[Exception] | None = None
 
 
 _RETRY = "retrying or falling back to another model usually helps."
@@ -40,7 +53,9 @@ _OUT_OF_CREDITS = "Out of credits: buy credits at {buy}, or switch to a free mod
 
 ERROR_TYPES: dict[str, ErrorType] = {
     "invalid_path": ErrorType(
-        litellm.BadRequestError, "The gateway serves /chat/completions only: check that api_base ends in /api/gateway."
+        litellm.BadRequestError,
+        "The gateway serves /chat/completions only: check that api_base ends in /api/gateway "
+        "(or in /api/v1 on https://ai-gateway.kilo.ai).",
     ),
     "invalid_request": ErrorType(
         litellm.BadRequestError,
@@ -73,8 +88,10 @@ ERROR_TYPES: dict[str, ErrorType] = {
     ),
     "model_not_allowed": ErrorType(
         None,
-        "Your organisation's model policy does not allow this model here: choose another model "
-        "or ask an organisation admin.",
+        "Your organisation's model policy does not allow this model here (for kilo-auto: no model it could route "
+        "this request to): choose another model or ask an organisation admin; retrying the same request does not "
+        "help.",
+        if_5xx=litellm.BadRequestError,
     ),
     "model_not_found": ErrorType(litellm.NotFoundError, _NOT_FOUND),
     "unavailable_model": ErrorType(litellm.NotFoundError, _NOT_FOUND),
@@ -144,6 +161,11 @@ ERROR_TYPES: dict[str, ErrorType] = {
         litellm.BadRequestError,
         "The gateway asks for a newer client: upgrade kilo-litellm (pip install -U kilo-litellm).",
     ),
+    "account_restricted": ErrorType(
+        litellm.PermissionDeniedError,
+        "Kilo has restricted this account, so it cannot make requests for now: contact Kilo support. Retrying "
+        "does not help.",
+    ),
     "abuse_blocked": ErrorType(
         litellm.PermissionDeniedError,
         "The gateway's abuse prevention blocked this request; contact Kilo support if that is a mistake.",
@@ -162,4 +184,8 @@ CODE_TYPES: dict[str, str] = {
 
 def class_name(entry: ErrorType) -> str:
     """How the README names the class of one entry."""
-    return f"litellm.{entry.cls.__name__}" if entry.cls is not None else "by HTTP status"
+    if entry.cls is not None:
+        return f"litellm.{entry.cls.__name__}"
+    if entry.if_5xx is not None:
+        return f"by HTTP status; a 5xx as litellm.{entry.if_5xx.__name__}"
+    return "by HTTP status"

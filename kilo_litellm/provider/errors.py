@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ import httpx
 import litellm
 
 from kilo_litellm.config.settings import (
+    AI_GATEWAY_API_BASE,
     BUY_CREDITS_URL,
     DEFAULT_API_BASE,
     ENV_API_BASE,
@@ -143,9 +145,23 @@ def _kinds(message: str) -> str:
     return f" (it supports: {kinds.strip()})" if found and kinds.strip() else ""
 
 
+def _link(message: str) -> str | None:
+    """The first https link in the gateway's message (trailing punctuation dropped), if any."""
+    found = _LINK.search(message)
+    return found.group(0).rstrip(".,;:)") if found else None
+
+
+_LINK = re.compile(r"https://[^\s\"'<>]+")
+
+
 def _template(error_type: str, error: GatewayError, has_real_key: bool | None) -> str:
     if error_type == "authentication_required":
         return _auth_hint(has_real_key)
+    if error_type == "byok_error" and (link := _link(error.message)):
+        return (
+            f"The provider connection behind your own key (BYOK) in Kilo needs to be reconnected at {link}, "
+            "or choose a different model."
+        )
     if error_type == "paid_model_auth_required" and has_real_key:
         return (
             "This is a paid model and the gateway did not take the key that was sent as signed in: "
@@ -226,7 +242,9 @@ def classify(
     if error_type is None:
         cls, hint = by_status, _status_hint(error, status, has_real_key)
     else:
-        cls, hint = ERROR_TYPES[error_type].cls or by_status, _template(error_type, error, has_real_key)
+        known = ERROR_TYPES[error_type]
+        cls = known.cls or (known.if_5xx if known.if_5xx is not None and status >= 500 else by_status)
+        hint = _template(error_type, error, has_real_key)
     if cls is not by_status or cls is litellm.ContextWindowExceededError:
         status = _CANONICAL_STATUS.get(cls, status)
     return cls, status, hint
@@ -387,7 +405,7 @@ def wrong_url(status: int, body: bytes | str, *, model: str, url: str) -> litell
     exc = litellm.NotFoundError(
         message=(
             f"KiloException - the gateway URL looks wrong: {url} answered an HTML {status}; "
-            f"api_base should be like {DEFAULT_API_BASE} (set api_base= or {ENV_API_BASE})."
+            f"api_base should be like {DEFAULT_API_BASE} or {AI_GATEWAY_API_BASE} (set api_base= or {ENV_API_BASE})."
         ),
         model=model,
         llm_provider=PROVIDER,

@@ -21,7 +21,8 @@ them at ``completion``/``acompletion``, streaming or not.
 A stall is bounded: the call's ``timeout`` applies to every read, a non-streaming body that has
 not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never end) is ended with
 ``litellm.Timeout``, and so is a stream that sends only keep-alives for longer than ``timeout``
-(before its first event or between two events).
+(before its first event or between two events). Without a ``timeout`` from the caller that bound is
+the gateway's own 800 s and some (:mod:`timeouts`); connecting takes at most a few seconds.
 """
 
 from __future__ import annotations
@@ -50,13 +51,21 @@ from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
 from kilo_litellm.models import catalog, retirement
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, capability_check, embeddings, errors, request, resend, response, session
+from kilo_litellm.provider import (
+    caller_loop,
+    capability_check,
+    embeddings,
+    errors,
+    request,
+    resend,
+    response,
+    session,
+    timeouts,
+)
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
 logger = logging.getLogger("kilo_litellm")
-
-DEFAULT_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -71,18 +80,10 @@ class Call:
     headers: dict
     timeout: float
     coalesce: bool = True
+    connect: float = timeouts.CONNECT_TIMEOUT
 
     def __repr__(self) -> str:
         return f"Call(model={self.model!r}, gateway_id={self.entry.gateway_id!r}, url={self.url!r}, {self.settings!r})"
-
-
-def _timeout_seconds(timeout: Any) -> float:
-    if isinstance(timeout, httpx.Timeout):
-        return timeout.read or timeout.connect or DEFAULT_TIMEOUT
-    try:
-        return float(timeout) if timeout else DEFAULT_TIMEOUT
-    except (TypeError, ValueError):
-        return DEFAULT_TIMEOUT
 
 
 def prepare(
@@ -121,6 +122,7 @@ def prepare(
     conf = settings.resolve(api_key, api_base)
     if not entry.free and not entry.retired and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
+    bound, connect = timeouts.resolve(timeout)
     call = Call(
         model=model,
         entry=entry,
@@ -128,8 +130,9 @@ def prepare(
         url=request.chat_url(conf),
         body=request.build_body(entry.gateway_id, messages, params, stream=stream),
         headers=request.build_headers(conf, headers),
-        timeout=_timeout_seconds(timeout),
+        timeout=bound,
         coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
+        connect=connect,
     )
     retirement.warn_once(entry)
     logger.debug("kilo request %r stream=%s", call, stream)
@@ -167,6 +170,7 @@ class EmbeddingCall:
     headers: dict
     timeout: float
     entry: None = None
+    connect: float = timeouts.CONNECT_TIMEOUT
 
     def __repr__(self) -> str:
         return f"EmbeddingCall(model={self.model!r}, url={self.url!r}, {self.settings!r})"
@@ -191,13 +195,15 @@ def prepare_embedding(
     conf = settings.resolve(api_key, api_base)
     if not embeddings.is_free(model) and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
+    bound, connect = timeouts.resolve(timeout)
     call = EmbeddingCall(
         model=model,
         settings=conf,
         url=urls.endpoint(conf.api_base, "embeddings"),
         body=embeddings.build_body(model, inputs, optional_params or {}),
         headers=request.build_headers(conf),
-        timeout=_timeout_seconds(timeout),
+        timeout=bound,
+        connect=connect,
     )
     logger.debug("kilo request %r", call)
     if logging_obj is not None:
@@ -241,7 +247,9 @@ def _async_client(client: Any, own: httpx.AsyncClient | None) -> httpx.AsyncClie
 
 
 def _request(http: httpx.Client | httpx.AsyncClient, call: Call | EmbeddingCall) -> httpx.Request:
-    return http.build_request("POST", call.url, json=call.body, headers=call.headers, timeout=call.timeout)
+    return http.build_request(
+        "POST", call.url, json=call.body, headers=call.headers, timeout=timeouts.for_httpx(call.timeout, call.connect)
+    )
 
 
 class _Deadline:

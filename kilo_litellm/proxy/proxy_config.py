@@ -41,7 +41,12 @@ HEADER = """\
 # LiteLLM proxy config for Kilo Gateway models, written by `kilo-litellm proxy-config` from the
 # bundled model catalog (run it again after `kilo-litellm models --refresh` to follow the gateway).
 #   litellm --config litellm_config.yaml
-# Needs `pip install "kilo-litellm[proxy]"` and a LITELLM_MASTER_KEY.
+# Needs a LITELLM_MASTER_KEY and kilo-litellm with its proxy extra, from a clone of its repository:
+#   pip install -e ".[proxy]"
+# in the clone, or a wheel built there, installed where the proxy runs:
+#   pip wheel --no-deps -w dist . && pip install "$(ls dist/kilo_litellm-*.whl)[proxy]"
+# or the proxy's image, built from the clone's Dockerfile:
+#   docker build -t kilo-litellm-proxy .
 #
 # KILO_API_KEY and KILO_API_BASE are optional: when unset, LiteLLM passes None and the provider
 # sends no key (enough for free models) to https://api.kilo.ai/api/gateway.
