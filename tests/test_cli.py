@@ -48,7 +48,8 @@ def test_models_json_lists_the_gateway_models(gw, run):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     served = [r for r in rows if r["status"] == "served"]
-    assert len(served) == len(parse_models(snapshot_payload()))
+    fim_seeds = [r for r in served if r["supports_fim"]]  # served by /fim/completions, not in /models
+    assert len(served) == len(parse_models(snapshot_payload())) + len(fim_seeds) and len(fim_seeds) == 2
     assert {"id": "kilo/kilo-auto/free", "free": True, "may_train_on_prompts": True}.items() <= rows[0].items()
     glm = next(r for r in rows if r["alias"] == "kilo/glm-5-free")
     assert glm["gateway_id"] == "z-ai/glm-5:free" and glm["free"] is True
@@ -158,7 +159,7 @@ def one_line_error(out: subprocess.CompletedProcess) -> str:
 
 def test_demo_with_a_model_without_the_prefix_is_one_line(run):
     line = one_line_error(run("demo", "--model", "bogus"))
-    assert "'bogus' is not a Kilo model: did you mean kilo/bogus?" in line
+    assert "'bogus' is not a Kilo model: served today: kilo/kilo-auto/free," in line
     assert run("demo", "--model", "kilo/bogus").stderr.count("\n") == 1
 
 
@@ -170,7 +171,11 @@ def test_demo_with_a_retired_or_paid_model_says_to_use_a_free_one(run):
 
 def test_chat_without_the_kilo_prefix_is_refused_with_a_hint(gw, run):
     line = one_line_error(run("chat", "--model", "glm-5-free", "--api-base", gw.api_base, "hi"))
-    assert "did you mean kilo/glm-5-free?" in line and "Huggingface" not in line
+    assert "did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)?" in line and "Huggingface" not in line
+    line = one_line_error(run("chat", "--model", "glm-6-free", "--api-base", gw.api_base, "hi"))
+    assert "did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)? served today: kilo/kilo-auto/free" in line
+    line = one_line_error(run("chat", "--model", "kilo-auto/fre", "--api-base", gw.api_base, "hi"))
+    assert "did you mean kilo/kilo-auto/free?" in line
     assert gw.requests == []
 
 
@@ -207,6 +212,14 @@ def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
     body = json.loads(out.stdout.split("body: ", 1)[1])
     assert body["model"] == "anthropic/claude-sonnet-4.6" and body["max_tokens"] == 1
     assert gw.chat_requests == []
+
+
+def test_check_sends_an_id_the_catalog_does_not_list_without_a_key(gw, run):
+    out = run("check", "--model", "kilo/stepfun/step-5-preview-free", "--api-base", gw.api_base)
+    assert out.returncode == 0, out.stderr
+    assert "gateway id: stepfun/step-5-preview-free  (not in the catalog, sent as given" in out.stdout
+    assert "no Authorization header" in out.stdout and "ping: OK" in out.stdout
+    assert gw.chat_requests[-1].authorization is None
 
 
 def test_a_rejected_key_is_one_line_without_the_key(gw, run):

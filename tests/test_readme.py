@@ -28,6 +28,7 @@ proved:
   emulator ``--fail`` recipe is checked line by line, then run end to end.
 * toml/yaml: parsed; the Codex config is the one ``test_agents.py`` gives Codex, the deployment
   snippets are run in a ``Router`` and the proxy.
+* lua: the editor's autocomplete setup, its request replayed against the proxy as the editor sends it.
 """
 
 from __future__ import annotations
@@ -391,7 +392,8 @@ def test_containers_compose(block):
 
 @readme_block("Free-tier budget", "bash")
 def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
-    """The config line runs; the exported limits are the two the guard reads, in the form it parses."""
+    """The config line runs; the exported limits are the two the guard reads, in the form it parses,
+    and the guard has none unless they are set."""
     monkeypatch.chdir(tmp_path)
     [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
     code, _, err = run_cli(line, monkeypatch, capsys)
@@ -405,6 +407,7 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
         proxy_config.GUARD_CALLBACK,
     ]
     env = {name: value.strip() for name, value in exports(block).items()}
+    assert free_budget.Limits() == free_budget.Limits.from_env({}) == free_budget.Limits(None, None)
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
     limits = free_budget.Limits.from_env(env)
     for name, value in env.items():
@@ -464,6 +467,80 @@ def test_codex_config(block):
     assert (provider["env_key"], provider["wire_api"]) == ("LITELLM_MASTER_KEY", "responses")
     assert config["analytics"]["enabled"] is False
     assert 'codex exec --skip-git-repo-check "say hello"' in (ROOT / block.page).read_text()
+
+
+FIM_SECTION = "Fill in the middle"
+EDITOR_FIM_SECTION = "Editor autocomplete (fill in the middle)"
+
+
+@readme_block(EDITOR_FIM_SECTION, "yaml")
+def test_fim_group_is_the_shipped_configs(block):
+    shipped = {m["model_name"]: m["litellm_params"] for m in yaml.safe_load(SHIPPED_CONFIG.read_text())["model_list"]}
+    for deployment in yaml.safe_load(block.text):
+        assert deployment["litellm_params"].items() <= shipped[deployment["model_name"]].items()
+
+
+def lua_settings(text: str) -> dict:
+    """The ``key = value`` pairs of the docs' minuet setup: strings (Lua escapes decoded), numbers,
+    booleans and lists of strings."""
+    values: dict = {}
+    for key, raw in re.findall(r"(\w+) = ('[^']*'|\d+|true|false|\{ '[^}]*' \})", text):
+        if raw.startswith("{"):
+            values[key] = [item.encode().decode("unicode_escape") for item in re.findall(r"'([^']*)'", raw)]
+        elif raw.startswith("'"):
+            values[key] = raw[1:-1].encode().decode("unicode_escape")
+        else:
+            values[key] = int(raw) if raw.isdigit() else raw == "true"
+    return values
+
+
+@readme_block(EDITOR_FIM_SECTION, "lua")
+def test_minuet_autocompletes_through_the_proxy(block, proxy, gw, monkeypatch):
+    """What minuet-ai.nvim does with this setup, replayed against the docs' proxy: its
+    ``openai_fim_compatible`` request (``lua/minuet/backends/common.lua`` ``complete_openai_fim_base``:
+    ``{model, stream, prompt, suffix}`` plus ``optional``, ``Authorization: Bearer`` the value of the
+    variable ``api_key`` names) and its stream decoding (``utils.stream_decode``: each line without
+    ``data:`` decoded as JSON, ``choices[1].text`` kept when it is a non-empty string)."""
+    import httpx
+
+    from kilo_litellm.emulator import fim as emulated
+
+    settings = lua_settings(block.text)
+    assert settings["provider"] == "openai_fim_compatible" and settings["end_point"].startswith(README_PROXY)
+    monkeypatch.setenv(settings["api_key"], proxy.master_key)
+    prefix, suffix = "def fib(n):\n    ", "\n\nprint(fib(10))\n"
+    body = {
+        "model": settings["model"],
+        "stream": settings["stream"],
+        "prompt": prefix,
+        "suffix": suffix,
+        "max_tokens": settings["max_tokens"],
+        "stop": settings["stop"],
+    }
+    headers = {"Authorization": "Bearer " + os.environ[settings["api_key"]], "Accept": "application/json"}
+    url = settings["end_point"].replace(README_PROXY, proxy.base)
+    answer = httpx.post(url, json=body, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    texts = []
+    for line in answer.text.split("\n"):
+        try:
+            event = json.loads(re.sub(r"^data:", "", line))
+        except ValueError:
+            continue
+        text = event["choices"][0].get("text") if isinstance(event, dict) and event.get("choices") else None
+        if isinstance(text, str) and text:
+            texts.append(text)
+    assert "".join(texts) == emulated.FIM_TEXT
+    [sent] = gw.fim_requests
+    assert sent.authorization == f"Bearer {PROXY_KEY}"
+    assert sent.json == {
+        "model": "mistralai/codestral-2508",
+        "prompt": prefix,
+        "suffix": suffix,
+        "max_tokens": 128,
+        "stop": ["\n\n"],
+        "stream": True,
+    }
 
 
 # -- the command line -------------------------------------------------------------------------------
@@ -679,6 +756,24 @@ def check_paid_embeddings(out, gw):
     assert int(size) > 0 and int(tokens) > 0 and float(cost) > 0
 
 
+@python_check(FIM_SECTION)
+def check_fill_in_the_middle(out, gw):
+    from kilo_litellm.emulator import fim as emulated
+
+    [sent] = gw.requests
+    assert (sent.path, sent.authorization) == ("/api/gateway/fim/completions", f"Bearer {README_KEY}")
+    assert sent.json == {
+        "model": "mistralai/codestral-2508",
+        "prompt": "def fib(n):\n    ",
+        "suffix": "\n\nprint(fib(10))",
+        "max_tokens": 64,
+        "stream": False,
+    }
+    text, totals = out.rstrip("\n").rsplit("\n", 1)
+    tokens, cost = totals.split()
+    assert text == emulated.FIM_TEXT and int(tokens) > 0 and float(cost) > 0
+
+
 @python_check("Router")
 def check_router(out, gw):
     assert out == STREAM_TEXT
@@ -792,7 +887,7 @@ def test_benchmarks(block):
 
 @readme_block("Two replicas and the free-tier budget", "bash")
 def test_replica_benchmarks(block):
-    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 2
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 3
     for line in block.commands:
         check_bench_line(line)
 

@@ -77,7 +77,7 @@ def models_listing(models: Iterable[Mapping[str, Any]]) -> bytes:
     return json.dumps({"data": list(models)}).encode()
 
 
-def free_ids(models: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
+def listed_free(models: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
     """Lower-cased id -> ``isFree`` of ``models``."""
     return {str(m.get("id", "")).lower(): bool(m.get("isFree")) for m in models}
 
@@ -172,8 +172,8 @@ __all__ = [
     "continued",
     "cut_stream",
     "disconnect_event",
-    "free_ids",
     "gateway_model",
+    "listed_free",
     "models_listing",
     "trailing_prefill",
 ]

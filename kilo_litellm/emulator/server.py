@@ -15,8 +15,8 @@ client can observe:
   - **retired ids** (§2.1): the seed page's free ids get the 404 bodies the server code has for
     them (``discontinued_free_model``, ``model_not_found``, ``unavailable_model``); ``giga-potato``
     lost its free status (401 ``PAID_MODEL_AUTH_REQUIRED`` anonymously, 404 with a key);
-  - a paid model (not ``isFree`` in the bundled ``/models``, no ``:free`` suffix) without a key:
-    401 ``PAID_MODEL_AUTH_REQUIRED``;
+  - a paid model (not ``isFree`` in the bundled ``/models``; unlisted and not free by the
+    gateway's December rule, :mod:`free_ids`) without a key: 401 ``PAID_MODEL_AUTH_REQUIRED``;
   - else a recording: a tool-call stream when the request has ``tools``, the reasoning stream when
     it asks for ``reasoning``, else the plain one; non-streaming calls get the JSON recording, or
     a body assembled from the matching stream recording. Today's gateway re-serialises what it
@@ -39,6 +39,8 @@ client can observe:
   ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
   :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
 
+* ``POST /api/gateway/fim/completions`` (and ``/api/v1/fim/completions``): fill-in-the-middle,
+  **synthesised** (:mod:`fim`).
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
@@ -98,7 +100,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from kilo_litellm.emulator import chains, failures
+from kilo_litellm.emulator import chains, failures, fim, free_ids
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -374,10 +376,10 @@ def _listed_free() -> dict[str, bool]:
 
 
 def _is_free(model: str, listed: Mapping[str, bool] | None = None) -> bool:
-    """The gateway's rule: ``isFree`` for a listed model, else the ``:free`` suffix (``isFreeModel``)."""
+    """The gateway's rule: ``isFree`` for a listed model, else its rule for unlisted ids (:mod:`free_ids`)."""
     gid = model.strip().lower()
     listed = _listed_free() if listed is None else listed
-    return listed[gid] if gid in listed else gid.endswith(":free") or gid == "openrouter/free"
+    return listed[gid] if gid in listed else free_ids.free_unlisted(gid)
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:
@@ -592,7 +594,7 @@ def default_reply(
     model = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model, str) or not model.strip():
         return Reply(status=404, body=EMPTY_MODEL_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
-    refusal = _refusal(model, _bearer(headers), mode, None if models is None else chains.free_ids(models))
+    refusal = _refusal(model, _bearer(headers), mode, None if models is None else chains.listed_free(models))
     if refusal is not None:
         return refusal
     answer = _answer(body, mode)
@@ -837,6 +839,10 @@ class GatewayEmulator:
     def embedding_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/embeddings")]
 
+    @property
+    def fim_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/fim/completions")]
+
     def _record(self, received: Received) -> None:
         with self._lock:
             self.requests.append(received)
@@ -880,7 +886,8 @@ DEFAULT_VECTOR_SIZE = 256
 
 
 def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply | None:
-    """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
+    """The embeddings and fill-in-the-middle (:mod:`fim`) routes and the HTML 404 for paths outside
+    the gateway; ``None`` for the rest."""
     served = _under(path, GATEWAY_PATH) or (mode != FEBRUARY and _under(path, AI_GATEWAY_PATH))
     if not served:
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
@@ -889,6 +896,8 @@ def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = T
         return Reply(body=embedding_models_body(), stream=False)
     if route == "/embeddings":
         return embeddings_reply(headers, raw)
+    if route == "/fim/completions":
+        return Reply(**fim.answer(_bearer(headers), raw, _rejected))
     return None
 
 
