@@ -42,8 +42,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import openai
 from proxy_helpers import Proxy, agents_config, run_proxy, write_config
@@ -52,6 +51,7 @@ from replica_helpers import two_replicas
 
 from kilo_litellm.proxy import proxy_config
 
+HERE = Path(__file__).resolve().parent
 PY = sys.executable
 CONTENDERS = {"kilo": "kilo/kilo-auto/free", "peer": "openai/kilo-auto/free"}
 MODES = ("burst", "paced")
@@ -303,6 +303,9 @@ def run_topology(topology: str, bases: dict[str, str], args, rows: list[dict]) -
 
 
 def measure(topology: str, replicas: list[Proxy], args, rows: list[dict]) -> None:
+    for mode in args.modes:
+        for name in CONTENDERS:
+            asyncio.run(load(replicas, f"{name}-{mode}", len(replicas), 1))  # warm-up: first-call imports
     for mode in args.modes:
         if mode not in MODES:
             raise SystemExit(f"unknown mode {mode!r}")

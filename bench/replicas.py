@@ -8,7 +8,9 @@ The gateway is a local emulator that enforces a per-model limit the way Kilo's f
 ``Retry-After``) and streams the recorded answer paced (``--chunk-delay`` per event). The replicas
 are two ``litellm --config`` processes from ``kilo-litellm proxy-config`` (``--free-budget`` for
 the guard runs) pointed at one real ``redis-server``; the guard's budget is the gateway's limit.
-Clients call ``kilo-auto/free`` (falling back along the free chain) round robin over the replicas.
+Clients call ``kilo-auto/free`` (falling back along the free chain) round robin over the replicas,
+with ``max_retries=0``; the replicas run with ``KEEPALIVE_TIMEOUT=75`` (``replica_helpers``, as
+docs/redis.md recommends), so the client-to-proxy keep-alive race (``bench/keepalive.py``) costs no call.
 ``--gateway-rtt`` delays every gateway answer, refusals included, as the network to the real
 gateway does (on loopback a refusal costs about a millisecond).
 

@@ -4,7 +4,10 @@
   error or closes within seconds, never hangs; the other replica keeps serving; every cooldown and
   budget count in Redis is still there.
 * Redis stopped and started again on the same port under load: no call fails, and the replicas
-  write their counts and cooldowns to the new Redis.
+  write their counts and cooldowns to the new Redis once LiteLLM's Redis circuit breaker closes
+  again. LiteLLM 1.110.2 opens it after ``REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD`` (5) failed Redis
+  calls and fast-fails every Redis call (memory only) for ``REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT``
+  seconds (60 by default; ``litellm/constants.py``); the replicas here run with 3.
 * A gateway that sends no first byte: the proxy answers HTTP 408 (``litellm.Timeout``) at the
   deployment's ``timeout``, streaming or not.
 
@@ -38,6 +41,7 @@ FIRST, SECOND, LAST = CHAIN[0], CHAIN[1], CHAIN[-1]
 HOURLY = Reply(status=429, body=RATE_LIMIT_BODY)
 BUDGET = f"1000/{1_000_000_000}"
 HANG_BOUND_S = 10.0
+BREAKER_RECOVERY_S = 3
 pytestmark = pytest.mark.timeout(300)
 
 
@@ -62,7 +66,11 @@ def replicas(gw, redis, tmp_path):
     config = replica_config(
         proxy_config.with_free_budget(proxy_config.with_free_cooldowns(proxy_config.config())), redis, cache=False
     )
-    env = {"KILO_API_BASE": gw.api_base, ENV_PER_MODEL: BUDGET}
+    env = {
+        "KILO_API_BASE": gw.api_base,
+        ENV_PER_MODEL: BUDGET,
+        "REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT": str(BREAKER_RECOVERY_S),
+    }
     try:
         with two_replicas(config, tmp_path, env) as pair:
             yield pair
@@ -126,7 +134,7 @@ def test_a_replica_killed_mid_stream_ends_its_stream_and_loses_nothing_in_redis(
     gw.default = paced_stream(0.0)
     assert _stream_text(b) == STREAM_TEXT
     after = _state(redis)
-    for key, (value, ttl) in before.items():
+    for key, (value, _) in before.items():
         assert key in after, f"{key} vanished from Redis"
         if value is not None and value.isdigit():
             assert int(after[key][0]) >= int(value), key
@@ -151,9 +159,13 @@ def test_redis_restarted_under_load_fails_no_call_and_counts_and_cooldowns_resum
     assert events == ["stopped", "started"]
     assert result.errors == []
     assert result.answered == calls
+    a, b = replicas
+    deadline = time.monotonic() + BREAKER_RECOVERY_S + 15
+    while not _counts(redis) and time.monotonic() < deadline:
+        assert _stream_text(b, LAST) == STREAM_TEXT
+        time.sleep(0.5)
     assert _counts(redis), "no budget count reached the restarted Redis"
 
-    a, _ = replicas
     gw.script(HOURLY)
     assert _stream_text(a) == STREAM_TEXT
     cooldowns = [k for k, (_, ttl) in _state(redis).items() if k.endswith(":cooldown") and ttl > 3000]
