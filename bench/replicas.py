@@ -1,24 +1,29 @@
-"""Load on two LiteLLM proxy replicas sharing one Redis, with and without the free-tier budget guard.
+"""Load on two LiteLLM proxy replicas sharing one Redis, with and without the budget guard.
 
-    .venv/bin/python bench/replicas.py             # 2,000 streams from 50 clients per run (~5 min on 2 cores)
+    .venv/bin/python bench/replicas.py             # 2,000 streams from 50 clients per run
     .venv/bin/python bench/replicas.py --quick     # 400 streams from 20 clients
 
-The gateway is a local emulator that enforces a per-model limit the way Kilo's free tier does
-(past ``--budget`` requests a model answers the gateway's 429 ``rate_limit_exceeded``, no
-``Retry-After``) and streams the recorded answer paced (``--chunk-delay`` per event). The replicas
-are two ``litellm --config`` processes from ``kilo-litellm proxy-config`` (``--free-budget`` for
-the guard runs) pointed at one real ``redis-server``; the guard's budget is the gateway's limit.
-Clients call ``kilo-auto/free`` (falling back along the free chain) round robin over the replicas,
-with ``max_retries=0``; the replicas run with ``KEEPALIVE_TIMEOUT=75`` (``replica_helpers``, as
-docs/redis.md recommends), so the client-to-proxy keep-alive race (``bench/keepalive.py``) costs no call.
-``--gateway-rtt`` delays every gateway answer, refusals included, as the network to the real
-gateway does (on loopback a refusal costs about a millisecond).
+The replicas are two ``litellm --config`` processes from ``kilo-litellm proxy-config``
+(``--free-budget`` for the guard runs) pointed at one real ``redis-server``, in front of a local
+emulator that streams the recorded answer paced (``--chunk-delay`` per event); ``--gateway-rtt``
+delays every gateway answer, refusals included, as the network to the real gateway does (on
+loopback a refusal costs about a millisecond). Clients call ``kilo-auto/free`` (falling back along
+the free chain) round robin over the replicas, with ``max_retries=0``; the replicas run with
+``KEEPALIVE_TIMEOUT=75`` (``replica_helpers``, as docs/redis.md recommends), so the client-to-proxy
+keep-alive race (``bench/keepalive.py``) costs no call.
 
 Runs, each on fresh replicas and an empty Redis:
 
-* ``guard``: the guard on, Redis up throughout;
-* ``no guard``: the gateway's 429 is how the replicas learn a model is spent;
-* ``guard, Redis stopped``: the guard on, Redis stopped after half of the calls.
+* ``defaults``: the guard with its defaults (no budget configured) in front of a gateway that, like
+  today's for ``kilo-auto/free`` and the ``:free`` ids (today's notes §8.3), limits nothing: the
+  guard must count and refuse nothing;
+* ``defaults-no-guard``: the same without the guard;
+* ``configured``: a gateway that limits every model of the chain to ``--budget`` requests (then
+  the 429 ``rate_limit_exceeded`` "Model usage limit reached", no ``Retry-After``), standing in for a
+  limit the user knows applies, and the guard configured with that budget
+  (``KILO_FREE_BUDGET_PER_MODEL``), Redis up throughout;
+* ``configured-no-guard``: the limited gateway, the gateway's 429 is how the replicas learn a model is spent;
+* ``configured-redis-stop``: as ``configured``, Redis stopped after half of the calls.
 
 For each: wall time, calls/s, answers, typed refusals, other errors, requests the gateway received
 and how many of them it refused (a refusal round trip the guard exists to save), and the answered
@@ -57,9 +62,10 @@ QUICK = {"calls": 400, "concurrency": 20, "budget": 80}
 
 
 class LimitedGateway(GatewayEmulator):
-    """The emulator with Kilo's free-tier limit: each model answers ``budget`` requests, then 429s."""
+    """The emulator with a per-model limit: each model answers ``budget`` requests, then 429s
+    (``None``: no limit, as today's gateway for ``kilo-auto/free`` and the ``:free`` ids)."""
 
-    def __init__(self, budget: int, reply: Reply) -> None:
+    def __init__(self, budget: int | None, reply: Reply) -> None:
         super().__init__(default=reply)
         self.budget = budget
         self.refusal = Reply(status=429, body=RATE_LIMIT_BODY, delay=reply.delay)
@@ -71,7 +77,7 @@ class LimitedGateway(GatewayEmulator):
         if model is not None:
             with self._lock:
                 self._served[model] += 1
-                spent = self._served[model] > self.budget
+                spent = self.budget is not None and self._served[model] > self.budget
                 if spent:
                     self.refused[model] += 1
             if spent:
@@ -80,14 +86,25 @@ class LimitedGateway(GatewayEmulator):
 
 
 def one_run(
-    name: str, *, guard: bool, stop_redis: bool, calls: int, concurrency: int, budget: int, delay: float, rtt: float
+    name: str,
+    *,
+    guard: bool,
+    limited: bool,
+    stop_redis: bool,
+    calls: int,
+    concurrency: int,
+    budget: int,
+    delay: float,
+    rtt: float,
 ):
     workdir = Path(tempfile.mkdtemp(prefix="kilo-bench-replicas-"))
     redis = RedisServer(workdir).start()
-    gateway = LimitedGateway(budget, paced_stream(delay, rtt)).start()
+    gateway = LimitedGateway(budget if limited else None, paced_stream(delay, rtt)).start()
     base = proxy_config.config()
     config = replica_config(proxy_config.with_free_budget(base) if guard else base, redis, cache=False)
-    env = {"KILO_API_BASE": gateway.api_base, ENV_PER_MODEL: f"{budget}/{LONG_WINDOW}"}
+    env = {"KILO_API_BASE": gateway.api_base}
+    if limited:
+        env[ENV_PER_MODEL] = f"{budget}/{LONG_WINDOW}"
     stopped_at: list[float] = []
 
     def halfway(done: int) -> None:
@@ -134,20 +151,26 @@ def main() -> None:
     parser.add_argument(
         "--gateway-rtt", type=float, default=0.0, help="seconds before every gateway answer, refusals included"
     )
-    parser.add_argument("--only", help="comma-separated run names: guard, no-guard, redis-stop")
+    parser.add_argument(
+        "--only",
+        help="comma-separated run names: defaults, defaults-no-guard, configured, configured-no-guard, "
+        "configured-redis-stop",
+    )
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     runs = {
-        "guard": {"guard": True, "stop_redis": False},
-        "no-guard": {"guard": False, "stop_redis": False},
-        "redis-stop": {"guard": True, "stop_redis": True},
+        "defaults": {"guard": True, "limited": False, "stop_redis": False},
+        "defaults-no-guard": {"guard": False, "limited": False, "stop_redis": False},
+        "configured": {"guard": True, "limited": True, "stop_redis": False},
+        "configured-no-guard": {"guard": False, "limited": True, "stop_redis": False},
+        "configured-redis-stop": {"guard": True, "limited": True, "stop_redis": True},
     }
     chosen = args.only.split(",") if args.only else list(runs)
     chain = [e.gateway_id for e in free_chain()]
     print(
         f"{sizes['calls']} streamed calls of {FREE_GROUP} from {sizes['concurrency']} clients over 2 replicas; "
-        f"gateway limit = guard budget = {sizes['budget']} per model; gateway round trip {args.gateway_rtt} s; "
-        f"chain {' -> '.join(chain)}"
+        f"configured runs: gateway limit = guard budget = {sizes['budget']} per model; defaults runs: no limit; "
+        f"gateway round trip {args.gateway_rtt} s; chain {' -> '.join(chain)}"
     )
     results = []
     for name in chosen:

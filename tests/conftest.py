@@ -17,7 +17,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 # the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose, or run load.
 SLOW_MODULES = ("test_proxy.py", "test_proxy_clients.py", "test_agents.py", "test_load.py", "test_faults.py")
 SLOW_MODULE_PREFIXES = ("test_replicas",)
-SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "redis_server"})
+SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "start_emulator", "redis_server"})
 SLOW_TESTS = frozenset(
     {
         "test_live_suite_smoke",
@@ -34,6 +34,8 @@ SLOW_TESTS = frozenset(
         "test_install_from_a_wheel",
         "test_redis_starts_stops_and_restarts_on_the_same_port",
         "test_python_m_emulator_runs_it_in_february_mode",
+        "test_the_images_healthcheck_passes_on_the_running_proxy_and_fails_once_it_stops",
+        "test_the_image_builds_starts_as_a_user_and_answers_liveliness",
         "test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback",
         "test_python_m_entry_points_answer_help",
         "test_the_import_linter_contracts_in_pyproject_are_kept",

@@ -20,12 +20,16 @@ CASES = {
     "unknown-alias": (
         dict(model="kilo/glm-6-free", messages=MESSAGES),
         litellm.NotFoundError,
-        ["Unknown Kilo model alias 'kilo/glm-6-free'", "kilo/glm-5-free", "kilo/trinity-large-preview"],
+        [
+            "Unknown Kilo model alias 'kilo/glm-6-free'",
+            "Did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)?",
+            "Served today: kilo/kilo-auto/free, kilo/stepfun/step-3.7-flash:free",
+        ],
     ),
     "no-model-after-prefix": (
         dict(model="kilo/", messages=MESSAGES),
         litellm.NotFoundError,
-        ["No model given after 'kilo/'", "kilo/glm-5-free"],
+        ["No model given after 'kilo/'", "Served today: kilo/kilo-auto/free"],
     ),
     "negative-max-tokens": (
         dict(model="kilo/glm-5-free", messages=MESSAGES, max_tokens=-5),

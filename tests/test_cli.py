@@ -48,7 +48,8 @@ def test_models_json_lists_the_gateway_models(gw, run):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     served = [r for r in rows if r["status"] == "served"]
-    assert len(served) == len(parse_models(snapshot_payload()))
+    fim_seeds = [r for r in served if r["supports_fim"]]  # served by /fim/completions, not in /models
+    assert len(served) == len(parse_models(snapshot_payload())) + len(fim_seeds) and len(fim_seeds) == 2
     assert {"id": "kilo/kilo-auto/free", "free": True, "may_train_on_prompts": True}.items() <= rows[0].items()
     glm = next(r for r in rows if r["alias"] == "kilo/glm-5-free")
     assert glm["gateway_id"] == "z-ai/glm-5:free" and glm["free"] is True
@@ -158,7 +159,7 @@ def one_line_error(out: subprocess.CompletedProcess) -> str:
 
 def test_demo_with_a_model_without_the_prefix_is_one_line(run):
     line = one_line_error(run("demo", "--model", "bogus"))
-    assert "'bogus' is not a Kilo model: did you mean kilo/bogus?" in line
+    assert "'bogus' is not a Kilo model: served today: kilo/kilo-auto/free," in line
     assert run("demo", "--model", "kilo/bogus").stderr.count("\n") == 1
 
 
@@ -170,7 +171,11 @@ def test_demo_with_a_retired_or_paid_model_says_to_use_a_free_one(run):
 
 def test_chat_without_the_kilo_prefix_is_refused_with_a_hint(gw, run):
     line = one_line_error(run("chat", "--model", "glm-5-free", "--api-base", gw.api_base, "hi"))
-    assert "did you mean kilo/glm-5-free?" in line and "Huggingface" not in line
+    assert "did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)?" in line and "Huggingface" not in line
+    line = one_line_error(run("chat", "--model", "glm-6-free", "--api-base", gw.api_base, "hi"))
+    assert "did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)? served today: kilo/kilo-auto/free" in line
+    line = one_line_error(run("chat", "--model", "kilo-auto/fre", "--api-base", gw.api_base, "hi"))
+    assert "did you mean kilo/kilo-auto/free?" in line
     assert gw.requests == []
 
 
@@ -207,6 +212,14 @@ def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
     body = json.loads(out.stdout.split("body: ", 1)[1])
     assert body["model"] == "anthropic/claude-sonnet-4.6" and body["max_tokens"] == 1
     assert gw.chat_requests == []
+
+
+def test_check_sends_an_id_the_catalog_does_not_list_without_a_key(gw, run):
+    out = run("check", "--model", "kilo/stepfun/step-5-preview-free", "--api-base", gw.api_base)
+    assert out.returncode == 0, out.stderr
+    assert "gateway id: stepfun/step-5-preview-free  (not in the catalog, sent as given" in out.stdout
+    assert "no Authorization header" in out.stdout and "ping: OK" in out.stdout
+    assert gw.chat_requests[-1].authorization is None
 
 
 def test_a_rejected_key_is_one_line_without_the_key(gw, run):
@@ -307,6 +320,53 @@ def test_the_emulator_on_a_taken_port_is_one_line(start_emulator, run):
     port = base.split(":")[2].split("/")[0]
     line = one_line_error(run("emulator", "--port", port))
     assert f"cannot listen on 127.0.0.1:{port}" in line and "--port 0" in line
+
+
+def test_emulator_fail_refuses_one_model_so_litellm_raises_and_a_router_falls_back(start_emulator):
+    import litellm
+
+    import kilo_litellm
+    from kilo_litellm.proxy.router import free_chain
+
+    first, second = (e.gateway_id for e in free_chain()[:2])
+    proc, base, lines = start_emulator("--port", "0", "--fail", f"kilo/{first}=429", "--fail", "vendor/other=503")
+    assert (
+        f"Refuses every chat request for: {first} (429), vendor/other (503); every other model answers normally."
+        in (lines)
+    )
+    messages = [{"role": "user", "content": "hi"}]
+    for stream in (False, True):
+        with pytest.raises(litellm.RateLimitError, match="Model usage limit reached"):
+            litellm.completion(model=f"kilo/{first}", messages=messages, api_base=base, stream=stream, num_retries=0)
+    with pytest.raises(litellm.ServiceUnavailableError):
+        litellm.completion(model="kilo/vendor/other", messages=messages, api_base=base, api_key=KEY, num_retries=0)
+
+    answer = kilo_litellm.free_router(api_base=base).completion(model=first, messages=messages)
+    assert answer.model == second and answer.choices[0].message.content
+    assert answer._hidden_params["additional_headers"]["x-litellm-attempted-fallbacks"] == 1
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("kilo-auto/free", "error: --fail 'kilo-auto/free': expected MODEL=STATUS, for example kilo-auto/free=429"),
+        (
+            "kilo-auto/free=418",
+            "error: --fail 'kilo-auto/free=418': the status must be one of 401, 402, 404, 429, 500, 503",
+        ),
+    ],
+)
+@pytest.mark.parametrize("module", [False, True], ids=["kilo-litellm", "python-m"])
+def test_a_bad_emulator_fail_value_is_one_line(run, value, message, module):
+    if module:
+        command = [sys.executable, "-m", "kilo_litellm.emulator", "--port", "0", "--fail", value]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=110, check=False)
+    else:
+        out = run("emulator", "--port", "0", "--fail", value)
+    assert one_line_error(out) == message
+    assert out.stdout == ""
 
 
 def test_main_in_process_gives_the_callers_logging_back(gw, capsys):

@@ -10,6 +10,7 @@ from conftest import MESSAGES, call_litellm
 
 import kilo_litellm
 from kilo_litellm.emulator import assemble, recording, sse_payloads
+from kilo_litellm.models import catalog
 
 SEEDS = [
     ("kilo/glm-5-free", "z-ai/glm-5:free"),
@@ -127,10 +128,16 @@ def test_retired_alias_names_current_free_models(gw, alias, gateway_id):
     assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-3.7-flash:free" in message
 
 
-def test_unknown_alias_lists_valid_aliases_and_sends_nothing(gw):
+def test_unknown_alias_names_todays_models_and_sends_nothing(gw):
+    """Measured before: the "valid aliases" it listed were all retired. Now today's served names come
+    first, and a near miss that is retired says so."""
     with pytest.raises(litellm.NotFoundError) as info:
         litellm.completion(model="kilo/glm-6-free", messages=MESSAGES, api_base=gw.api_base)
-    assert "kilo/glm-5-free" in str(info.value) and "kilo/giga-potato-free" in str(info.value)
+    message = str(info.value)
+    served = message.split("Served today: ", 1)[1]
+    assert served.startswith("kilo/kilo-auto/free, kilo/stepfun/step-3.7-flash:free")
+    assert "Did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)?" in message
+    assert not any(f"kilo/{alias}" in served for e in catalog.active().models if e.retired for alias in e.aliases)
     assert gw.requests == []
 
 

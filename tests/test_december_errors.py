@@ -199,31 +199,29 @@ async def test_a_router_neither_retries_nor_cools_down_the_organisation_policys_
         assert len(gw.chat_requests) > served_before
 
 
-@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_a_router_falls_back_to_another_model_on_the_organisation_policys_503(gw, is_async):
-    router = litellm.Router(
+def _balanced_then_free(gw, **settings) -> litellm.Router:
+    """``balanced`` (a paid router an organisation policy may block) falling back to ``free``."""
+    return litellm.Router(
         model_list=[
             {"model_name": "balanced", "litellm_params": {"model": BALANCED, "api_key": KEY, "api_base": gw.api_base}},
             {"model_name": "free", "litellm_params": {"model": FREE, "api_base": gw.api_base}},
         ],
         num_retries=2,
         fallbacks=[{"balanced": ["free"]}],
+        **settings,
     )
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+async def test_a_router_falls_back_to_another_model_on_the_organisation_policys_503(gw, is_async):
+    router = _balanced_then_free(gw)
     gw.script(december_reply("auto_routing_blocked"))
     assert (await _ask(router, "balanced", is_async)).choices[0].message.content
     assert [r.model for r in gw.chat_requests] == ["kilo-auto/balanced", "kilo-auto/free"]
 
 
 def test_a_router_that_does_not_fall_back_on_a_400_does_not_on_the_policys_503_either(gw):
-    router = litellm.Router(
-        model_list=[
-            {"model_name": "balanced", "litellm_params": {"model": BALANCED, "api_key": KEY, "api_base": gw.api_base}},
-            {"model_name": "free", "litellm_params": {"model": FREE, "api_base": gw.api_base}},
-        ],
-        num_retries=2,
-        fallbacks=[{"balanced": ["free"]}],
-        fallback_on_unsupported_params=False,
-    )
+    router = _balanced_then_free(gw, fallback_on_unsupported_params=False)
     gw.script(december_reply("auto_routing_blocked"))
     with pytest.raises(litellm.BadRequestError):
         router.completion(model="balanced", messages=MESSAGES)

@@ -40,9 +40,10 @@ DOC_TYPES = (
     "paid_model_auth_required, promotion_limit_reached, insufficient_credits, provider_not_allowed, "
     "byok_key_required, upstream_error, no_free_models_available, organization_auto_configuration, "
     "upstream_disconnect, client_disconnect, top_up_in_progress, refusal_cooldown, discontinued_free_model, "
-    "upgrade_required, abuse_blocked, account_restricted"
+    "upgrade_required, abuse_blocked, account_restricted, unsupported_fim_model"
 ).split(", ")
-"""Section 4's list of today's notes, and ``account_restricted`` from section 8.4."""
+"""Section 4's list of today's notes, ``account_restricted`` from section 8.4 and the FIM route's
+``unsupported_fim_model`` from section 8.5."""
 
 
 def flat(error_type: str, error: str, message: str | None = None) -> bytes:
@@ -280,7 +281,8 @@ CASES = [
         PROMOTION_LIMIT_BODY,
         litellm.RateLimitError,
         429,
-        "used up for today (10,000 requests per 24 h): sign up at https://app.kilo.ai and set KILO_API_KEY",
+        "used up for today (10,000 requests per 24 h without a key, on Kilo's rate-limited exclusive models "
+        "only): sign up at https://app.kilo.ai and set KILO_API_KEY",
     ),
     Case(
         "provider_not_allowed",
@@ -404,6 +406,14 @@ CASES = [
         litellm.BadRequestError,
         426,
         "upgrade kilo-litellm",
+    ),
+    Case(
+        "unsupported_fim_model",
+        400,
+        b'{"error":"kilo-auto/free is not a supported FIM model","error_type":"unsupported_fim_model"}',
+        litellm.BadRequestError,
+        400,
+        "kilo/mistralai/codestral-2508",
     ),
     Case(
         "account_restricted",

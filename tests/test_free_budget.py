@@ -84,8 +84,8 @@ def _sent(gw) -> list[str]:
 ASYNC = pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
 
 
-def test_limits_are_the_gateway_numbers_unless_the_environment_says_otherwise():
-    assert Limits.from_env({}) == Limits(per_model=Budget(200, 3600), anonymous=Budget(10_000, 86_400))
+def test_limits_are_none_unless_the_environment_sets_them():
+    assert Limits.from_env({}) == Limits(per_model=None, anonymous=None)
     assert Limits.from_env({ENV_PER_MODEL: "3/60", ENV_ANONYMOUS: "off"}) == Limits(Budget(3, 60), None)
     with pytest.raises(ValueError, match=f"{ENV_PER_MODEL}='200 an hour'.*<requests>/<seconds>"):
         Limits.from_env({ENV_PER_MODEL: "200 an hour"})

@@ -209,3 +209,56 @@ def test_provider_options_are_a_bad_request_before_the_key(base, key):
             extra_body={"providerOptions": {}},
         )
     assert caught.value.kilo_error_type == "unsupported_field"
+
+
+@pytest.mark.parametrize("gateway_id", ["stepfun/step-5-preview-free", "inclusionai/ling-3.1-flash"])
+def test_an_id_the_catalog_does_not_list_is_sent_and_the_gateway_answers(gateway_id):
+    """Free today without ``:free`` (today's notes §8.2): answered, or refused by the gateway itself
+    (``kilo_code``/``kilo_error_type`` come only from its answer), never by the provider before sending.
+    A 401 ``PAID_MODEL_AUTH_REQUIRED`` here means Kilo made the id paid since: the error says how to get a key."""
+    try:
+        resp = litellm.completion(
+            model=f"kilo/{gateway_id}", messages=MESSAGES, max_tokens=16, api_base=BASE, timeout=TIMEOUT
+        )
+    except (litellm.AuthenticationError, litellm.NotFoundError) as exc:
+        assert getattr(exc, "kilo_error_type", None) or getattr(exc, "kilo_code", None), exc
+        if isinstance(exc, litellm.AuthenticationError):
+            assert "KILO_API_KEY" in str(exc) and "https://app.kilo.ai" in str(exc)
+        return
+    assert resp.choices
+
+
+# -- fill-in-the-middle (today's notes §8.5) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("base", HOSTS)
+def test_fim_without_a_key_is_refused_the_web_apps_way(base):
+    """The provider never sends a FIM call without a key; this checks the body it maps (today's notes §8.5)."""
+    answer = httpx.post(
+        f"{base}/fim/completions",
+        json={"model": "mistralai/codestral-2508", "prompt": "def f(", "suffix": "):", "max_tokens": 4},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code in (400, 401, 403), answer.text
+    assert answer.json().get("success") is False, answer.text
+
+
+@pytest.mark.parametrize("model", [f"kilo/{m}" for m in ("mistralai/codestral-2508", "inception/mercury-edit-2")])
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_fim_answers_with_a_key(model, stream):
+    if not PAID_KEY:
+        pytest.skip("fill-in-the-middle needs a key: set KILO_API_KEY to check it")
+    resp = litellm.text_completion(
+        model=model,
+        prompt="def add(a, b):\n    ",
+        suffix="\n\nprint(add(1, 2))",
+        max_tokens=8,
+        stream=stream,
+        api_base=BASE,
+        api_key=PAID_KEY,
+        timeout=TIMEOUT,
+    )
+    chunks = list(resp) if stream else [resp]
+    assert any(c.choices and isinstance(c.choices[0].text, str) for c in chunks)
+    if not stream:
+        assert resp.usage.completion_tokens > 0 and resp._hidden_params["response_cost"] > 0

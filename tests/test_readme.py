@@ -23,10 +23,12 @@ proved:
   ``pyproject.toml``, the ``litellm --config`` line against how ``proxy_helpers.run_proxy`` starts
   the proxy, the "Set up and run" test command against ``.ci/run``, the benchmark lines against
   their ``--help``, the Claude Code lines and the npm pins against what ``test_agents.py`` runs (it
-  needs the CLIs from npm). The emulator ``--fail`` recipe (marked ``text-only``) is checked line
-  by line, and run end to end once the installed ``kilo-litellm emulator`` takes ``--fail``.
+  needs the CLIs from npm), the container lines against the ``Dockerfile`` and ``deploy/compose.yaml``
+  (``deploy_files``; ``test_deploy.py`` builds the image where a Docker daemon answers). The
+  emulator ``--fail`` recipe is checked line by line, then run end to end.
 * toml/yaml: parsed; the Codex config is the one ``test_agents.py`` gives Codex, the deployment
   snippets are run in a ``Router`` and the proxy.
+* lua: the editor's autocomplete setup, its request replayed against the proxy as the editor sends it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ import litellm
 import pytest
 import tomllib
 import yaml
+from deploy_files import COMPOSE, DOCKERFILE, header_commands
 from proxy_helpers import (
     ROOT,
     SHIPPED_CONFIG,
@@ -77,7 +80,6 @@ PROXY_KEY = "sk-test-readme-0123456789"
 README_KEY = "sk-test-readme-key-9876543210"  # KILO_API_KEY for ``needs-key`` blocks; the emulator accepts it
 MESSAGES = [{"role": "user", "content": "hello"}]
 MARKERS = {"needs-key", "needs-proxy", "live"}
-TEXT_ONLY = "text-only"  # a shell block checked line by line only, until what it runs exists
 STREAM_TEXT = "".join(
     (c["choices"][0]["delta"].get("content") or "")
     for c in sse_payloads(recording("stream-openai-gpt41.sse"))
@@ -381,9 +383,23 @@ def test_two_replicas(block, monkeypatch, capsys, tmp_path):
     assert keepalive.envvar == "KEEPALIVE_TIMEOUT"
 
 
+@readme_block("Containers", "bash")
+def test_container_image(block):
+    """The lines the Dockerfile's own header shows; ``test_deploy.py`` holds the Dockerfile to them."""
+    assert block.commands == header_commands(DOCKERFILE)
+
+
+@readme_block("Containers", "bash", 1)
+def test_containers_compose(block):
+    """The lines ``deploy/compose.yaml``'s header shows; ``test_deploy.py`` runs the config line and
+    holds compose to the file it writes and to the image the Dockerfile builds."""
+    assert block.commands == header_commands(COMPOSE)
+
+
 @readme_block("Free-tier budget", "bash")
 def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
-    """The config line runs; the exported limits are the two the guard reads, in the form it parses."""
+    """The config line runs; the exported limits are the two the guard reads, in the form it parses,
+    and the guard has none unless they are set."""
     monkeypatch.chdir(tmp_path)
     [line] = [c for c in block.commands if c.startswith("kilo-litellm ")]
     code, _, err = run_cli(line, monkeypatch, capsys)
@@ -394,6 +410,7 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
     env = {name: value.strip() for name, value in exports(block).items()}
+    assert free_budget.Limits() == free_budget.Limits.from_env({}) == free_budget.Limits(None, None)
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
     limits = free_budget.Limits.from_env(env)
     for name, value in env.items():
@@ -453,6 +470,80 @@ def test_codex_config(block):
     assert (provider["env_key"], provider["wire_api"]) == ("LITELLM_MASTER_KEY", "responses")
     assert config["analytics"]["enabled"] is False
     assert 'codex exec --skip-git-repo-check "say hello"' in (ROOT / block.page).read_text()
+
+
+FIM_SECTION = "Fill in the middle"
+EDITOR_FIM_SECTION = "Editor autocomplete (fill in the middle)"
+
+
+@readme_block(EDITOR_FIM_SECTION, "yaml")
+def test_fim_group_is_the_shipped_configs(block):
+    shipped = {m["model_name"]: m["litellm_params"] for m in yaml.safe_load(SHIPPED_CONFIG.read_text())["model_list"]}
+    for deployment in yaml.safe_load(block.text):
+        assert deployment["litellm_params"].items() <= shipped[deployment["model_name"]].items()
+
+
+def lua_settings(text: str) -> dict:
+    """The ``key = value`` pairs of the docs' minuet setup: strings (Lua escapes decoded), numbers,
+    booleans and lists of strings."""
+    values: dict = {}
+    for key, raw in re.findall(r"(\w+) = ('[^']*'|\d+|true|false|\{ '[^}]*' \})", text):
+        if raw.startswith("{"):
+            values[key] = [item.encode().decode("unicode_escape") for item in re.findall(r"'([^']*)'", raw)]
+        elif raw.startswith("'"):
+            values[key] = raw[1:-1].encode().decode("unicode_escape")
+        else:
+            values[key] = int(raw) if raw.isdigit() else raw == "true"
+    return values
+
+
+@readme_block(EDITOR_FIM_SECTION, "lua")
+def test_minuet_autocompletes_through_the_proxy(block, proxy, gw, monkeypatch):
+    """What minuet-ai.nvim does with this setup, replayed against the docs' proxy: its
+    ``openai_fim_compatible`` request (``lua/minuet/backends/common.lua`` ``complete_openai_fim_base``:
+    ``{model, stream, prompt, suffix}`` plus ``optional``, ``Authorization: Bearer`` the value of the
+    variable ``api_key`` names) and its stream decoding (``utils.stream_decode``: each line without
+    ``data:`` decoded as JSON, ``choices[1].text`` kept when it is a non-empty string)."""
+    import httpx
+
+    from kilo_litellm.emulator import fim as emulated
+
+    settings = lua_settings(block.text)
+    assert settings["provider"] == "openai_fim_compatible" and settings["end_point"].startswith(README_PROXY)
+    monkeypatch.setenv(settings["api_key"], proxy.master_key)
+    prefix, suffix = "def fib(n):\n    ", "\n\nprint(fib(10))\n"
+    body = {
+        "model": settings["model"],
+        "stream": settings["stream"],
+        "prompt": prefix,
+        "suffix": suffix,
+        "max_tokens": settings["max_tokens"],
+        "stop": settings["stop"],
+    }
+    headers = {"Authorization": "Bearer " + os.environ[settings["api_key"]], "Accept": "application/json"}
+    url = settings["end_point"].replace(README_PROXY, proxy.base)
+    answer = httpx.post(url, json=body, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    texts = []
+    for line in answer.text.split("\n"):
+        try:
+            event = json.loads(re.sub(r"^data:", "", line))
+        except ValueError:
+            continue
+        text = event["choices"][0].get("text") if isinstance(event, dict) and event.get("choices") else None
+        if isinstance(text, str) and text:
+            texts.append(text)
+    assert "".join(texts) == emulated.FIM_TEXT
+    [sent] = gw.fim_requests
+    assert sent.authorization == f"Bearer {PROXY_KEY}"
+    assert sent.json == {
+        "model": "mistralai/codestral-2508",
+        "prompt": prefix,
+        "suffix": suffix,
+        "max_tokens": 128,
+        "stop": ["\n\n"],
+        "stream": True,
+    }
 
 
 # -- the command line -------------------------------------------------------------------------------
@@ -589,7 +680,7 @@ def test_python_block_runs_as_pasted(key, request, tmp_path):
 
 def test_every_python_block_has_a_check_and_few_are_marked():
     assert sorted(PYTHON_CHECKS) == sorted(PYTHON_BLOCKS)
-    marked = [b for b in blocks() if b.marker and b.marker != TEXT_ONLY]
+    marked = [b for b in blocks() if b.marker]
     assert all(b.language == "python" for b in marked), [(b.heading, b.language) for b in marked]
     assert len(marked) * 3 <= len(PYTHON_BLOCKS), "most README Python blocks must run with nothing but the emulator"
 
@@ -666,6 +757,24 @@ def check_paid_embeddings(out, gw):
     )
     size, tokens, cost = out.split()
     assert int(size) > 0 and int(tokens) > 0 and float(cost) > 0
+
+
+@python_check(FIM_SECTION)
+def check_fill_in_the_middle(out, gw):
+    from kilo_litellm.emulator import fim as emulated
+
+    [sent] = gw.requests
+    assert (sent.path, sent.authorization) == ("/api/gateway/fim/completions", f"Bearer {README_KEY}")
+    assert sent.json == {
+        "model": "mistralai/codestral-2508",
+        "prompt": "def fib(n):\n    ",
+        "suffix": "\n\nprint(fib(10))",
+        "max_tokens": 64,
+        "stream": False,
+    }
+    text, totals = out.rstrip("\n").rsplit("\n", 1)
+    tokens, cost = totals.split()
+    assert text == emulated.FIM_TEXT and int(tokens) > 0 and float(cost) > 0
 
 
 @python_check("Router")
@@ -767,7 +876,7 @@ def test_proxy_benchmarks(block):
 
 @readme_block("Two replicas and the free-tier budget", "bash")
 def test_replica_benchmarks(block):
-    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 2
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 3
     for line in block.commands:
         check_bench_line(line)
 
@@ -819,18 +928,11 @@ def test_benchmark_coalescing_results(block):
 RECIPE = "Proxy and emulator: a fallback offline"
 
 
-def emulator_takes_fail() -> bool:
-    done = subprocess.run(
-        [sys.executable, "-m", "kilo_litellm", "emulator", "--help"], capture_output=True, text=True, timeout=60
-    )
-    return done.returncode == 0 and "--fail" in done.stdout
-
-
 @readme_block(RECIPE, "bash")
 def test_fail_recipe_lines(block):
     """The emulator line asks for a 429 on ``kilo-auto/free``; KILO_API_BASE is where the command
     listens by default; the proxy starts as ``run_proxy`` starts it."""
-    assert block.marker in (TEXT_ONLY, None)
+    assert block.marker is None
     emulator, *_ = block.commands
     argv = shlex.split(emulator)
     assert argv[:2] == ["kilo-litellm", "emulator"] and argv[-1] == "&"
@@ -851,8 +953,6 @@ def test_fail_recipe_request(block):
 def test_fail_recipe_runs_end_to_end(tmp_path):
     """The recipe as written: ``kilo-litellm emulator --fail kilo-auto/free=429``, the shipped
     config's proxy in front of it, the curl line: a 200 from the next free model, one fallback."""
-    if not emulator_takes_fail():
-        pytest.skip("the installed `kilo-litellm emulator` has no --fail yet: the recipe is checked line by line")
     start = find(RECIPE, "bash")
     port = free_port()
     argv = shlex.split(start.commands[0])[:-1]

@@ -173,7 +173,7 @@ def test_is_free_decides_when_present(gw, tmp_path):
     assert free["acme/zero-but-paid"] is False
     assert free["acme/priced-but-free"] is True
     assert free["acme/suffix:free"] is False
-    assert free["acme/old:free"] is True
+    assert free["acme/old:free"] is False, "without isFree, the listed prices decide, never the id"
 
 
 def test_negative_price_is_unknown_never_a_negative_cost(gw, tmp_path):

@@ -1,7 +1,8 @@
 """``kilo-litellm`` (also ``python -m kilo_litellm``): try the provider from a terminal.
 
-* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it, and what
-  became of each seed alias of Kilo's original page (served, or retired and its successor).
+* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it (the
+  ``fim`` flag, ``supports_fim`` in JSON: served by ``/fim/completions``), and what became of each
+  seed alias of Kilo's original page (served, or retired and its successor).
 * ``proxy-config``: the LiteLLM proxy config for the catalog (what ``litellm_config.yaml`` is).
 * ``check``: what the gateway serves now (:mod:`kilo_litellm.drift`: anonymous access, the seed
   aliases, the free models, the endpoints), or with ``--model`` what a call to that model would send
@@ -96,6 +97,7 @@ def _flags(entry) -> str:
         ("reasoning", entry.supports_reasoning),
         ("json", entry.supports_response_schema),
         ("cache", entry.supports_prompt_caching),
+        ("fim", entry.supports_fim),
         ("may-train", entry.may_train),
     ]
     return ",".join(name for name, on in marks if on)
@@ -127,6 +129,7 @@ def _model_row(entry) -> dict:
         "supports_reasoning": entry.supports_reasoning,
         "supports_response_schema": entry.supports_response_schema,
         "supports_prompt_caching": entry.supports_prompt_caching,
+        "supports_fim": entry.supports_fim,
     }
 
 
@@ -307,8 +310,11 @@ def _check(args: argparse.Namespace) -> int:
     call, refused = _would_send(_strip_provider(args.model), args)
     entry = call.entry
     status = "retired" + (f" (use {entry.successor})" if entry.successor else "") if entry.retired else "listed"
+    kind = ("free" if entry.free else "paid") if entry.known else "not in the catalog"
+    if not entry.known:
+        status = "sent as given: the gateway decides whether it needs a key"
     print(f"model:      {args.model}")
-    print(f"gateway id: {entry.gateway_id}  ({'free' if entry.free else 'paid'}, {status})")
+    print(f"gateway id: {entry.gateway_id}  ({kind}, {status})")
     print(f"POST        {call.url}")
     for name, value in call.headers.items():
         shown = f"Bearer {call.settings.redacted_key}" if name.lower() == "authorization" else value
@@ -369,7 +375,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     entry = catalog.resolve(_strip_provider(args.model))
     if not entry.free or entry.retired:
-        state = "retired" if entry.retired else "paid"
+        state = "retired" if entry.retired else "paid" if entry.known else "not listed as free"
         return _fail(
             f"the demo calls without a key, and {args.model} is {state}: use a free model like {DEFAULT_MODEL}"
         )
@@ -460,12 +466,22 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_argument(
         "--free-cooldowns",
         action="store_true",
-        help="cool a free model down for the gateway's limit window (1 h, 24 h) at its first 429",
+        help=(
+            "cool a free model down at its first 429 for as long as the answer says: 1 h after 429 'Model usage "
+            "limit reached', 24 h after 401 promotion_limit_reached (both only from Kilo's rate-limited "
+            "exclusive models), the gateway's retry-after after 'Too many requests', else LiteLLM's cooldown_time"
+        ),
     )
     proxy.add_argument(
         "--free-budget",
         action="store_true",
-        help="add the free-tier budget guard: fall back before the gateway's free-model limits (shared via Redis)",
+        help=(
+            "add the budget guard (counts shared via Redis): fall back before the budgets you configure "
+            "(KILO_FREE_BUDGET_PER_MODEL, KILO_FREE_BUDGET_ANONYMOUS, a deployment's model_info.kilo_free_budget). "
+            "None by default: the gateway's 200/h (429 'Model usage limit reached') and 10,000/24 h (401 "
+            "promotion_limit_reached) apply only to Kilo's rate-limited exclusive models, not to kilo-auto/free "
+            "or :free ids"
+        ),
     )
     proxy.set_defaults(func=_proxy_config)
 

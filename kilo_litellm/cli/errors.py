@@ -24,6 +24,7 @@ OFFLINE_HINT = (
 )
 _PREFIX = re.compile(r"^(litellm\.\w+:\s*)+")
 _KILO = re.compile(r"^(\w+Error:\s*)?KiloException - ")
+_UNREACHED = re.compile(r"^could not reach the gateway( at \S+)?: ")
 
 
 def api_base_problem(value: str) -> str | None:
@@ -51,17 +52,21 @@ def model_problem(model: str) -> str | None:
     """Why the CLI will not call ``model``, or ``None`` for a ``kilo/...`` name.
 
     Without the prefix LiteLLM routes by its own rules: a bare name fails with a text about another
-    provider, and ``gpt-4`` goes to OpenAI with whatever key the environment holds.
+    provider, and ``gpt-4`` goes to OpenAI with whatever key the environment holds. A suggested name
+    that is retired says so (and what to use instead); the names served today follow.
     """
     name = model.strip()
     if name.lower().startswith(f"{PROVIDER}/"):
         return None
     listing = "`kilo-litellm models` lists them"
-    if catalog.lookup(name) is not None:
-        return f"{name!r} has no {PROVIDER}/ prefix: did you mean {PROVIDER}/{name}?"
+    entry = catalog.lookup(name)
+    if entry is not None:
+        return f"{name!r} has no {PROVIDER}/ prefix: did you mean {catalog.labelled(name, entry)}?"
     provider = _other_provider(name)
     if provider is None:
-        return f"{name!r} is not a Kilo model: did you mean {PROVIDER}/{name}? ({listing})"
+        close = catalog.close_name(name) or (f"{PROVIDER}/{name}" if "/" in name or ":" in name else None)
+        guess = f"did you mean {close}? " if close else ""
+        return f"{name!r} is not a Kilo model: {guess}served today: {', '.join(catalog.served_names())} ({listing})"
     return (
         f"{name!r} is a model of LiteLLM's {provider!r} provider, which LiteLLM would send to {provider} and not "
         f"to the Kilo Gateway; this command only calls {PROVIDER}/<model> ids ({listing})"
@@ -80,7 +85,7 @@ def one_line(exc: BaseException, *, api_base: str, api_key: str | None = None) -
     if isinstance(exc, openai.APITimeoutError):
         line = f"the Kilo Gateway at {api_base} did not answer in time ({detail}); {OFFLINE_HINT}"
     elif isinstance(exc, openai.APIConnectionError):
-        reason = detail.removeprefix("could not reach the gateway: ")
+        reason = _UNREACHED.sub("", detail)
         line = f"could not reach the Kilo Gateway at {api_base} ({reason}); {OFFLINE_HINT}"
     else:
         line = f"{type(exc).__name__}: {detail}"

@@ -6,8 +6,8 @@ in production Kilo's web app rewrites those URLs to the second host. ``https://a
 serves the same routes under ``/api/v1`` (``/api/v1/chat/completions``), and is what Kilo's own
 client uses since October (today's notes §8.1). People paste whatever their last tool wanted: a
 trailing slash, the ``/v1`` suffix OpenAI SDKs expect, the host's root, or the full
-``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, embeddings and the model
-list all append their own route to the same base.
+``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, fill-in-the-middle,
+embeddings and the model list all append their own route to the same base.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 # Routes the provider calls; a base that already ends in one of them had it pasted in by mistake.
-ROUTES = ("chat/completions", "embeddings", "embedding-models", "models")
+ROUTES = ("chat/completions", "fim/completions", "embeddings", "embedding-models", "models")
 GATEWAY_SUFFIX = "/api/gateway"
 AI_GATEWAY_SUFFIX = "/api/v1"
 KILO_HOSTS = {"api.kilo.ai": GATEWAY_SUFFIX, "ai-gateway.kilo.ai": AI_GATEWAY_SUFFIX}

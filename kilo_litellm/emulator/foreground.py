@@ -2,6 +2,7 @@
 
 A command-line entry point (it prints), so that a user can point LiteLLM, a proxy or the other
 ``kilo-litellm`` commands at a local gateway from another terminal; it runs until Ctrl-C or SIGTERM.
+``--fail MODEL=STATUS`` (repeatable) makes it refuse one model, so a fallback can be watched.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from kilo_litellm.emulator import failures
 from kilo_litellm.emulator.server import GatewayEmulator
 
 HOST = "127.0.0.1"
@@ -25,12 +27,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode", choices=("today", "february"), default="today", help="answer like today's gateway or February 2026's"
     )
+    parser.add_argument(
+        "--fail",
+        action="append",
+        metavar="MODEL=STATUS",
+        help=(
+            "refuse every chat request for MODEL (a gateway id, kilo/ optional) with the gateway's own "
+            f"{'/'.join(str(s) for s in failures.STATUSES)} answer, e.g. {failures.EXAMPLE}; repeatable "
+            "(default: none, every model answers)"
+        ),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """The bundled emulator in the foreground until Ctrl-C or SIGTERM, then exit 0."""
     try:
-        gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode)
+        fail = failures.parse_all(args.fail or ())
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode, fail=fail)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return _fail(
@@ -43,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         base = gateway.api_base
         print(f"Kilo Gateway emulator ({args.mode}'s gateway, recorded answers, no network, no key needed)")
         print(f"api_base: {base}\n")
+        if fail:
+            print(f"Refuses every chat request for: {failures.describe(fail)}; every other model answers normally.\n")
         print("Use it from another terminal:")
         print(f"  kilo-litellm --api-base {base} models")
         print(f"  export KILO_API_BASE={base}")

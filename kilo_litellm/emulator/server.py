@@ -15,8 +15,8 @@ client can observe:
   - **retired ids** (§2.1): the seed page's free ids get the 404 bodies the server code has for
     them (``discontinued_free_model``, ``model_not_found``, ``unavailable_model``); ``giga-potato``
     lost its free status (401 ``PAID_MODEL_AUTH_REQUIRED`` anonymously, 404 with a key);
-  - a paid model (not ``isFree`` in the bundled ``/models``, no ``:free`` suffix) without a key:
-    401 ``PAID_MODEL_AUTH_REQUIRED``;
+  - a paid model (not ``isFree`` in the bundled ``/models``; unlisted and not free by the
+    gateway's December rule, :mod:`free_ids`) without a key: 401 ``PAID_MODEL_AUTH_REQUIRED``;
   - else a recording: a tool-call stream when the request has ``tools``, the reasoning stream when
     it asks for ``reasoning``, else the plain one; non-streaming calls get the JSON recording, or
     a body assembled from the matching stream recording. Today's gateway re-serialises what it
@@ -37,6 +37,8 @@ client can observe:
   ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
   :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
 
+* ``POST /api/gateway/fim/completions`` (and ``/api/v1/fim/completions``): fill-in-the-middle,
+  **synthesised** (:mod:`fim`).
 * ``POST /api/gateway/embeddings`` and ``GET /api/gateway/embedding-models``: **synthesised**, as
   no recording of either exists: deterministic vectors derived from a hash of each input, usage
   with ``prompt_tokens``/``total_tokens`` and (for paid ids) ``cost``; the bundled embedding list.
@@ -55,8 +57,11 @@ bodies in :mod:`kilo_litellm.emulator.december`, for :meth:`GatewayEmulator.scri
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and
-read what the server received in :attr:`GatewayEmulator.requests`. The fault modes a client must
-survive are scriptable too: a reset before any response byte (``reset``), a gzip-encoded body
+read what the server received in :attr:`GatewayEmulator.requests`. ``GatewayEmulator(fail={"kilo-auto/free": 429})``
+(``--fail`` on the command) refuses every chat request for a model with the gateway's own body for
+that status (:mod:`kilo_litellm.emulator.failures`, :func:`refusal_for`), after the script and
+before ``default``. The fault modes a client must survive are scriptable too: a reset before any
+response byte (``reset``), a gzip-encoded body
 (``gzip``), and a body that never ends (``keep_open``), optionally dripping keep-alive bytes
 (``drip``) until the client goes away. A handler that waits (``stall``, ``keep_open``) ends as soon
 as the client closes its side, so an abandoned request leaves no server thread behind. A benchmark
@@ -93,6 +98,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from kilo_litellm.emulator import failures, fim, free_ids
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -159,6 +165,41 @@ FEBRUARY_PAID_AUTH_BODY = (
 FEBRUARY_BAD_JSON_BODY = (
     b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
 )
+
+# The refusals ``fail=`` / ``--fail`` script (:mod:`kilo_litellm.emulator.failures`); today's notes §4, wire notes §2.3.
+USAGE_LIMIT_BODY = (
+    b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+    b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"},"error_type":"usage_limit_exceeded"}'
+)
+SERVICE_UNAVAILABLE_BODY = _flat(
+    "Service Unavailable", "temporarily_unavailable", "The service is temporarily unavailable. Please try again later."
+)
+FEBRUARY_RATE_LIMIT_BODY = (
+    b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
+    b'Please try again later or upgrade to a paid model."}'
+)
+FEBRUARY_USAGE_LIMIT_BODY = (
+    b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
+    b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"}}'
+)
+FEBRUARY_SERVICE_UNAVAILABLE_BODY = (
+    b'{"error":"Service Unavailable","message":"The service is temporarily unavailable. Please try again later."}'
+)
+
+
+def refusal_for(status: int, model: str, mode: str = TODAY) -> Reply:
+    """The gateway's own refusal with ``status`` (one of ``failures.STATUSES``) for ``model``, in ``mode``'s words."""
+    today = mode != FEBRUARY
+    bodies = {
+        401: PAID_AUTH_BODY if today else FEBRUARY_PAID_AUTH_BODY,
+        402: USAGE_LIMIT_BODY if today else FEBRUARY_USAGE_LIMIT_BODY,
+        404: model_not_found_body(model) if today else FEBRUARY_NOT_FOUND_BODY,
+        429: RATE_LIMIT_BODY if today else FEBRUARY_RATE_LIMIT_BODY,
+        500: recording("error-500-body.json"),
+        503: SERVICE_UNAVAILABLE_BODY if today else FEBRUARY_SERVICE_UNAVAILABLE_BODY,
+    }
+    return Reply(status=status, body=bodies[status], stream=False)
+
 
 # What today's gateway answers for the ids it retired (today's notes §2.1): gateway id -> 404 body.
 RETIRED = {
@@ -330,10 +371,10 @@ def _listed_free() -> dict[str, bool]:
 
 
 def _is_free(model: str) -> bool:
-    """The gateway's rule: ``isFree`` for a listed model, else the ``:free`` suffix (``isFreeModel``)."""
+    """The gateway's rule: ``isFree`` for a listed model, else its rule for unlisted ids (:mod:`free_ids`)."""
     gid = model.strip().lower()
     listed = _listed_free()
-    return listed[gid] if gid in listed else gid.endswith(":free") or gid == "openrouter/free"
+    return listed[gid] if gid in listed else free_ids.free_unlisted(gid)
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:
@@ -706,9 +747,18 @@ class _Server(ThreadingHTTPServer):
 class GatewayEmulator:
     """``with GatewayEmulator() as gw: litellm.completion(..., api_base=gw.api_base)``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None, mode: str = TODAY) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        default: Reply | None = None,
+        mode: str = TODAY,
+        fail: Mapping[str, int] | None = None,
+    ) -> None:
         if mode not in (TODAY, FEBRUARY):
             raise ValueError(f"mode must be {TODAY!r} or {FEBRUARY!r}, got {mode!r}")
+        self.fail = failures.normalised(fail)
+        """Gateway id -> status: every chat request for that model gets the gateway's refusal (:mod:`.failures`)."""
         self._server = _Server((host, port), _Handler)
         self.mode = mode
         """``"today"``: today's gateway; ``"february"``: the gateway of February 2026."""
@@ -773,6 +823,10 @@ class GatewayEmulator:
     def embedding_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/embeddings")]
 
+    @property
+    def fim_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/fim/completions")]
+
     def _record(self, received: Received) -> None:
         with self._lock:
             self.requests.append(received)
@@ -781,6 +835,10 @@ class GatewayEmulator:
         with self._lock:
             if self._script:
                 return self._script.popleft()
+        chat = path.startswith(GATEWAY_PATH + "/") and _route(path, self.mode) == "/chat/completions"
+        failed = failures.failing(self.fail, raw) if chat else None
+        if failed is not None:
+            return refusal_for(failed[1], failed[0], self.mode)
         if self.default is not None:
             return self.default
         return default_reply(path, headers, raw, self.mode)
@@ -805,7 +863,8 @@ DEFAULT_VECTOR_SIZE = 256
 
 
 def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply | None:
-    """The embeddings routes and the HTML 404 for paths outside the gateway; ``None`` for the rest."""
+    """The embeddings and fill-in-the-middle (:mod:`fim`) routes and the HTML 404 for paths outside
+    the gateway; ``None`` for the rest."""
     served = _under(path, GATEWAY_PATH) or (mode != FEBRUARY and _under(path, AI_GATEWAY_PATH))
     if not served:
         return Reply(status=404, body=HTML_NOT_FOUND_BODY, stream=False, headers={"Content-Type": "text/html"})
@@ -814,6 +873,8 @@ def extra_route(path: str, headers: Mapping[str, str], raw: bytes, mode: str = T
         return Reply(body=embedding_models_body(), stream=False)
     if route == "/embeddings":
         return embeddings_reply(headers, raw)
+    if route == "/fim/completions":
+        return Reply(**fim.answer(_bearer(headers), raw, _rejected))
     return None
 
 

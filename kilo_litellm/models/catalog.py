@@ -11,21 +11,27 @@ The bundled catalog is the seed aliases (``data/models.json``) merged into the b
 gateway's ``/models`` (``data/models-snapshot.json``) by the same rule :func:`refresh_models` uses
 for the live list, so the live gateway, when asked, replaces it entry for entry.
 
-Free is what ``/models`` says (``isFree``); for ids it does not list, the gateway's own rule
-(``isFreeModel``): any id ending in ``:free``, ``openrouter/free``, or an ``openrouter/*-alpha|-beta``
-stealth model. ``kilo-auto/free`` is today's stable free entry (today's notes §2.2); the seed
-page's free ids are all retired and each names it as its successor.
+Free is what ``/models`` says (``isFree``), and nothing else: the gateway serves ids free that no
+rule on the id predicts (``stepfun/step-5-preview-free``, ``inclusionai/ling-3.1-flash``,
+``stealth/<name>-alpha``; today's notes §8.2) and changes that rule monthly. So an id the catalog
+does not list is neither free nor paid here: it is sent (without ``Authorization`` when there is no
+key) and the gateway answers, with 401 ``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id
+the catalog lists as paid is refused before sending without a key. ``kilo-auto/free`` is today's
+stable free entry (today's notes §2.2); the seed page's free ids are all retired and each names it
+as its successor.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import lru_cache
 from importlib import resources
 
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import listing
-from kilo_litellm.models.entry import FREE_AUTO, Catalog, ModelEntry, is_free_id
+from kilo_litellm.models.entry import FREE_AUTO, Catalog, ModelEntry
+from kilo_litellm.models.entry import is_free_id as is_free_id  # the drift report's display guess
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +135,31 @@ def current_free_models(limit: int = 6) -> list[str]:
     return [name_of(e) for e in served_free()[:limit]]
 
 
-def valid_aliases() -> list[str]:
-    return sorted(f"{PROVIDER}/{a}" for e in active().models for a in e.aliases)
+def served_names(limit: int = 6) -> list[str]:
+    """``kilo/...`` names a caller can use today: the served free models (``kilo/kilo-auto/free``
+    first), then the served aliases; never a retired one."""
+    names = current_free_models(limit)
+    names += [f"{PROVIDER}/{a}" for e in active().models if not e.retired for a in e.aliases]
+    return list(dict.fromkeys(names))
+
+
+def close_name(name: str) -> str | None:
+    """The catalog name closest to a mistyped ``name``, said with its state: ``kilo/<alias>``, or
+    ``kilo/<alias> (retired; use <successor>)`` for a retired one; ``None`` when nothing is close."""
+    table = _table()
+    [match] = difflib.get_close_matches(name.strip().lower(), list(table), n=1, cutoff=0.75) or [None]
+    if match is None:
+        return None
+    entry = table[match]
+    return labelled(next((a for a in entry.aliases if a.lower() == match), entry.gateway_id), entry)
+
+
+def labelled(name: str, entry: ModelEntry) -> str:
+    """``kilo/<name>``, followed by ``(retired; use <successor>)`` when ``entry`` is retired: a name
+    shown to a user as a suggestion never hides that it no longer works."""
+    if not entry.retired:
+        return f"{PROVIDER}/{name}"
+    return f"{PROVIDER}/{name} (retired" + (f"; use {entry.successor})" if entry.successor else ")")
 
 
 class UnknownModelError(ValueError):
@@ -138,8 +167,8 @@ class UnknownModelError(ValueError):
 
 
 def free_entry(model: str) -> ModelEntry | None:
-    """The entry of a ``kilo/<model>`` name when it is a free model; ``None`` for another provider's
-    model, a paid one or a name the catalog cannot resolve."""
+    """The entry of a ``kilo/<model>`` name when the catalog lists it as free (``isFree``); ``None``
+    for another provider's model, a paid one, one the catalog does not list or a name it cannot resolve."""
     if not model.strip().lower().startswith(f"{PROVIDER}/"):
         return None
     try:
@@ -149,27 +178,35 @@ def free_entry(model: str) -> ModelEntry | None:
     return entry if entry.free else None
 
 
+def _unknown(name: str) -> str:
+    close = close_name(name)
+    guess = f"Did you mean {close}? " if close else ""
+    return (
+        f"Unknown Kilo model alias 'kilo/{name}'. {guess}Served today: {', '.join(served_names())} "
+        "(`kilo-litellm models` lists them all). Any gateway id also works, e.g. 'kilo/anthropic/claude-sonnet-4.6'."
+    )
+
+
 def resolve(model: str) -> ModelEntry:
     """Map what LiteLLM passes (``glm-5-free``, ``z-ai/glm-5:free``, ``anthropic/claude-sonnet-4.6``)
     to the entry whose ``gateway_id`` is sent.
 
-    Names with a ``/`` are real gateway ids and pass through unchanged; a bare name must be an alias
-    or a catalog id, because the gateway would only answer "model not found" after a round trip.
+    Names with a ``/`` (or a ``:variant``) are gateway ids and pass through unchanged; one the catalog
+    does not list gets an entry with ``known=False`` and no price, for the gateway to judge. A bare
+    name must be an alias or a catalog id, because the gateway would only answer "model not found"
+    after a round trip.
     """
     name = model.strip()
     if name.lower().startswith(f"{PROVIDER}/") and name.lower() != "kilo/auto":
         name = name[len(PROVIDER) + 1 :]
     if not name:
-        raise UnknownModelError(f"No model given after 'kilo/'. Try one of: {', '.join(valid_aliases())}")
+        raise UnknownModelError(f"No model given after 'kilo/'. Served today: {', '.join(served_names())}.")
     entry = lookup(name)
     if entry is not None:
         return entry
-    if "/" in name or is_free_id(name):
-        return ModelEntry(gateway_id=name, free=is_free_id(name))
-    raise UnknownModelError(
-        f"Unknown Kilo model alias 'kilo/{name}'. Valid aliases: {', '.join(valid_aliases())}. "
-        "Any gateway id also works, e.g. 'kilo/anthropic/claude-sonnet-4.6'."
-    )
+    if "/" in name or ":" in name:
+        return ModelEntry(gateway_id=name, known=False, input_cost_per_token=None, output_cost_per_token=None)
+    raise UnknownModelError(_unknown(name))
 
 
 def model_cost_map(source: Catalog | None = None) -> dict[str, dict]:

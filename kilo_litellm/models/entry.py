@@ -12,6 +12,7 @@ import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from kilo_litellm.config.settings import PROVIDER
+from kilo_litellm.models.fim import supports_fim
 
 
 class ModelEntry(BaseModel):
@@ -45,12 +46,20 @@ class ModelEntry(BaseModel):
     name: str | None = None
     expiration_date: datetime.date | None = None
     preferred_index: int | None = None
+    known: bool = True
+    """``False`` for an id the active catalog does not list (:func:`catalog.resolve` builds its entry):
+    whether it is free, and its price, are the gateway's to say when it answers."""
 
     @property
     def price_known(self) -> bool:
         """``False`` for routers such as ``kilo-auto/balanced`` whose price depends on the routed model
         (``/models`` shows ``"-1"``): their cost comes only from the gateway's reported usage."""
         return self.free or (self.input_cost_per_token is not None and self.output_cost_per_token is not None)
+
+    @property
+    def supports_fim(self) -> bool:
+        """Whether the gateway's ``/fim/completions`` serves this model (:mod:`fim`)."""
+        return supports_fim(self.gateway_id)
 
     @property
     def status(self) -> str:
@@ -128,7 +137,14 @@ FREE_AUTO = "kilo-auto/free"
 
 
 def is_free_id(gateway_id: str) -> bool:
-    """The gateway's ``isFreeModel`` rule for ids that are not in the catalog."""
+    """A guess from the id alone (the gateway's February ``isFreeModel`` rule): a display hint, never a decision.
+
+    Today's gateway serves ids free that this rule calls paid (``stepfun/step-5-preview-free``,
+    ``inclusionai/ling-3.1-flash``, ``stealth/<name>-alpha``: today's notes §8.2) and changes its
+    rule monthly, so the catalog's ``free`` is ``/models``' ``isFree`` and an id the catalog does not
+    list is sent for the gateway to answer. Only the drift report uses this, to label a ``/models``
+    body that lacks ``isFree``.
+    """
     gid = gateway_id.strip().lower()
     if gid.endswith(":free") or gid == "openrouter/free":
         return True

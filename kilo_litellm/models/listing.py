@@ -2,8 +2,8 @@
 
 The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free models and the
 ``kilo-auto/*`` virtual models) as ``{"data": [Model, ...]}`` (wire notes §4.1, today's notes §2.4).
-``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices or a
-free id (§2.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
+``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices (never
+a guess from the id: §8.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
 ``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care; the gateway's default for a
 free model is ``true`` (§8.2), so a free entry that leaves it out may train. Vision is an
 ``"image"`` input modality and tools/reasoning/structured output are entries of
@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kilo_litellm.models import retirement
-from kilo_litellm.models.entry import ModelEntry, is_free_id
+from kilo_litellm.models.entry import ModelEntry
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -120,11 +120,10 @@ def max_output(model: GatewayModel) -> int | None:
 
 
 def is_free(model: GatewayModel) -> bool:
-    """``isFree`` when the gateway sends it; else the gateway's free-id rule or zero prices."""
+    """``isFree``, the gateway's own answer (today's notes §8.2); an entry from a gateway older than
+    the field (2026-03) is free when it lists both prices as zero. Never guessed from the id."""
     if model.is_free is not None:
         return model.is_free
-    if is_free_id(model.id):
-        return True
     return per_token(model.pricing.prompt) == 0.0 and per_token(model.pricing.completion) == 0.0
 
 

@@ -32,6 +32,7 @@ import litellm
 
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import FREE_AUTO
+from kilo_litellm.models.fim import FIM_MODELS
 
 STABLE_FREE_MODEL = f"{PROVIDER}/{FREE_AUTO}"
 
@@ -109,9 +110,9 @@ ERROR_TYPES: dict[str, ErrorType] = {
     ),
     "rate_limit_exceeded": ErrorType(
         litellm.RateLimitError,
-        "Kilo limits free models to 200 requests per hour per IP (and every account's request rate), mostly "
-        "without Retry-After: fall back to another model (e.g. with a LiteLLM Router) or use a paid model "
-        "with {env}.",
+        '"Model usage limit reached" is the limit of 200 requests per hour per IP on Kilo\'s rate-limited '
+        'exclusive models (not kilo-auto/free or :free ids); "Too many requests" is the per-account cap on '
+        "every request. Wait for Retry-After when sent, or fall back to another model (e.g. with a LiteLLM Router).",
     ),
     "paid_model_auth_required": ErrorType(
         litellm.AuthenticationError,
@@ -120,13 +121,20 @@ ERROR_TYPES: dict[str, ErrorType] = {
     ),
     "promotion_limit_reached": ErrorType(
         litellm.RateLimitError,
-        "Anonymous free usage from this IP is used up for today (10,000 requests per 24 h): "
-        "sign up at {sign_up} and set {env}; free models stay free with a key.",
+        "Anonymous use of this rate-limited free model from this IP is used up for today (10,000 requests "
+        "per 24 h without a key, on Kilo's rate-limited exclusive models only): sign up at {sign_up} and set "
+        "{env} (free models stay free with a key), or use another free model such as {stable_free}.",
     ),
     "provider_not_allowed": ErrorType(
         None,
         "The provider routing settings (provider.only / provider.ignore, or your organisation's) exclude "
         "every provider of this model: widen them or choose another model.",
+    ),
+    "unsupported_fim_model": ErrorType(
+        litellm.BadRequestError,
+        "Fill-in-the-middle (text_completion with a suffix) is served for "
+        + ", ".join(f"{PROVIDER}/{m}" for m in FIM_MODELS)
+        + " only (`kilo-litellm models` marks them fim); use one of them, or drop the suffix for a chat model.",
     ),
     "byok_key_required": ErrorType(
         litellm.BadRequestError,

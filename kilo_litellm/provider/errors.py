@@ -304,7 +304,8 @@ def to_exception(
 
     ``has_real_key`` (was a real key sent?) chooses the advice for a refused key; ``headers`` are the
     gateway's response headers, of which only the retry hints are kept (see :func:`response_headers`);
-    a free-tier limit without one gets its window as ``retry-after`` (:mod:`cooldowns`).
+    a rate limit of the gateway's rate-limited models without one gets its window as ``retry-after``
+    (:mod:`limit_windows`).
     """
     cls, status, hint = classify(error, entry, has_real_key)
     message = f"KiloException - {error.message}" + (f" {hint}" if hint else "")
@@ -360,22 +361,41 @@ def bad_response(model: str, detail: str) -> litellm.APIError:
     )
 
 
-def timeout(model: str, seconds: float | None, detail: str = "") -> litellm.Timeout:
+def shown_url(url: str | None) -> str:
+    """``url`` as a message may show it: without user info or query, where a credential could sit."""
+    if not url:
+        return "the gateway"
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return "the gateway"
+    return str(parsed.copy_with(userinfo=b"", query=None, fragment=None))
+
+
+def timeout(model: str, seconds: float | None, detail: str = "", url: str | None = None) -> litellm.Timeout:
+    where = f" at {shown_url(url)}" if url else ""
     return litellm.Timeout(
-        message=f"KiloException - no answer from the gateway within {seconds} s. {detail}".strip(),
+        message=f"KiloException - no answer from the gateway{where} within {seconds} s. {detail}".strip(),
         model=model,
         llm_provider=PROVIDER,
     )
 
 
-def connection(model: str, detail: str) -> litellm.APIConnectionError:
+def connection(model: str, detail: str, url: str | None = None) -> litellm.APIConnectionError:
+    """The gateway could not be reached (or the connection broke): the message names the URL that was
+    tried, so a wrong ``api_base`` shows at once; never the key, which travels in a header."""
+    where = f" at {shown_url(url)}" if url else ""
     return litellm.APIConnectionError(
-        message=f"KiloException - could not reach the gateway: {detail}", model=model, llm_provider=PROVIDER
+        message=f"KiloException - could not reach the gateway{where}: {detail}",
+        model=model,
+        llm_provider=PROVIDER,
+        request=httpx.Request("POST", shown_url(url)) if url else None,
     )
 
 
 GATEWAY_OFFERS = (
-    "The Kilo gateway offers chat completions (litellm.completion) and embeddings (litellm.embedding); "
+    "The Kilo gateway offers chat completions (litellm.completion), fill-in-the-middle (litellm.text_completion "
+    "with a suffix) and embeddings (litellm.embedding); "
     "through the LiteLLM proxy, /v1/messages and /v1/responses work too (they are bridged to chat completions)."
 )
 

@@ -12,9 +12,11 @@ pooled and proxy/SSL settings are LiteLLM's. A caller or test may inject a clien
 ``KiloLLM(client=..., aclient=...)``.
 
 Errors are raised as ``litellm.*`` exceptions at the call wherever the gateway allows it (an HTTP
-error status, a paid model without a key), as LiteLLM's own providers do: ``streaming`` sends the
-request before it returns the stream, and ``astreaming`` (run by LiteLLM in a worker thread) sends
-it on the caller's event loop and waits for the status line (see :mod:`caller_loop`). So
+error status, a model the catalog lists as paid without a key; an id it does not list is sent and
+the gateway's 401 ``PAID_MODEL_AUTH_REQUIRED`` says whether it wants one), as LiteLLM's own
+providers do: ``streaming`` sends the request before it returns the stream, and ``astreaming`` (run
+by LiteLLM in a worker thread) sends it on the caller's event loop and waits for the status line
+(see :mod:`caller_loop`). So
 ``except litellm.RateLimitError``, ``num_retries``, ``fallbacks=`` and a Router's fallbacks see
 them at ``completion``/``acompletion``, streaming or not.
 
@@ -51,7 +53,7 @@ from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
 from kilo_litellm.models import catalog, retirement
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, request, resend, response, session, timeouts
+from kilo_litellm.provider import caller_loop, embeddings, errors, fim, request, resend, response, session, timeouts
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -70,6 +72,7 @@ class Call:
     headers: dict
     timeout: float
     coalesce: bool = True
+    fim: bool = False
     connect: float = timeouts.CONNECT_TIMEOUT
 
     def __repr__(self) -> str:
@@ -90,37 +93,44 @@ def prepare(
 ) -> Call:
     """Resolve and build one call, or raise before anything is sent.
 
-    With LiteLLM's ``logging_obj``, two more things happen. LiteLLM drops ``user`` from a custom
+    With LiteLLM's ``logging_obj``, three more things happen. LiteLLM drops ``user`` from a custom
     provider's params unless the caller allows it, but keeps it in
-    ``logging_obj.model_call_details``; it is sent from there rather than lost silently. And
-    LiteLLM's pre-call log gets the request, with the redacted key and no headers. A model the
-    gateway lists to retire soon is warned about once (:mod:`retirement`).
+    ``logging_obj.model_call_details``; it is sent from there rather than lost silently. A
+    ``text_completion`` (``litellm_params["text_completion"]`` there, as in the ``litellm_params``
+    LiteLLM passes the method) with a ``suffix``, or on a fill-in-the-middle model, goes to
+    ``/fim/completions`` instead of ``/chat/completions`` (:mod:`fim`). And LiteLLM's pre-call log
+    gets the request, with the redacted key and no headers. A model the gateway lists to retire
+    soon is warned about once (:mod:`retirement`).
     """
     try:
         entry = catalog.resolve(model)
     except catalog.UnknownModelError as exc:
         raise errors.unknown_model(model, str(exc)) from None
     params = optional_params or {}
-    problem = request.input_problem(messages, params)
+    details = getattr(logging_obj, "model_call_details", None)
+    fill = isinstance(details, dict) and fim.requested(entry, params, details.get("litellm_params"))
+    problem = (fim if fill else request).input_problem(messages, params)
     if problem:
         raise errors.bad_request(model, problem)
-    details = getattr(logging_obj, "model_call_details", None)
     user = details.get("user") if isinstance(details, dict) else None
     if isinstance(user, str) and user and "user" not in params:
         params = {**params, "user": user}
     conf = settings.resolve(api_key, api_base)
-    if not entry.free and not entry.retired and not conf.has_real_key:
+    if fill and not conf.has_real_key:
+        raise fim.key_required(f"{PROVIDER}/{model}")
+    if entry.known and not entry.free and not entry.retired and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
     bound, connect = timeouts.resolve(timeout)
     call = Call(
         model=model,
         entry=entry,
         settings=conf,
-        url=request.chat_url(conf),
-        body=request.build_body(entry.gateway_id, messages, params, stream=stream),
+        url=fim.url(conf) if fill else request.chat_url(conf),
+        body=(fim if fill else request).build_body(entry.gateway_id, messages, params, stream=stream),
         headers=request.build_headers(conf, headers),
         timeout=bound,
         coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
+        fim=fill,
         connect=connect,
     )
     retirement.warn_once(entry)
@@ -182,7 +192,8 @@ def prepare_embedding(
     if problem:
         raise errors.bad_request(model, problem)
     conf = settings.resolve(api_key, api_base)
-    if not embeddings.is_free(model) and not conf.has_real_key:
+    listed = embeddings.lookup(model)
+    if listed is not None and not listed.free and not conf.has_real_key:
         raise errors.auth_required(f"{PROVIDER}/{model}")
     bound, connect = timeouts.resolve(timeout)
     call = EmbeddingCall(
@@ -215,8 +226,8 @@ def _embedding_result(call: EmbeddingCall, resp: httpx.Response, out: EmbeddingR
 
 def _transport_error(call: Call | EmbeddingCall, exc: Exception) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
-        return errors.timeout(call.model, call.timeout, type(exc).__name__)
-    return errors.connection(call.model, f"{type(exc).__name__}: {exc}")
+        return errors.timeout(call.model, call.timeout, type(exc).__name__, call.url)
+    return errors.connection(call.model, f"{type(exc).__name__}: {exc}", call.url)
 
 
 def _sync_client(client: Any, own: httpx.Client | None) -> httpx.Client:
@@ -265,7 +276,7 @@ class _Deadline:
     def check(self, received: bytes | bytearray = b"") -> None:
         if self.passed:
             detail = "The response never finished." if received.strip() else "Only keep-alives arrived."
-            raise errors.timeout(self.call.model, self.call.timeout, detail)
+            raise errors.timeout(self.call.model, self.call.timeout, detail, self.call.url)
 
 
 class _Body:
@@ -290,7 +301,8 @@ class _Body:
         if resp.status_code >= 400:
             raise _error_for_status(self.call, resp.status_code, body, resp.headers)
         call = self.call
-        return response.fill(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
+        read = fim.fill if call.fim else response.fill
+        return read(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
 
 
 class _Events:
@@ -309,7 +321,8 @@ class _Events:
     def __init__(self, call: Call) -> None:
         self.call = call
         self._decoder = SSEDecoder()
-        self._converter = StreamConverter(call.model, call.entry, coalesce=call.coalesce)
+        converter = fim.StreamConverter if call.fim else StreamConverter
+        self._converter = converter(call.model, call.entry, coalesce=call.coalesce)
         self._deadline = _Deadline(call)
 
     @property
@@ -341,7 +354,9 @@ class _Events:
         stray = self._decoder.stray.strip()
         if not converter.started and stray:
             raise _not_an_event_stream(self.call, stray)
-        raise errors.connection(self.call.model, "the gateway closed the stream before it finished (no [DONE]).")
+        raise errors.connection(
+            self.call.model, "the gateway closed the stream before it finished (no [DONE]).", self.call.url
+        )
 
 
 def _not_an_event_stream(call: Call, text: str) -> Exception:
@@ -577,7 +592,7 @@ class KiloLLM(CustomLLM):
             resp = opening.result(timeout=4 * call.timeout + 1)
         except concurrent.futures.TimeoutError:
             opening.cancel()
-            raise errors.timeout(call.model, call.timeout, "No status line arrived.") from None
+            raise errors.timeout(call.model, call.timeout, "No status line arrived.", call.url) from None
         return _OpenStream(self._astream(call, client, resp), resp, loop)
 
     async def _aopen(self, call: Call, client: Any) -> httpx.Response:

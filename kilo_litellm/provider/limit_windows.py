@@ -1,21 +1,30 @@
-"""The window behind a free-tier refusal, put on the exception as ``retry-after`` (pure).
+"""The window behind a gateway rate limit, put on the exception as ``retry-after`` (pure).
 
-The gateway limits free models per IP without saying for how long (today's notes §4, wire notes
-§2): 200 requests in a sliding hour on Kilo's free models (429 ``rate_limit_exceeded``, "Model
-usage limit reached"), and 10,000 anonymous requests in 24 h (401 ``promotion_limit_reached``,
-raised as a 429). Neither answer has a ``Retry-After``, so LiteLLM would cool the model down for
-its default few seconds and every replica would go on spending a request on a refusal. The
-provider therefore puts the window on the exception as ``retry-after``, which a Router reads as the
-cooldown (after a deployment's own ``cooldown_time``) and stores in Redis for every replica.
+Which answer gets which window (today's notes §4, §8.3, §8.4):
+
+* 429 ``rate_limit_exceeded`` "Model usage limit reached" (before 2026-04 "Free model usage limit
+  reached", without an ``error_type``): 200 requests in a sliding hour per IP, checked only on
+  rate-limited Kilo-exclusive models (today one hidden model behind ``kilo-auto/small``; not
+  ``kilo-auto/free``, not the ``:free`` ids). It has no ``Retry-After``, so the hour (3600 s) is put
+  on the exception: a model that sent it is spent for up to that long.
+* 401 ``promotion_limit_reached`` (raised as a 429): 10,000 requests in 24 h per IP without a key,
+  on the same rate-limited models only; no ``Retry-After`` either, so 86400 s.
+* 429 ``rate_limit_exceeded`` "Too many requests": the per-account (per-IP without a key) cap on
+  every request, numbers not published. It gets no window from here: it refuses every model of the
+  account alike, and a longer cooldown would only empty the fallback chain. When the gateway (its
+  abuse layer) sends ``retry-after``/``retry-after-ms`` with it, those are kept as they came.
+* A ``Retry-After`` the gateway sends itself (``top_up_in_progress``, the abuse layer's 429s) always
+  wins over a window.
+
+Without a window LiteLLM would cool the model down for its default few seconds and every replica
+would go on spending a request on a refusal; a ``retry-after`` on the exception is read by a Router
+as the cooldown (after a deployment's own ``cooldown_time``) and stored in Redis for every replica.
 LiteLLM's retry sleep takes a ``retry-after`` only up to 60 s and backs off otherwise, so a long
 window never becomes a long sleep.
 
 A window is an upper bound: in a sliding hour the oldest request may age out sooner. Each length
 can be set per process (``KILO_FREE_LIMIT_COOLDOWN``, ``KILO_DAILY_LIMIT_COOLDOWN``, seconds;
-``0`` adds nothing, so LiteLLM's ``cooldown_time`` applies). The per-account cap ("Too many
-requests") has no published window and refuses every model of the account alike, so it gets none:
-a longer cooldown there would only empty the fallback chain. A ``Retry-After`` the gateway sends
-itself (``top_up_in_progress``, the abuse layer's 429s) always wins.
+``0`` adds nothing, so LiteLLM's ``cooldown_time`` applies).
 """
 
 from __future__ import annotations
@@ -32,7 +41,8 @@ ENV_DAILY_LIMIT_COOLDOWN = "KILO_DAILY_LIMIT_COOLDOWN"
 
 
 class Window(NamedTuple):
-    """One free-tier limit: the variable that sets its cooldown and the gateway's window."""
+    """One limit of the rate-limited Kilo-exclusive models: the variable that sets its cooldown and
+    the gateway's window."""
 
     env: str
     seconds: int

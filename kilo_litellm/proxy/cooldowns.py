@@ -1,9 +1,11 @@
 """Free deployments of a LiteLLM Router cooled down at their first 429, for the refusal's window.
 
-The provider puts the gateway's window on a free-tier refusal as ``retry-after``
-(:mod:`kilo_litellm.provider.limit_windows`); a Router reads it as the cooldown and stores it in Redis
-for every replica. LiteLLM never cools a one-deployment group down on a 429 unless the deployment's
-``model_info`` allows no failure, which is what this module adds to free deployments.
+The provider puts the window of the answer on the exception as ``retry-after``
+(:mod:`kilo_litellm.provider.limit_windows`: 1 h after "Model usage limit reached", 24 h after
+``promotion_limit_reached``, the gateway's own ``retry-after`` after "Too many requests" when it
+sends one); a Router reads it as the cooldown and stores it in Redis for every replica. LiteLLM
+never cools a one-deployment group down on a 429 unless the deployment's ``model_info`` allows no
+failure, which is what this module adds to free deployments.
 """
 
 from __future__ import annotations

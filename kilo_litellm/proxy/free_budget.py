@@ -1,21 +1,37 @@
-"""A budget for Kilo's free-tier limits, spent before the request: ``kilo_litellm.free_budget.guard``.
+"""A budget for limits you know the gateway applies, spent before the request: ``kilo_litellm.free_budget.guard``.
 
-The gateway limits free models per client IP (today's notes §4): 200 requests an hour on each
-rate-limited free model (a 429 ``rate_limit_exceeded``), and 10,000 a day for a caller without a key
-(a 401 ``promotion_limit_reached``). Neither answer carries a ``Retry-After``, so a Router alone
-learns that a model is exhausted only by spending a request (and its latency) on it, on every
-replica, again after every short cooldown.
+Which limits exist (today's notes §8.3): the gateway's two published free limits, the 429
+``rate_limit_exceeded`` "Model usage limit reached" (200 requests an hour per IP) and the 401
+``promotion_limit_reached`` (10,000 requests a day per IP without a key), are checked only for
+rate-limited Kilo-exclusive models, today one hidden model behind ``kilo-auto/small``.
+``kilo-auto/free``, the ``stepfun/...`` and OpenRouter ``:free`` ids have neither; what limits them
+is a per-account (per-IP without a key) 429 "Too many requests" whose numbers are not published.
+So the guard has **no default limit**: with nothing configured it counts nothing and refuses
+nothing, and every request goes to the gateway, which decides. A limit is configuration, because
+only the user knows which one applies to their models (and the gateway changes them):
+
+* ``KILO_FREE_BUDGET_PER_MODEL`` (``<requests>/<seconds>``, e.g. ``200/3600``): a budget for each
+  model the catalog lists as free (``isFree``);
+* a deployment's ``model_info.kilo_free_budget`` (same form, or ``off``): that deployment's budget,
+  for any ``kilo/`` model (e.g. ``kilo-auto/small`` when you know it routes to the limited model);
+  it replaces the variable for that deployment;
+* ``KILO_FREE_BUDGET_ANONYMOUS`` (same form): requests without a key, all counted models together.
+
+The variables are read when the module is imported; :class:`Limits` passed to :class:`FreeBudget`
+replace them. Neither gateway refusal carries a ``Retry-After``, so without a budget a Router learns
+that a model is exhausted only by spending a request (and its latency) on it, on every replica,
+again after every short cooldown; with one it stops before.
 
 The guard is a LiteLLM ``CustomLogger``. Its ``async_pre_call_check`` is the Router's routing
 pre-call check, the hook where LiteLLM's own ``enforce_model_rate_limits`` counts rpm: for each
-deployment the Router picks that sends to a free Kilo model, it counts the request in the Router's
-cache (INCR, with an expiry on a new key) under the model and the current window, and for a keyless
-call also under the anonymous daily window. Past a limit it raises ``litellm.RateLimitError`` with
-a ``Retry-After`` up to the end of the window, before anything is sent: the Router handles it as it
-would the gateway's 429 (its cooldown rules apply, the next fallback is tried at once), and the
-gateway never sees the request. A refused request is taken back from the counters it was added
-to, so they count what reached the gateway: in Redis, from every replica; in each replica's memory,
-from that replica.
+deployment the Router picks that has a budget, it counts the request in the Router's cache (INCR,
+with an expiry on a new key) under the model and the current window, and for a keyless call with
+an anonymous budget also under the anonymous window. Past a budget it raises
+``litellm.RateLimitError`` with a ``Retry-After`` up to the end of the window, before anything is
+sent: the Router handles it as it would the gateway's 429 (its cooldown rules apply, the next
+fallback is tried at once), and the gateway never sees the request. A refused request is taken
+back from the counters it was added to, so they count what reached the gateway: in Redis, from
+every replica; in each replica's memory, from that replica.
 
 Across replicas: inside the LiteLLM proxy the guard counts in the proxy Router's own cache, a
 ``DualCache`` that writes through to Redis when ``router_settings.redis_host`` is set, so every
@@ -29,13 +45,6 @@ Windows are fixed intervals of the clock (``now // window``), like LiteLLM's rpm
 does not say how its hour is measured; if it is a rolling hour, requests spent just before a
 window boundary still count at the gateway after it, and a 429 can still come back (the Router
 then falls back as usual).
-
-The limits are configuration, because the gateway changes them: ``KILO_FREE_BUDGET_PER_MODEL``
-and ``KILO_FREE_BUDGET_ANONYMOUS`` as ``<requests>/<seconds>`` (default ``200/3600`` and
-``10000/86400``; ``off`` disables that counter), read when the module is imported, or
-:class:`Limits` passed to :class:`FreeBudget`. A deployment's ``model_info.kilo_free_budget`` (same
-form) replaces the per-model budget for that deployment, e.g. ``off`` for a free model the gateway
-does not limit, or OpenRouter's own numbers for an OpenRouter ``:free`` id.
 """
 
 from __future__ import annotations
@@ -92,16 +101,17 @@ def parse_budget(text: str, name: str) -> Budget | None:
 
 @dataclass(frozen=True)
 class Limits:
-    """The gateway's free-tier limits as the guard counts them (today's notes §4 for the defaults)."""
+    """The budgets the guard counts; none by default, since the gateway's published limits apply to
+    rate-limited Kilo-exclusive models only (today's notes §8.3), not to every free model."""
 
-    per_model: Budget | None = Budget(200, 3600)
-    """Requests per free model and window, from this IP (keyed or not)."""
-    anonymous: Budget | None = Budget(10_000, 86_400)
-    """Requests without a key per window, all free models together."""
+    per_model: Budget | None = None
+    """Requests per model the catalog lists as free, per window, from this IP (keyed or not)."""
+    anonymous: Budget | None = None
+    """Requests without a key per window, all counted models together."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Limits:
-        """The defaults, overridden by ``KILO_FREE_BUDGET_PER_MODEL`` / ``KILO_FREE_BUDGET_ANONYMOUS``."""
+        """``KILO_FREE_BUDGET_PER_MODEL`` / ``KILO_FREE_BUDGET_ANONYMOUS``; an unset one counts nothing."""
         default = cls()
         return cls(
             per_model=parse_budget(env[ENV_PER_MODEL], ENV_PER_MODEL) if ENV_PER_MODEL in env else default.per_model,
@@ -119,13 +129,28 @@ class Counter:
     retry_after: int
 
 
+def _model(deployment: Mapping[str, Any]) -> str:
+    return str((deployment.get("litellm_params") or {}).get("model") or "")
+
+
 def free_gateway_id(deployment: Mapping[str, Any]) -> str | None:
-    """The gateway id a deployment sends, when it is a free Kilo model; else ``None``.
+    """The gateway id a deployment sends, when the catalog lists it as free; else ``None``.
 
     For a ``kilo/*`` wildcard the Router passes the deployment with the requested model filled in.
     """
-    entry = catalog.free_entry(str((deployment.get("litellm_params") or {}).get("model") or ""))
+    entry = catalog.free_entry(_model(deployment))
     return None if entry is None else entry.gateway_id
+
+
+def kilo_gateway_id(deployment: Mapping[str, Any]) -> str | None:
+    """The gateway id of any ``kilo/`` deployment (free, paid or not in the catalog); else ``None``."""
+    model = _model(deployment)
+    if not model.lower().startswith(f"{PROVIDER}/"):
+        return None
+    try:
+        return catalog.resolve(model).gateway_id
+    except catalog.UnknownModelError:
+        return None
 
 
 def is_anonymous(deployment: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> bool:
@@ -136,8 +161,13 @@ def is_anonymous(deployment: Mapping[str, Any], env: Mapping[str, str] = os.envi
 
 def per_model_budget(deployment: Mapping[str, Any], default: Budget | None) -> Budget | None:
     """The deployment's ``model_info.kilo_free_budget`` when set, else ``default``."""
-    override = (deployment.get("model_info") or {}).get(MODEL_INFO_KEY)
+    override = configured_budget(deployment)
     return default if override is None else parse_budget(str(override), f"model_info.{MODEL_INFO_KEY}")
+
+
+def configured_budget(deployment: Mapping[str, Any]) -> Any:
+    """The deployment's own ``model_info.kilo_free_budget`` as written, or ``None`` when it has none."""
+    return (deployment.get("model_info") or {}).get(MODEL_INFO_KEY)
 
 
 def counters(gateway_id: str, anonymous: bool, per_model: Budget | None, limits: Limits, now: float) -> list[Counter]:
@@ -168,9 +198,10 @@ def refusal(counter: Counter, model: str, model_group: str) -> litellm.RateLimit
     """The exception the Router sees instead of the gateway's 429: typed, with a ``Retry-After``."""
     message = (
         f"KiloException - free-tier budget spent for {counter.what}: {counter.budget.requests} requests "
-        f"per {counter.budget.seconds} s, counted by kilo_litellm.free_budget. Not sent, since the gateway "
-        f"would refuse it; the budget renews in {counter.retry_after} s. Model group: {model_group}. The "
-        f"limits are set by {ENV_PER_MODEL} / {ENV_ANONYMOUS} or a deployment's model_info.{MODEL_INFO_KEY}."
+        f"per {counter.budget.seconds} s, counted by kilo_litellm.free_budget. Not sent, since the configured "
+        f"budget says the gateway would refuse it; the budget renews in {counter.retry_after} s. Model group: "
+        f"{model_group}. The budgets are set by {ENV_PER_MODEL} / {ENV_ANONYMOUS} or a deployment's "
+        f"model_info.{MODEL_INFO_KEY}."
     )
     response = httpx.Response(
         status_code=429,
@@ -190,7 +221,8 @@ def _proxy_store() -> DualCache | None:
 
 
 class FreeBudget(CustomLogger):
-    """Counts requests to free Kilo models per window and refuses them past the limits, before they are sent."""
+    """Counts requests to Kilo models that have a configured budget, per window, and refuses them past
+    it before they are sent; with no budget configured (the default) it counts and refuses nothing."""
 
     def __init__(
         self, limits: Limits | None = None, *, cache: DualCache | None = None, clock: Callable[[], float] = time.time
@@ -225,7 +257,10 @@ class FreeBudget(CustomLogger):
         return self._own_cache
 
     def _plan(self, deployment: Mapping[str, Any]) -> list[Counter]:
-        gateway_id = free_gateway_id(deployment)
+        """The counters for one deployment: those of its own ``model_info`` budget (any ``kilo/``
+        model), else of the configured limits (a model the catalog lists as free); none otherwise."""
+        own = configured_budget(deployment) is not None
+        gateway_id = kilo_gateway_id(deployment) if own else free_gateway_id(deployment)
         if gateway_id is None:
             return []
         per_model = per_model_budget(deployment, self.limits.per_model)

@@ -7,14 +7,15 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   ``/model/info`` list only explicit names (a ``kilo/*`` wildcard is invisible to both), with the
   limits and prices ``import kilo_litellm`` registers.
 * The free chain of :func:`router.free_chain` comes first and falls back in order; retries are off
-  (the free-model 429 has no ``Retry-After``).
+  (the gateway's rate-limit 429s mostly have no ``Retry-After``).
 * ``kilo/*`` serves any other gateway id; its ``health_check_model`` is ``kilo/kilo-auto/free``,
   since LiteLLM cannot pick one for a wildcard of a custom provider.
 * Background health checks stay off: each check is a real request per deployment, against the
-  free-tier limits (or paid credit).
+  gateway's rate limits (or paid credit).
 * :func:`with_free_budget` adds :data:`GUARD_CALLBACK` to ``litellm_settings.callbacks``:
-  requests to free models are counted in the Router's cache (Redis, when the proxy has one) and
-  stop before the gateway's free-tier limits instead of at its 429 (:mod:`free_budget`).
+  requests to models with a configured budget are counted in the Router's cache (Redis, when the
+  proxy has one) and stop before it instead of at the gateway's 429 (:mod:`free_budget`; no budget
+  by default, since the gateway's published limits apply to rate-limited Kilo-exclusive models only).
 """
 
 from __future__ import annotations
@@ -39,36 +40,45 @@ HEADER = """\
 # LiteLLM proxy config for Kilo Gateway models, written by `kilo-litellm proxy-config` from the
 # bundled model catalog (run it again after `kilo-litellm models --refresh` to follow the gateway).
 #   litellm --config litellm_config.yaml
-# Needs `pip install "kilo-litellm[proxy]"` and a LITELLM_MASTER_KEY.
+# Needs a LITELLM_MASTER_KEY and kilo-litellm with its proxy extra, from a clone of its repository:
+#   pip install -e ".[proxy]"
+# in the clone, or a wheel built there, installed where the proxy runs:
+#   pip wheel --no-deps -w dist . && pip install "$(ls dist/kilo_litellm-*.whl)[proxy]"
+# or the proxy's image, built from the clone's Dockerfile:
+#   docker build -t kilo-litellm-proxy .
 #
 # KILO_API_KEY and KILO_API_BASE are optional: when unset, LiteLLM passes None and the provider
 # sends no key (enough for free models) to https://api.kilo.ai/api/gateway.
 #
 # The free chain falls back in order: {chain}.
-# Free models are limited per IP and their 429 has no Retry-After, so retries are off
+# The gateway's rate-limit 429s mostly carry no Retry-After, so retries are off
 # (num_retries: 0) and a 429, 5xx or timeout moves straight to the next model. Reasoning models
 # accept `reasoning_effort`, `thinking` (both sent as the gateway's `reasoning`) and `user`; the
 # others drop the reasoning parameters, so a request that asked for them can still fall back.
 #
 # Background health checks are off: every check is a real request to every deployment, which
-# spends the free-tier limits (or credit). `/health` still works on demand; the kilo/* wildcard
+# counts against the gateway's rate limits (or credit). `/health` still works on demand; the kilo/* wildcard
 # is checked with kilo/kilo-auto/free.
 """
 
 GUARD_HEADER = """\
 #
-# The free-tier budget guard (litellm_settings.callbacks) counts requests to free models in the
-# Router's cache, shared through Redis when router_settings has redis_host, and falls back before
-# the gateway's limits: KILO_FREE_BUDGET_PER_MODEL (default 200/3600, requests/seconds per model)
-# and KILO_FREE_BUDGET_ANONYMOUS (default 10000/86400, keyless requests).
+# The budget guard (litellm_settings.callbacks) counts requests against the budgets you configure,
+# in the Router's cache (shared through Redis when router_settings has redis_host), and falls back
+# before them: KILO_FREE_BUDGET_PER_MODEL (requests/seconds per free model), KILO_FREE_BUDGET_ANONYMOUS
+# (keyless requests), or a deployment's model_info.kilo_free_budget. Unset, it counts nothing: the
+# gateway's 200/h (429 "Model usage limit reached") and 10,000/24 h (401 promotion_limit_reached)
+# apply only to Kilo's rate-limited exclusive models, not to kilo-auto/free or :free ids.
 """
 
 
 FREE_COOLDOWNS_HEADER = """\
 #
-# Free models are cooled down at their first 429 for the gateway's window (1 h for the per-IP
-# limit, 24 h for the anonymous daily cap; KILO_FREE_LIMIT_COOLDOWN / KILO_DAILY_LIMIT_COOLDOWN
-# in seconds change it), so requests go straight to the next free model meanwhile.
+# Free models are cooled down at their first 429 for as long as the answer says, so requests go
+# straight to the next free model meanwhile: 1 h after 429 "Model usage limit reached", 24 h after
+# 401 promotion_limit_reached (both sent only by Kilo's rate-limited exclusive models;
+# KILO_FREE_LIMIT_COOLDOWN / KILO_DAILY_LIMIT_COOLDOWN in seconds change them), the gateway's
+# retry-after after 429 "Too many requests", else LiteLLM's cooldown_time.
 """
 
 REDIS_HEADER = """\

@@ -3,9 +3,10 @@
 The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (today's stable free entry)
 first, then the other free models the catalog lists and does not mark retired, in the gateway's
 order (today's notes §2.2: the free pool changes monthly, so :func:`refresh_models` before building
-the router follows it). Free models are limited per IP and the gateway's 429 for those limits has
-no ``Retry-After``: waiting and retrying the same model is pointless. So the Router never retries
-(``num_retries=0``) and moves at once along the chain; 5xx and timeouts fall back the same way.
+the router follows it). The gateway's rate-limit 429s (the per-account "Too many requests", and
+"Model usage limit reached" of its rate-limited exclusive models) mostly carry no ``Retry-After``:
+waiting and retrying the same model is pointless. So the Router never retries (``num_retries=0``)
+and moves at once along the chain; 5xx and timeouts fall back the same way.
 
 LiteLLM rejects ``reasoning_effort`` and ``thinking`` for a custom provider and silently drops
 ``user`` unless a deployment lists them in ``allowed_openai_params`` (the provider turns both into
@@ -92,11 +93,11 @@ def free_router(
 ) -> Router:
     """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults.
 
-    ``free_cooldowns`` cools a free model down at its first 429 for the gateway's limit window
+    ``free_cooldowns`` cools a free model down at its first 429 for as long as the refusal says
     (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
     ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
-    counts in the Router's cache (Redis with ``redis_host``) and skips a free model before the
-    gateway's limit.
+    counts in the Router's cache (Redis with ``redis_host``) and skips a model before a budget you
+    configured (it has none by default).
     """
     listed = free_model_list(api_key, api_base)
     kwargs: dict[str, Any] = {
