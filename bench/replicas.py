@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/replicas.py             # 2,000 streams from 50 clients per run
     .venv/bin/python bench/replicas.py --quick     # 400 streams from 20 clients
+    .venv/bin/python bench/replicas.py --only defaults --calls 20000   # the lossless bar of issue #22
 
 The replicas are two ``litellm --config`` processes from ``kilo-litellm proxy-config``
 (``--free-budget`` for the guard runs) pointed at one real ``redis-server``, in front of a local
@@ -156,8 +157,11 @@ def main() -> None:
         help="comma-separated run names: defaults, defaults-no-guard, configured, configured-no-guard, "
         "configured-redis-stop",
     )
+    parser.add_argument("--calls", type=int, help="streamed calls per run (2,000; 400 with --quick)")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
+    if args.calls:
+        sizes = {**sizes, "calls": args.calls}
     runs = {
         "defaults": {"guard": True, "limited": False, "stop_redis": False},
         "defaults-no-guard": {"guard": False, "limited": False, "stop_redis": False},
