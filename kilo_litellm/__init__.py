@@ -15,7 +15,10 @@ checks that each resolves):
   ``kilo_litellm.__version__``;
 * ``kilo_litellm.free_budget.guard``: the budget guard a proxy config names in ``callbacks``
   (an instance of ``kilo_litellm.free_budget.FreeBudget``);
-* ``kilo_litellm.emulator.GatewayEmulator`` and ``kilo_litellm.emulator.Reply``: the local gateway;
+* ``kilo_litellm.proxy.capabilities.capability_filter``: the free chain's deployment filter a proxy
+  config names in ``callbacks``;
+* ``kilo_litellm.emulator.GatewayEmulator``, ``kilo_litellm.emulator.Reply`` and
+  ``kilo_litellm.emulator.gateway_model``: the local gateway and its ``/models`` entries;
 * ``python -m kilo_litellm`` and the ``kilo-litellm`` script (``kilo_litellm.cli:main``), and
   ``python -m kilo_litellm.emulator``.
 

@@ -112,8 +112,10 @@ PUBLIC = [
     ("kilo_litellm", "__version__"),
     ("kilo_litellm.free_budget", "guard"),
     ("kilo_litellm.free_budget", "FreeBudget"),
+    ("kilo_litellm.proxy.capabilities", "capability_filter"),
     ("kilo_litellm.emulator", "GatewayEmulator"),
     ("kilo_litellm.emulator", "Reply"),
+    ("kilo_litellm.emulator", "gateway_model"),
     ("kilo_litellm.cli", "main"),
 ]
 
@@ -140,9 +142,11 @@ def test_configs_name_the_handler_and_the_guard_by_their_public_paths():
 
     import kilo_litellm
     import kilo_litellm.free_budget
+    from kilo_litellm.proxy.capabilities import capability_filter
 
     assert get_instance_fn("kilo_litellm.kilo_llm") is kilo_litellm.kilo_llm
     assert get_instance_fn("kilo_litellm.free_budget.guard") is kilo_litellm.free_budget.guard
+    assert get_instance_fn("kilo_litellm.proxy.capabilities.capability_filter") is capability_filter
     config = (ROOT / "litellm_config.yaml").read_text()
     assert "custom_handler: kilo_litellm.kilo_llm" in config
 

@@ -72,6 +72,7 @@ def serve(gw, *models: dict) -> None:
         ({"supported_parameters": ["reasoning", "include_reasoning"]}, "supports_reasoning", True),
         ({}, "supports_reasoning", False),
         ({"supported_parameters": ["response_format", "structured_outputs"]}, "supports_response_schema", True),
+        ({"supported_parameters": ["response_format"]}, "supports_response_schema", False),
         ({}, "supports_response_schema", False),
     ],
 )
@@ -285,7 +286,7 @@ def test_bundled_snapshot_parses_and_lists_every_current_seed():
 
 
 def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
-    gw.script(Reply(body=models_body(make_gateway_model(id="z-ai/glm-5:free"), make_gateway_model(id="acme/new"))))
+    gw.script(Reply(body=models_body(make_gateway_model(id="z-ai/glm-5:free", isFree=True), make_gateway_model(id="acme/new"))))
     script = Path(__file__).resolve().parent.parent / "scripts" / "refresh_snapshot.py"
     out = tmp_path / "snapshot.json"
     done = subprocess.run(

@@ -193,6 +193,7 @@ def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path)
     )
     written = yaml.safe_load(out.read_text())
     assert written == proxy_config.with_free_budget(proxy_config.config())
-    assert written["litellm_settings"]["callbacks"] == ["kilo_litellm.free_budget.guard"]
+    filter_path = "kilo_litellm.proxy.capabilities.capability_filter"
+    assert written["litellm_settings"]["callbacks"] == [filter_path, "kilo_litellm.free_budget.guard"]
     assert "KILO_FREE_BUDGET_PER_MODEL" in out.read_text()
-    assert "callbacks" not in proxy_config.config()["litellm_settings"]
+    assert proxy_config.config()["litellm_settings"]["callbacks"] == [filter_path]

@@ -71,7 +71,7 @@ from replica_helpers import KEEPALIVE_TIMEOUT
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads
 from kilo_litellm.models import catalog, discovery
-from kilo_litellm.proxy import free_budget, proxy_config
+from kilo_litellm.proxy import capabilities, free_budget, proxy_config
 from kilo_litellm.proxy.router import free_chain
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -408,7 +408,10 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     redis = proxy_config.parse_redis(argv[argv.index("--redis") + 1])
     written = (tmp_path / argv[argv.index("-o") + 1]).read_text()
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
-    assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [proxy_config.GUARD_CALLBACK]
+    assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [
+        capabilities.CALLBACK,
+        proxy_config.GUARD_CALLBACK,
+    ]
     env = {name: value.strip() for name, value in exports(block).items()}
     assert free_budget.Limits() == free_budget.Limits.from_env({}) == free_budget.Limits(None, None)
     assert set(env) == {free_budget.ENV_PER_MODEL, free_budget.ENV_ANONYMOUS}
@@ -783,6 +786,27 @@ def check_router(out, gw):
     first = free_chain()[0].gateway_id
     assert [r.model for r in gw.chat_requests] == [first, first]
     assert gw.chat_requests[0].json["reasoning"] == {"effort": "low"}
+
+
+@python_check("Requests that need more than text")
+def check_requests_that_need_more_than_text(out, gw):
+    """No model of the bundled free chain reads images: refused before anything is sent."""
+    assert out.startswith("litellm.BadRequestError: kilo/kilo-auto/free was not sent this request:")
+    assert "Free models with image input: none." in out and "kilo/moonshotai/kimi-k2.5" in out
+    assert gw.chat_requests == []
+
+
+@python_check("Free chains offline: capabilities and cut streams")
+def check_free_chains_offline(out, gw):
+    """The block starts an emulator of its own: the test's saw nothing."""
+    assert out.split("\n") == [
+        "vendor/eyes:free",
+        "['kilo-auto/free', 'vendor/eyes:free']",
+        "assistant",
+        str(len(STREAM_TEXT)),
+        "",
+    ]
+    assert gw.requests == []
 
 
 @python_check("Proxy")

@@ -69,10 +69,16 @@ def test_shipped_config_is_free_router_in_yaml():
     wildcard = chain[-1]
     wildcard["litellm_params"]["additional_drop_params"] = ["encoding_format"]
     assert deployments[-1] == {**wildcard, "model_info": {"health_check_model": "kilo/kilo-auto/free"}}
-    assert config["router_settings"] == {"num_retries": 0, "fallbacks": free_fallbacks()}
+    assert config["router_settings"] == {
+        "num_retries": 0,
+        "fallbacks": free_fallbacks(),
+        "enable_pre_call_checks": True,
+        "enable_mid_stream_fallback_continuation": True,
+    }
     assert config["litellm_settings"]["custom_provider_map"] == [
         {"provider": "kilo", "custom_handler": "kilo_litellm.kilo_llm"}
     ]
+    assert config["litellm_settings"]["callbacks"] == ["kilo_litellm.proxy.capabilities.capability_filter"]
 
 
 @MODES

@@ -32,7 +32,9 @@ client can observe:
   tool (``search_files``) the call is renamed to a tool it does offer, with arguments from
   :data:`HARMLESS_CALLS` (Claude Code's ``Bash``, Codex's ``shell``/``exec_command``: an ``echo``
   of :data:`TOOL_MARKER`), else the first offered tool with ``{}``. Every other byte is the recording's.
-* ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``.
+* ``GET /api/gateway/models`` (and ``/v1/models``): the bundled snapshot of ``/models``, or the
+  entries of :attr:`GatewayEmulator.models`; streams cut mid-way (``Reply(disconnect_after=N)``) and
+  a trailing assistant message continued as a prefill: :mod:`kilo_litellm.emulator.chains`.
 * Every route above also under ``/api/v1`` (``POST /api/v1/chat/completions``, ``GET /api/v1/models``,
   ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
   :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
@@ -92,13 +94,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from kilo_litellm.emulator import failures, fim, free_ids
+from kilo_litellm.emulator import chains, failures, fim, free_ids
 from kilo_litellm.provider import embeddings
 from kilo_litellm.provider.stream import merge_details
 
@@ -306,6 +308,8 @@ class Reply:
     ``keep_open`` sends the payload and then never ends the response, writing ``drip`` (if set)
     every ``drip_interval`` seconds until the client leaves. ``cuts`` splits the body at those
     byte offsets instead, one write (one HTTP chunk) per piece, to serve exactly chosen reads.
+    ``disconnect_after`` ends a stream after that many data events with the gateway's in-band
+    ``upstream_disconnect`` (:mod:`chains`); without a body or recording, it cuts the emulator's own answer.
     """
 
     status: int = 200
@@ -325,6 +329,7 @@ class Reply:
     drip: bytes | None = None
     drip_interval: float = 0.1
     cuts: tuple[int, ...] = ()
+    disconnect_after: int | None = None
 
     def payload(self) -> bytes:
         if self.body is not None:
@@ -370,10 +375,10 @@ def _listed_free() -> dict[str, bool]:
     return {m["id"].lower(): bool(m.get("isFree")) for m in json.loads(models_body())["data"]}
 
 
-def _is_free(model: str) -> bool:
+def _is_free(model: str, listed: Mapping[str, bool] | None = None) -> bool:
     """The gateway's rule: ``isFree`` for a listed model, else its rule for unlisted ids (:mod:`free_ids`)."""
     gid = model.strip().lower()
-    listed = _listed_free()
+    listed = _listed_free() if listed is None else listed
     return listed[gid] if gid in listed else free_ids.free_unlisted(gid)
 
 
@@ -435,7 +440,7 @@ def _route(path: str, mode: str = TODAY) -> str:
     return route[3:] if mode != FEBRUARY and route.startswith("/v1/") else route
 
 
-def _refusal(model: str, token: str | None, mode: str) -> Reply | None:
+def _refusal(model: str, token: str | None, mode: str, listed: Mapping[str, bool] | None = None) -> Reply | None:
     """Today's auth and retired-model rules, or ``None`` when the model is served."""
     gid = model.strip().lower()
     if mode == FEBRUARY:
@@ -449,7 +454,7 @@ def _refusal(model: str, token: str | None, mode: str) -> Reply | None:
         return Reply(status=404, body=RETIRED[gid])
     if gid in UNFREED and token is not None:
         return Reply(status=404, body=model_not_found_body(model))
-    if token is None and not _is_free(model):
+    if token is None and not _is_free(model, listed):
         return Reply(status=401, body=PAID_AUTH_BODY)
     return None
 
@@ -567,14 +572,17 @@ def _answer(body: dict, mode: str) -> Reply:
     return Reply(body=_compact(json.loads(plain)) if today else plain, stream=False)
 
 
-def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY) -> Reply:
-    """What the gateway itself would answer (for the cases a client can observe)."""
+def default_reply(
+    path: str, headers: Mapping[str, str], raw: bytes, mode: str = TODAY, models: list[dict] | None = None
+) -> Reply:
+    """What the gateway itself would answer (for the cases a client can observe); ``models`` replaces
+    the bundled ``/models`` (see :mod:`chains`)."""
     routed = extra_route(path, headers, raw, mode)
     if routed is not None:
         return routed
     route = _route(path, mode)
     if route == "/models":
-        return Reply(body=models_body())
+        return Reply(body=models_body() if models is None else chains.models_listing(models))
     if route != "/chat/completions":
         return Reply(status=400, body=INVALID_PATH_BODY)
     try:
@@ -586,8 +594,13 @@ def default_reply(path: str, headers: Mapping[str, str], raw: bytes, mode: str =
     model = body.get("model") if isinstance(body, dict) else None
     if not isinstance(model, str) or not model.strip():
         return Reply(status=404, body=EMPTY_MODEL_BODY if mode != FEBRUARY else FEBRUARY_NOT_FOUND_BODY)
-    refusal = _refusal(model, _bearer(headers), mode)
-    return refusal if refusal is not None else _answer(body, mode)
+    refusal = _refusal(model, _bearer(headers), mode, None if models is None else chains.listed_free(models))
+    if refusal is not None:
+        return refusal
+    answer = _answer(body, mode)
+    if mode == FEBRUARY or chains.trailing_prefill(body.get("messages")) is None:
+        return answer
+    return Reply(body=chains.continued(answer.payload(), bool(answer.stream), body), stream=answer.stream)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -764,6 +777,8 @@ class GatewayEmulator:
         """``"today"``: today's gateway; ``"february"``: the gateway of February 2026."""
         self.default = default
         """The answer to every request the script does not cover; ``None`` answers like the gateway."""
+        self.models: list[dict] | None = None
+        """``GET /models`` entries served instead of the bundled snapshot (:func:`chains.gateway_model`)."""
         self._server.emulator = self
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -812,6 +827,7 @@ class GatewayEmulator:
     def reset(self) -> None:
         with self._lock:
             self.default = None
+            self.models = None
             self._script.clear()
             self.requests.clear()
 
@@ -833,15 +849,22 @@ class GatewayEmulator:
 
     def _next_reply(self, path: str, headers: Mapping[str, str], raw: bytes) -> Reply:
         with self._lock:
-            if self._script:
-                return self._script.popleft()
-        chat = path.startswith(GATEWAY_PATH + "/") and _route(path, self.mode) == "/chat/completions"
-        failed = failures.failing(self.fail, raw) if chat else None
-        if failed is not None:
-            return refusal_for(failed[1], failed[0], self.mode)
-        if self.default is not None:
-            return self.default
-        return default_reply(path, headers, raw, self.mode)
+            reply = self._script.popleft() if self._script else None
+        if reply is None:
+            chat = path.startswith(GATEWAY_PATH + "/") and _route(path, self.mode) == "/chat/completions"
+            failed = failures.failing(self.fail, raw) if chat else None
+            if failed is not None:
+                return refusal_for(failed[1], failed[0], self.mode)
+            reply = self.default
+        if reply is None or reply.disconnect_after is None:
+            return reply or default_reply(path, headers, raw, self.mode, self.models)
+        own = reply.body is not None or reply.recording is not None
+        source = reply if own else default_reply(path, headers, raw, self.mode, self.models)
+        plain = source.payload()
+        if source.status != 200 or source.gzip or not plain.lstrip().startswith((b"data:", b":")):
+            return source
+        cut = chains.cut_stream(plain, reply.disconnect_after)
+        return replace(reply, body=cut, recording=None, stream=True, disconnect_after=None)
 
 
 # -- routes beyond chat and /models (synthesised: no recording of them exists) -------------------

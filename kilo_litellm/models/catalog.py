@@ -29,7 +29,7 @@ from functools import lru_cache
 from importlib import resources
 
 from kilo_litellm.config.settings import PROVIDER
-from kilo_litellm.models import listing
+from kilo_litellm.models import listing, prefill
 from kilo_litellm.models.entry import FREE_AUTO, Catalog, ModelEntry
 from kilo_litellm.models.entry import is_free_id as is_free_id  # the drift report's display guess
 
@@ -211,6 +211,10 @@ def resolve(model: str) -> ModelEntry:
 
 def model_cost_map(source: Catalog | None = None) -> dict[str, dict]:
     """``litellm.register_model`` payload for every model of ``source`` (default: the active catalog),
-    under each of its names."""
+    under each of its names, with whether it continues a prefill (:mod:`prefill`)."""
     models = (source or active()).models
-    return {name: entry.model_info() for entry in models for name in entry.litellm_names()}
+    return {
+        name: {**entry.model_info(), "supports_assistant_prefill": prefill.accepts(entry.gateway_id, entry.free)}
+        for entry in models
+        for name in entry.litellm_names()
+    }

@@ -6,11 +6,12 @@ The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free m
 a guess from the id: §8.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
 ``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care; the gateway's default for a
 free model is ``true`` (§8.2), so a free entry that leaves it out may train. Vision is an
-``"image"`` input modality and tools/reasoning/structured output are entries of
-``supported_parameters``. Max output lives in ``top_provider.max_completion_tokens``; the official
-CLI falls back to 20 % of the context window, and so does this module. Display names lose the
-gateway's ``" (new)"``/``" ($$$$)"``/``" (retires ...)"`` marks, ``expiration_date`` and
-``preferredIndex`` are kept (:mod:`retirement`).
+``"image"`` input modality and tools/reasoning are entries of ``supported_parameters``; structured
+output (a ``response_format`` with a JSON schema) is OpenRouter's ``structured_outputs`` entry, as
+``response_format`` alone means JSON mode only. Max output lives in
+``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of the context window,
+and so does this module. Display names lose the gateway's ``" (new)"``/``" ($$$$)"``/``" (retires
+...)"`` marks, ``expiration_date`` and ``preferredIndex`` are kept (:mod:`retirement`).
 
 The bundled snapshot of that body is read here too, with where and when it was taken
 (:func:`snapshot_origin`). Keys starting with ``_`` are the snapshot's own notes, never the
@@ -155,7 +156,7 @@ def to_entry(model: GatewayModel) -> ModelEntry:
         supports_function_calling="tools" in params,
         supports_parallel_function_calling="parallel_tool_calls" in params,
         supports_prompt_caching=bool(cache_read) or (free and cache_read is not None),
-        supports_response_schema=bool(params & {"response_format", "structured_outputs"}),
+        supports_response_schema="structured_outputs" in params,
     )
 
 

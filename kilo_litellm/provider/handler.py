@@ -53,7 +53,18 @@ from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
 from kilo_litellm.models import catalog, retirement
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import caller_loop, embeddings, errors, fim, request, resend, response, session, timeouts
+from kilo_litellm.provider import (
+    caller_loop,
+    capability_check,
+    embeddings,
+    errors,
+    fim,
+    request,
+    resend,
+    response,
+    session,
+    timeouts,
+)
 from kilo_litellm.provider.sse import SSEDecoder
 from kilo_litellm.provider.stream import StreamConverter
 
@@ -112,6 +123,7 @@ def prepare(
     problem = (fim if fill else request).input_problem(messages, params)
     if problem:
         raise errors.bad_request(model, problem)
+    capability_check.check(model, messages, params, capability_check.deployment_info(details))
     user = details.get("user") if isinstance(details, dict) else None
     if isinstance(user, str) and user and "user" not in params:
         params = {**params, "user": user}

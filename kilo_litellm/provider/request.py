@@ -41,8 +41,17 @@ INTERNAL_KEYS = frozenset(
 )
 
 
-# Fields LiteLLM's own Message objects carry that are not part of the wire format.
-_LITELLM_MESSAGE_KEYS = ("provider_specific_fields", "reasoning_content", "thinking_blocks", "reasoning_items")
+# Fields LiteLLM's own Message objects carry that are not part of the wire format, and ``prefix``:
+# LiteLLM marks an assistant prefill (a stream continued on a fallback, a caller's own prefill) with
+# ``"prefix": true``, DeepSeek's and Mistral's flag. OpenRouter's convention, which the gateway passes
+# through, is the trailing assistant message itself; the flag is in neither schema, so it is not sent.
+_LITELLM_MESSAGE_KEYS = (
+    "provider_specific_fields",
+    "reasoning_content",
+    "thinking_blocks",
+    "reasoning_items",
+    "prefix",
+)
 
 
 def _assistant_turn(message: Mapping[str, Any]) -> dict[str, Any]:

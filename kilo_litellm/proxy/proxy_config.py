@@ -7,7 +7,10 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   ``/model/info`` list only explicit names (a ``kilo/*`` wildcard is invisible to both), with the
   limits and prices ``import kilo_litellm`` registers.
 * The free chain of :func:`router.free_chain` comes first and falls back in order; retries are off
-  (the gateway's rate-limit 429s mostly have no ``Retry-After``).
+  (the gateway's rate-limit 429s mostly have no ``Retry-After``). Its deployments are marked for the
+  capability checks and :data:`capabilities.CALLBACK` is a callback, with LiteLLM's pre-call checks
+  and mid-stream continuation on (:data:`router.CHAIN_ROUTER_SETTINGS`): the same chain as
+  :func:`router.free_router`.
 * ``kilo/*`` serves any other gateway id; its ``health_check_model`` is ``kilo/kilo-auto/free``,
   since LiteLLM cannot pick one for a wildcard of a custom provider.
 * Background health checks stay off: each check is a real request per deployment, against the
@@ -29,7 +32,7 @@ import yaml
 from kilo_litellm.config.settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.provider import embeddings
-from kilo_litellm.proxy import cooldowns, router
+from kilo_litellm.proxy import capabilities, cooldowns, router
 
 GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
 EMBEDDING_DROPS = ("encoding_format",)
@@ -55,6 +58,13 @@ HEADER = """\
 # (num_retries: 0) and a 429, 5xx or timeout moves straight to the next model. Reasoning models
 # accept `reasoning_effort`, `thinking` (both sent as the gateway's `reasoning`) and `user`; the
 # others drop the reasoning parameters, so a request that asked for them can still fall back.
+#
+# The chain fits the request: its deployments carry `kilo_capability_checks: true`, and the
+# capability filter (litellm_settings.callbacks) with LiteLLM's pre-call checks sends an image,
+# tools, a JSON-schema response_format or a long prompt only to the free models whose /models entry
+# has them; when none does, the client gets a 400 naming the models that do. A stream cut after
+# some text (the gateway's upstream_disconnect) continues on the next free model
+# (enable_mid_stream_fallback_continuation), which gets the partial answer as a prefill.
 #
 # Background health checks are off: every check is a real request to every deployment, which
 # counts against the gateway's rate limits (or credit). `/health` still works on demand; the kilo/* wildcard
@@ -110,6 +120,8 @@ def config() -> dict[str, Any]:
     chain_ids = {e.gateway_id for e in chain}
     others = [e for e in catalog.active().models if not e.retired and e.gateway_id not in chain_ids]
     listed = [_deployment(router.model_name(e), catalog.name_of(e), e.supports_reasoning) for e in (*chain, *others)]
+    for deployment in listed[: len(chain)]:
+        deployment["model_info"] = dict(router.CHAIN_MODEL_INFO)
     for model in embeddings.known():
         deployment = _deployment(model.id, f"{PROVIDER}/{model.id}", False)
         deployment["litellm_params"].pop("allowed_openai_params")
@@ -122,9 +134,10 @@ def config() -> dict[str, Any]:
     return {
         "model_list": [*listed, wildcard],
         "litellm_settings": {
-            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}]
+            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}],
+            "callbacks": [capabilities.CALLBACK],
         },
-        "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks()},
+        "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks(), **router.CHAIN_ROUTER_SETTINGS},
         "general_settings": {"background_health_checks": False},
     }
 

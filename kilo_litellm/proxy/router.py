@@ -13,6 +13,19 @@ LiteLLM rejects ``reasoning_effort`` and ``thinking`` for a custom provider and 
 the gateway's ``reasoning``). Reasoning models accept all three; the others accept ``user`` and
 drop the reasoning parameters, so a request that asked for reasoning still falls back to them
 instead of failing with ``UnsupportedParamsError``.
+
+The chain fits the request (:mod:`capabilities`): each of its deployments is marked
+``model_info.kilo_capability_checks``, the Router runs LiteLLM's pre-call checks
+(``enable_pre_call_checks``: the context window) and the capability filter, so an image, ``tools``
+or a JSON schema skip the free models that lack them and the walk goes on to one that has them.
+
+Free models' streams are often cut after some text (the gateway's in-band ``upstream_disconnect``).
+``enable_mid_stream_fallback_continuation`` makes LiteLLM continue such a stream on the next model
+that takes a prefill (:mod:`kilo_litellm.models.prefill`): it gets the partial answer as a trailing
+assistant message, and the caller reads one answer, with the usage of both. LiteLLM does this on
+async streams only (``Router.acompletion``, the proxy); a sync ``Router.completion(stream=True)``
+raises the cut's ``ServiceUnavailableError`` after the text already read
+(``router_rust/invoke/streaming.py`` ``wrap_chat_stream_sync``: "never continues after content").
 """
 
 from __future__ import annotations
@@ -24,7 +37,8 @@ from litellm import Router
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.proxy import cooldowns
+from kilo_litellm.provider import capability_check
+from kilo_litellm.proxy import capabilities, cooldowns
 
 if TYPE_CHECKING:
     from kilo_litellm.proxy.free_budget import FreeBudget
@@ -32,6 +46,10 @@ if TYPE_CHECKING:
 CHAIN_LENGTH = 4
 WILDCARD = f"{PROVIDER}/*"
 REASONING_PARAMS = ["reasoning_effort", "thinking", "user"]
+CHAIN_MODEL_INFO = {capability_check.MARKER: True}
+"""Every free-chain deployment asks for the capability checks."""
+CHAIN_ROUTER_SETTINGS = {"enable_pre_call_checks": True, "enable_mid_stream_fallback_continuation": True}
+"""What the chain turns on in LiteLLM's Router besides its fallbacks (the proxy's ``router_settings`` too)."""
 
 
 def free_chain(length: int = CHAIN_LENGTH) -> list[ModelEntry]:
@@ -70,6 +88,7 @@ def free_model_list(api_key: str | None = None, api_base: str | None = None) -> 
         {
             "model_name": model_name(entry),
             "litellm_params": deployment_params(catalog.name_of(entry), entry.supports_reasoning, api_key, api_base),
+            "model_info": dict(CHAIN_MODEL_INFO),
         }
         for entry in free_chain()
     ]
@@ -93,6 +112,8 @@ def free_router(
 ) -> Router:
     """A ``Router`` serving ``kilo-auto/free`` and the rest of the chain; ``router_kwargs`` override the defaults.
 
+    The chain fits the request and continues cut streams (see the module doc); it registers the
+    capability filter in ``litellm.callbacks`` (once per process).
     ``free_cooldowns`` cools a free model down at its first 429 for as long as the refusal says
     (:mod:`cooldowns`), so later calls skip it instead of spending a request on the refusal.
     ``free_budget`` (a :class:`kilo_litellm.free_budget.FreeBudget`) is attached to the Router: it
@@ -104,8 +125,10 @@ def free_router(
         "model_list": cooldowns.cool_down_free_models(listed) if free_cooldowns else listed,
         "fallbacks": free_fallbacks(),
         "num_retries": 0,
+        **CHAIN_ROUTER_SETTINGS,
     }
     kwargs.update(router_kwargs)
+    capabilities.register()
     router = Router(**kwargs)
     if free_budget is not None:
         free_budget.attach(router)

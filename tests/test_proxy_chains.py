@@ -1,0 +1,144 @@
+"""The shipped ``litellm_config.yaml`` in the real LiteLLM proxy: the free chain fits the request and
+continues a cut stream, seen by the ``openai`` client and the gateway emulator.
+
+The proxy runs the bundled catalog: every free model reads text only, so an image has nowhere free
+to go; ``kilo-auto/free`` is followed by ``stepfun/step-3.7-flash:free``, which takes a prefill.
+"""
+
+from __future__ import annotations
+
+import time
+
+import anthropic
+import openai
+import pytest
+from proxy_helpers import FREE_GROUP, agents_config, fallback_chain, gateway_id, read_spend, run_proxy, write_config
+
+from kilo_litellm.emulator import Reply, recording, sse_payloads
+
+CONFIG = agents_config()
+FREE_ID = gateway_id(CONFIG, FREE_GROUP)
+NEXT_ID = gateway_id(CONFIG, fallback_chain(CONFIG, FREE_GROUP)[0])
+PLAIN = [{"role": "user", "content": "hello"}]
+IMAGE = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        ],
+    }
+]
+GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
+STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41 if e.get("choices"))
+CUT_AFTER = 10
+PARTIAL = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41[:CUT_AFTER] if e.get("choices"))
+
+
+@pytest.fixture(scope="module")
+def proxy(emulator, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("proxy-chains")
+    spend = workdir / "spend.jsonl"
+    config = write_config(CONFIG, workdir, spend_file=spend)
+    with run_proxy(config, workdir, {"KILO_API_BASE": emulator.api_base}) as running:
+        yield running, spend
+
+
+@pytest.fixture
+def gw(emulator, proxy):
+    emulator.reset()
+    proxy[1].unlink(missing_ok=True)
+    yield emulator
+    emulator.reset()
+
+
+@pytest.fixture
+def oai(proxy, gw):
+    return openai.OpenAI(base_url=f"{proxy[0].base}/v1", api_key=proxy[0].master_key, max_retries=0, timeout=60)
+
+
+def _sent(gw) -> list[str | None]:
+    return [r.model for r in gw.chat_requests]
+
+
+def test_the_shipped_chain_is_what_these_tests_expect():
+    assert (FREE_ID, NEXT_ID) == ("kilo-auto/free", "stepfun/step-3.7-flash:free")
+
+
+def test_an_image_with_no_free_model_that_sees_is_a_400_naming_the_models_that_do(oai, gw):
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.chat.completions.create(model=FREE_GROUP, messages=IMAGE)
+    message = str(info.value)
+    assert "kilo/kilo-auto/free was not sent this request: it does not take image input" in message
+    assert "Free models with image input: none." in message
+    assert "kilo/moonshotai/kimi-k2.5" in message and "KILO_API_KEY" in message
+    assert _sent(gw) == []
+
+
+def test_a_prompt_no_free_window_holds_is_a_400_naming_bigger_windows(oai, gw):
+    huge = [{"role": "user", "content": "word " * 270_000}]
+    with pytest.raises(openai.BadRequestError) as info:
+        oai.chat.completions.create(model=FREE_GROUP, messages=huge)
+    message = str(info.value)
+    assert "its context window is 204800" in message
+    assert "Free models with a context window of" in message and "or more: none." in message
+    assert "kilo/anthropic/claude-sonnet-4.6" in message
+    assert _sent(gw) == []
+
+
+def test_a_plain_request_still_starts_at_kilo_auto_free(oai, gw):
+    oai.chat.completions.create(model=FREE_GROUP, messages=PLAIN)
+    assert _sent(gw) == [FREE_ID]
+
+
+def test_a_stream_cut_after_some_text_reaches_the_client_as_one_answer(oai, gw, proxy):
+    gw.script(Reply(disconnect_after=CUT_AFTER))
+    chunks = list(
+        oai.chat.completions.create(
+            model=FREE_GROUP, messages=PLAIN, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == STREAM_TEXT
+    assert _sent(gw) == [FREE_ID, NEXT_ID]
+    assert gw.chat_requests[1].json["messages"] == [*PLAIN, {"role": "assistant", "content": PARTIAL}]
+    usage = next(c.usage for c in reversed(chunks) if c.usage)
+    assert usage.completion_tokens > GPT41[-1]["usage"]["completion_tokens"]
+    assert _stream_spend(proxy[1]) == [(NEXT_ID, 0.0)]
+
+
+def _stream_spend(spend_file, timeout: float = 10.0) -> list[tuple[str, float]]:
+    """The streamed calls the proxy logged (a non-stream call of an earlier test may land late)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [line for line in read_spend(spend_file, 0, timeout=0) if line.get("stream")]
+        if lines or time.monotonic() > deadline:
+            return [(line["model_group"], line["response_cost"]) for line in lines]
+        time.sleep(0.05)
+
+
+def test_a_cut_messages_stream_is_not_continued_the_client_gets_the_cut_after_the_text(proxy, gw):
+    """Claude Code's ``/v1/messages``: LiteLLM 1.110 declines a fallback once content went out
+    (``router_rust/invoke/streaming.py`` ``_anthropic_stream_should_decline_fallback``)."""
+    client = anthropic.Anthropic(base_url=proxy[0].base, api_key=proxy[0].master_key, max_retries=0, timeout=60)
+    gw.script(Reply(disconnect_after=CUT_AFTER))
+    text = ""
+    with pytest.raises(anthropic.APIStatusError, match="interrupted while streaming"):
+        with client.messages.stream(model=FREE_GROUP, max_tokens=1000, messages=PLAIN) as stream:
+            for piece in stream.text_stream:
+                text += piece
+    assert text == PARTIAL
+    assert _sent(gw) == [FREE_ID]
+
+
+def test_a_cut_responses_stream_is_continued_with_an_instruction_not_a_prefill(oai, gw):
+    """Codex's ``/v1/responses``: LiteLLM sends the partial answer as history plus a user message asking
+    the next model to continue (``_responses_continuation_request``); how seamless the seam is, is up
+    to the model (the emulator replays its whole answer)."""
+    gw.script(Reply(disconnect_after=CUT_AFTER))
+    events = list(oai.responses.create(model=FREE_GROUP, input="hello", stream=True))
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text.startswith(PARTIAL) and text.endswith(STREAM_TEXT)
+    assert _sent(gw) == [FREE_ID, NEXT_ID]
+    *_, partial, instruction = gw.chat_requests[1].json["messages"]
+    assert partial["role"] == "assistant" and "prefix" not in partial
+    assert instruction["role"] == "user" and "interrupted mid-stream" in str(instruction["content"])
