@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/replicas.py             # 2,000 streams from 50 clients per run
     .venv/bin/python bench/replicas.py --quick     # 400 streams from 20 clients
+    .venv/bin/python bench/replicas.py --only defaults --calls 20000   # the lossless bar of issue #22
 
 The replicas are two ``litellm --config`` processes from ``kilo-litellm proxy-config``
 (``--free-budget`` for the guard runs) pointed at one real ``redis-server``, in front of a local
 emulator that streams the recorded answer paced (``--chunk-delay`` per event); ``--gateway-rtt``
 delays every gateway answer, refusals included, as the network to the real gateway does (on
 loopback a refusal costs about a millisecond). Clients call ``kilo-auto/free`` (falling back along
-the free chain) round robin over the replicas.
+the free chain) round robin over the replicas, with ``max_retries=0``; the replicas run with
+``KEEPALIVE_TIMEOUT=75`` (``replica_helpers``, as docs/redis.md recommends), so the client-to-proxy
+keep-alive race (``bench/keepalive.py``) costs no call.
 
 Runs, each on fresh replicas and an empty Redis:
 
@@ -154,8 +157,11 @@ def main() -> None:
         help="comma-separated run names: defaults, defaults-no-guard, configured, configured-no-guard, "
         "configured-redis-stop",
     )
+    parser.add_argument("--calls", type=int, help="streamed calls per run (2,000; 400 with --quick)")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
+    if args.calls:
+        sizes = {**sizes, "calls": args.calls}
     runs = {
         "defaults": {"guard": True, "limited": False, "stop_redis": False},
         "defaults-no-guard": {"guard": False, "limited": False, "stop_redis": False},

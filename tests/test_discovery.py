@@ -286,7 +286,11 @@ def test_bundled_snapshot_parses_and_lists_every_current_seed():
 
 
 def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
-    gw.script(Reply(body=models_body(make_gateway_model(id="z-ai/glm-5:free", isFree=True), make_gateway_model(id="acme/new"))))
+    gw.script(
+        Reply(
+            body=models_body(make_gateway_model(id="z-ai/glm-5:free", isFree=True), make_gateway_model(id="acme/new"))
+        )
+    )
     script = Path(__file__).resolve().parent.parent / "scripts" / "refresh_snapshot.py"
     out = tmp_path / "snapshot.json"
     done = subprocess.run(

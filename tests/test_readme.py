@@ -66,6 +66,7 @@ from proxy_helpers import (
     write_config,
 )
 from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_config, find
+from replica_helpers import KEEPALIVE_TIMEOUT
 
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads
@@ -376,6 +377,11 @@ def test_two_replicas(block, monkeypatch, capsys, tmp_path):
     assert [argv[-1] for argv in starts] == ["&", "&"]
     expected = [["litellm", *proxy_command(Path(written), port)[len(litellm_command()) :]] for port in (4000, 4001)]
     assert [argv[:-1] for argv in starts] == expected
+    assert int(exports(block)["KEEPALIVE_TIMEOUT"].split()[0]) == int(KEEPALIVE_TIMEOUT) > 5  # httpx keeps 5 s
+    from litellm.proxy.proxy_cli import run_server
+
+    [keepalive] = [p for p in run_server.params if p.name == "keepalive_timeout"]
+    assert keepalive.envvar == "KEEPALIVE_TIMEOUT"
 
 
 @readme_block("Containers", "bash")
@@ -909,6 +915,13 @@ def check_bench_line(line: str) -> None:
 def test_benchmarks(block):
     """A run takes minutes, too long here: the scripts take the options the lines give them."""
     assert [shlex.split(c)[:2] for c in block.commands] == [[".venv/bin/python", "bench/run.py"]] * 3
+    for line in block.commands:
+        check_bench_line(line)
+
+
+@readme_block("Through the proxy", "bash")
+def test_proxy_benchmarks(block):
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/proxy.py"] * 3 + ["bench/keepalive.py"]
     for line in block.commands:
         check_bench_line(line)
 
