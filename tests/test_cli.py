@@ -210,7 +210,7 @@ def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
     assert line.startswith("error: not sent: AuthenticationError:") and "KILO_API_KEY" in line
     assert f"POST        {gw.api_base}/chat/completions" in out.stdout
     assert "X-KiloCode-Feature: direct-gateway" in out.stdout and "no Authorization header" in out.stdout
-    body = json.loads(out.stdout.split("body: ", 1)[1])
+    body = json.loads(out.stdout.split("body: ", 1)[1].splitlines()[0])
     assert body["model"] == "anthropic/claude-sonnet-4.6" and body["max_tokens"] == 1
     assert gw.chat_requests == []
 

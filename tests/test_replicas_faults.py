@@ -4,7 +4,7 @@
   error or closes within seconds, never hangs; the other replica keeps serving; every cooldown and
   budget count in Redis is still there.
 * Redis stopped and started again on the same port under load: no call fails, and the replicas
-  write their counts and cooldowns to the new Redis once LiteLLM's Redis circuit breaker closes
+  write their counts to the new Redis once LiteLLM's Redis circuit breaker closes
   again. LiteLLM 1.110.2 opens it after ``REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD`` (5) failed Redis
   calls and fast-fails every Redis call (memory only) for ``REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT``
   seconds (60 by default; ``litellm/constants.py``); the replicas here run with 3.
@@ -142,7 +142,7 @@ def test_a_replica_killed_mid_stream_ends_its_stream_and_loses_nothing_in_redis(
         assert after[key][1] > 0
 
 
-def test_redis_restarted_under_load_fails_no_call_and_counts_and_cooldowns_resume(replicas, gw, redis):
+def test_redis_restarted_under_load_fails_no_call_and_counts_resume(replicas, gw, redis):
     calls, concurrency = 120, 10
     gw.default = paced_stream(0.002)
     events: list[str] = []
@@ -159,17 +159,12 @@ def test_redis_restarted_under_load_fails_no_call_and_counts_and_cooldowns_resum
     assert events == ["stopped", "started"]
     assert result.errors == []
     assert result.answered == calls
-    a, b = replicas
+    _, b = replicas
     deadline = time.monotonic() + BREAKER_RECOVERY_S + 15
     while not _counts(redis) and time.monotonic() < deadline:
         assert _stream_text(b, LAST) == STREAM_TEXT
         time.sleep(0.5)
     assert _counts(redis), "no budget count reached the restarted Redis"
-
-    gw.script(HOURLY)
-    assert _stream_text(a) == STREAM_TEXT
-    cooldowns = [k for k, (_, ttl) in _state(redis).items() if k.endswith(":cooldown") and ttl > 3000]
-    assert cooldowns, "the cooldown did not reach the restarted Redis"
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
