@@ -153,3 +153,26 @@ def run_proxy(config: Path, workdir: Path, env: Mapping[str, str]) -> Iterator[P
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def proxy_with_spend_log(config: Mapping, workdir: Path, env: Mapping[str, str]) -> Iterator[tuple[Proxy, Path]]:
+    """A proxy from ``config`` whose spend log is ``workdir/spend.jsonl``: the proxy and that file."""
+    spend = workdir / "spend.jsonl"
+    with run_proxy(write_config(config, workdir, spend_file=spend), workdir, env) as running:
+        yield running, spend
+
+
+def fresh_emulator_and_spend(emulator, proxy: tuple[Proxy, Path]) -> Iterator:
+    """For a per-test fixture: the emulator with an empty script and log, and no spend lines yet."""
+    emulator.reset()
+    proxy[1].unlink(missing_ok=True)
+    yield emulator
+    emulator.reset()
+
+
+def openai_client(proxy: tuple[Proxy, Path], timeout: float = 30):
+    """The ``openai`` SDK pointed at the proxy with its master key, without retries."""
+    import openai
+
+    return openai.OpenAI(base_url=f"{proxy[0].base}/v1", api_key=proxy[0].master_key, max_retries=0, timeout=timeout)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import openai
 import pytest
-from proxy_helpers import agents_config, read_spend, run_proxy, write_config
+from proxy_helpers import (
+    agents_config,
+    fresh_emulator_and_spend,
+    openai_client,
+    proxy_with_spend_log,
+    read_spend,
+)
 
 from kilo_litellm.emulator import fim as emulated
 from kilo_litellm.models import catalog
@@ -22,24 +28,22 @@ GROUPS = ["mistralai/codestral-2508", "inception/mercury-edit-2"]
 
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("fim-proxy")
-    spend = workdir / "spend.jsonl"
-    config = write_config(agents_config(), workdir, spend_file=spend)
-    with run_proxy(config, workdir, {"KILO_API_BASE": emulator.api_base, "KILO_API_KEY": KILO_KEY}) as running:
-        yield running, spend
+    with proxy_with_spend_log(
+        agents_config(),
+        tmp_path_factory.mktemp("fim-proxy"),
+        {"KILO_API_BASE": emulator.api_base, "KILO_API_KEY": KILO_KEY},
+    ) as started:
+        yield started
 
 
 @pytest.fixture
 def gw(emulator, proxy):
-    emulator.reset()
-    proxy[1].unlink(missing_ok=True)
-    yield emulator
-    emulator.reset()
+    yield from fresh_emulator_and_spend(emulator, proxy)
 
 
 @pytest.fixture
 def oai(proxy, gw):
-    return openai.OpenAI(base_url=f"{proxy[0].base}/v1", api_key=proxy[0].master_key, max_retries=0, timeout=30)
+    return openai_client(proxy)
 
 
 def cost(group: str, prompt_tokens: int, completion_tokens: int) -> float:

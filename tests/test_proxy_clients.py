@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 
 import anthropic
-import openai
 import pytest
 from proxy_helpers import (
     FREE_GROUP,
     agents_config,
     fallback_chain,
+    fresh_emulator_and_spend,
     gateway_id,
+    openai_client,
+    proxy_with_spend_log,
     read_spend,
-    run_proxy,
-    write_config,
 )
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply, recording, sse_payloads
@@ -46,24 +46,20 @@ TOOL_ARGUMENTS = {"path": "src", "regex": "read_file", "file_pattern": "*.ts"}
 
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("proxy-clients")
-    spend = workdir / "spend.jsonl"
-    config = write_config(CONFIG, workdir, spend_file=spend)
-    with run_proxy(config, workdir, {"KILO_API_BASE": emulator.api_base, "KILO_API_KEY": KILO_KEY}) as running:
-        yield running, spend
+    with proxy_with_spend_log(
+        CONFIG, tmp_path_factory.mktemp("proxy-clients"), {"KILO_API_BASE": emulator.api_base, "KILO_API_KEY": KILO_KEY}
+    ) as started:
+        yield started
 
 
 @pytest.fixture
 def gw(emulator, proxy):
-    emulator.reset()
-    proxy[1].unlink(missing_ok=True)
-    yield emulator
-    emulator.reset()
+    yield from fresh_emulator_and_spend(emulator, proxy)
 
 
 @pytest.fixture
 def oai(proxy, gw):
-    return openai.OpenAI(base_url=f"{proxy[0].base}/v1", api_key=proxy[0].master_key, max_retries=0, timeout=30)
+    return openai_client(proxy)
 
 
 @pytest.fixture
