@@ -39,7 +39,7 @@ from typing import Any
 import litellm
 from litellm.types.utils import ModelResponse
 
-from kilo_litellm.config.settings import ENV_API_KEY, PROVIDER, SIGN_UP_URL, Settings
+from kilo_litellm.config.settings import ENV_API_KEY, LOGIN_COMMAND, PROVIDER, SIGN_UP_URL, Settings
 from kilo_litellm.config.urls import endpoint
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import response, stream
@@ -130,7 +130,7 @@ def key_required(model: str) -> litellm.AuthenticationError:
     return litellm.AuthenticationError(
         message=(
             f"KiloException - fill-in-the-middle ('{model}' with a suffix) needs a Kilo API key, even for free "
-            f"models, and none is set. Run `kilo-litellm login`, or set {ENV_API_KEY} (or pass api_key=) to a key "
+            f"models, and none is set. Run `{LOGIN_COMMAND}`, or set {ENV_API_KEY} (or pass api_key=) to a key "
             f"from {SIGN_UP_URL}."
         ),
         model=model,
