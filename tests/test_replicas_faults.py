@@ -4,8 +4,8 @@
   error or closes within seconds, never hangs; the other replica keeps serving; every cooldown and
   budget count in Redis is still there.
 * Redis stopped and started again on the same port under load: no call fails, and the replicas
-  write their counts to the new Redis once LiteLLM's Redis circuit breaker closes
-  again. LiteLLM 1.110.2 opens it after ``REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD`` (5) failed Redis
+  write their counts and cooldowns to the new Redis once LiteLLM's Redis circuit breaker closes
+  again, which the other replica then honours. LiteLLM 1.110.2 opens it after ``REDIS_CIRCUIT_BREAKER_FAILURE_THRESHOLD`` (5) failed Redis
   calls and fast-fails every Redis call (memory only) for ``REDIS_CIRCUIT_BREAKER_RECOVERY_TIMEOUT``
   seconds (60 by default; ``litellm/constants.py``); the replicas here run with 3.
 * A gateway that sends no first byte: the proxy answers HTTP 408 (``litellm.Timeout``) at the
@@ -142,7 +142,18 @@ def test_a_replica_killed_mid_stream_ends_its_stream_and_loses_nothing_in_redis(
         assert after[key][1] > 0
 
 
-def test_redis_restarted_under_load_fails_no_call_and_counts_resume(replicas, gw, redis):
+def _writes_reach_redis(proxy: Proxy, redis, deadline: float) -> bool:
+    """Streams through ``proxy`` on an emptied Redis until its budget count shows up there: its breaker is closed."""
+    while time.monotonic() < deadline:
+        redis.client().flushall()
+        assert _stream_text(proxy, LAST) == STREAM_TEXT
+        time.sleep(0.5)
+        if _counts(redis):
+            return True
+    return False
+
+
+def test_redis_restarted_under_load_fails_no_call_and_counts_and_cooldowns_resume(replicas, gw, redis):
     calls, concurrency = 120, 10
     gw.default = paced_stream(0.002)
     events: list[str] = []
@@ -159,12 +170,21 @@ def test_redis_restarted_under_load_fails_no_call_and_counts_resume(replicas, gw
     assert events == ["stopped", "started"]
     assert result.errors == []
     assert result.answered == calls
-    _, b = replicas
-    deadline = time.monotonic() + BREAKER_RECOVERY_S + 15
-    while not _counts(redis) and time.monotonic() < deadline:
-        assert _stream_text(b, LAST) == STREAM_TEXT
-        time.sleep(0.5)
-    assert _counts(redis), "no budget count reached the restarted Redis"
+    # A breaker's first probe after the restart goes out on a connection to the old server and fails, so it
+    # opens once more: writes resume within twice the recovery timeout.
+    deadline = time.monotonic() + 2 * BREAKER_RECOVERY_S + 20
+    for proxy in replicas:
+        assert _writes_reach_redis(proxy, redis, deadline), f"no budget count from {proxy.base} reached the new Redis"
+
+    a, b = replicas
+    gw.script(HOURLY)
+    assert _stream_text(a) == STREAM_TEXT  # FIRST refuses: A cools it down and falls back to SECOND
+    cooldowns = [k for k, (_, ttl) in _state(redis).items() if k.endswith(":cooldown") and ttl > 3000]
+    assert cooldowns, f"the cooldown did not reach the restarted Redis: {_state(redis)}"
+    sent_before = len(gw.chat_requests)
+    time.sleep(1.5)  # the Router re-reads cooldowns from Redis about every second
+    assert _stream_text(b) == STREAM_TEXT
+    assert [r.model for r in gw.chat_requests[sent_before:]] == [SECOND], "B did not see A's cooldown"
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
