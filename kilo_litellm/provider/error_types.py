@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import litellm
 
-from kilo_litellm.config.settings import PROVIDER
+from kilo_litellm.config.settings import LOGIN_COMMAND, PROVIDER
 from kilo_litellm.models.catalog import FREE_AUTO
 from kilo_litellm.models.fim import FIM_MODELS
 
@@ -116,7 +116,7 @@ ERROR_TYPES: dict[str, ErrorType] = {
     ),
     "paid_model_auth_required": ErrorType(
         litellm.AuthenticationError,
-        "This is a paid model: run `kilo-litellm login`, or set {env} (or pass api_key=) to a Kilo API key "
+        f"This is a paid model: run `{LOGIN_COMMAND}`, or set {{env}} (or pass api_key=) to a Kilo API key "
         "from {sign_up}, or use a free model ({free}).",
     ),
     "promotion_limit_reached": ErrorType(
