@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import openai
 from proxy_helpers import Proxy
 
-from kilo_litellm.emulator import GatewayEmulator, Reply, recording, reserialised, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, recording, reserialised, sse_payloads, streamed_text
 
 STREAM_EVENTS = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in STREAM_EVENTS if e.get("choices"))
+STREAM_TEXT = streamed_text(STREAM_EVENTS)
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 

@@ -24,7 +24,7 @@ import pytest
 from proxy_helpers import FREE_GROUP, ROOT, agents_config, gateway_id, run_proxy, write_config
 from readme_blocks import claude_env, codex_config
 
-from kilo_litellm.emulator import TOOL_MARKER, Reply, recording, sse_payloads
+from kilo_litellm.emulator import TOOL_MARKER, Reply, recording, sse_payloads, streamed_text
 
 pytestmark = pytest.mark.agents
 
@@ -35,7 +35,7 @@ RUN_TIMEOUT = 120
 README_PROXY = "http://127.0.0.1:4000"
 FREE_ID = gateway_id(agents_config(), FREE_GROUP)
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 
 
 def _installed_version(package: str) -> str | None:

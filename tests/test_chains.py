@@ -16,7 +16,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.utils import supports_assistant_prefill
 
 from kilo_litellm import free_router
-from kilo_litellm.emulator import GatewayEmulator, Reply, gateway_model, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, gateway_model, recording, sse_payloads, streamed_text
 from kilo_litellm.models.discovery import ModelDiscovery
 from kilo_litellm.proxy.router import free_chain
 
@@ -52,12 +52,12 @@ CONTINUING = [
 ]
 
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41 if e.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 RECORDED_USAGE = GPT41[-1]["usage"]
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 TOOL_CALL_TEXT = "The codebase search"
 CUT_AFTER = 10
-PARTIAL = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41[:CUT_AFTER] if e.get("choices"))
+PARTIAL = streamed_text(GPT41[:CUT_AFTER])
 
 MODES = pytest.mark.parametrize(
     "is_async,stream",

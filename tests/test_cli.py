@@ -13,14 +13,14 @@ import httpx
 import pytest
 from gateway_models import make_gateway_model, models_body
 
-from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.emulator import Reply, recording, sse_payloads, streamed_text
 from kilo_litellm.models.listing import parse_models, snapshot_payload
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 KEY = "kilo-cli-secret-key-0123456789"
 OFFLINE = "http://127.0.0.1:9/api/gateway"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 
 
 @pytest.fixture

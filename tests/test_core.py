@@ -9,7 +9,7 @@ import pytest
 from conftest import MESSAGES, call_litellm
 
 import kilo_litellm
-from kilo_litellm.emulator import assemble, recording, sse_payloads
+from kilo_litellm.emulator import assemble, recording, sse_payloads, streamed_text
 from kilo_litellm.models import catalog
 
 SEEDS = [
@@ -23,7 +23,7 @@ FREE_TODAY = [
 ]
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 STREAM_USAGE = GPT41[-1]["usage"]
 
 

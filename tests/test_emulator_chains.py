@@ -9,14 +9,14 @@ import json
 import httpx
 import pytest
 
-from kilo_litellm.emulator import Reply, gateway_model, recording, sse_payloads
+from kilo_litellm.emulator import Reply, gateway_model, recording, sse_payloads, streamed_text
 from kilo_litellm.emulator.chains import DISCONNECT_MESSAGE
 from kilo_litellm.emulator.server import reserialised
 from kilo_litellm.models.listing import parse_models
 
 PLAIN = [{"role": "user", "content": "hello"}]
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41 if e.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 
 

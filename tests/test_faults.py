@@ -25,7 +25,7 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 from leakcheck import Snapshot, assert_nothing_left, assert_nothing_left_async
 from litellm.exceptions import MidStreamFallbackError
 
-from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads, streamed_text
 
 TIMEOUT = 1.0
 HANG_BOUND = TIMEOUT + 5.0
@@ -35,7 +35,7 @@ KEEP_ALIVE = b": OPENROUTER PROCESSING\n\n"
 
 GPT41 = recording("stream-openai-gpt41.sse")
 NONSTREAM = recording("nonstream-anthropic-whitespace-prefix.json")
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in sse_payloads(GPT41) if e.get("choices"))
+STREAM_TEXT = streamed_text(sse_payloads(GPT41))
 NO_DONE = GPT41.replace(b"data: [DONE]\n\n", b"")
 assert NO_DONE != GPT41
 BEFORE_FINISH = GPT41[: GPT41.rfind(b"\n\n", 0, GPT41.index(b'"finish_reason":"stop"')) + 2]

@@ -31,10 +31,10 @@ from leakcheck import Snapshot, assert_nothing_left, assert_nothing_left_async
 from litellm.types.utils import ModelResponse
 
 import kilo_litellm
-from kilo_litellm.emulator import recording, sse_payloads
+from kilo_litellm.emulator import recording, sse_payloads, streamed_text
 
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41 if e.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 MEMORY_BOUND = 8 * 1024 * 1024
 

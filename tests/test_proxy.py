@@ -15,7 +15,7 @@ import openai
 import pytest
 from proxy_helpers import ProxyStartError, run_proxy
 
-from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads, streamed_text
 from kilo_litellm.proxy.router import free_chain
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
@@ -24,7 +24,7 @@ FIRST, SECOND, THIRD = FREE_MODELS[:3]
 MESSAGES = [{"role": "user", "content": "hello"}]
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 STREAM_COST = GPT41[-1]["usage"]["cost"]
 TOOLS = [{"type": "function", "function": {"name": "search_files", "parameters": {"type": "object"}}}]
 KILO_KEY = "kilo-proxy-test-" + secrets.token_hex(8)

@@ -23,7 +23,7 @@ from proxy_helpers import (
     read_spend,
 )
 
-from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.emulator import Reply, recording, sse_payloads, streamed_text
 
 CONFIG = agents_config()
 FREE_ID = gateway_id(CONFIG, FREE_GROUP)
@@ -39,9 +39,9 @@ IMAGE = [
     }
 ]
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41 if e.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 CUT_AFTER = 10
-PARTIAL = "".join((e["choices"][0]["delta"].get("content") or "") for e in GPT41[:CUT_AFTER] if e.get("choices"))
+PARTIAL = streamed_text(GPT41[:CUT_AFTER])
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from proxy_helpers import (
     read_spend,
 )
 
-from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply, recording, sse_payloads
+from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply, recording, sse_payloads, streamed_text
 
 CONFIG = agents_config()
 FREE_ID = gateway_id(CONFIG, FREE_GROUP)
@@ -30,11 +30,11 @@ NEXT_GROUP = fallback_chain(CONFIG, FREE_GROUP)[0]
 NEXT_ID = gateway_id(CONFIG, NEXT_GROUP)
 PAID = "kilo/x-ai/grok-code-fast-1"
 GROK = sse_payloads(recording("stream-grok-reasoning.sse"))
-GROK_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GROK if c.get("choices"))
+GROK_TEXT = streamed_text(GROK)
 GROK_COST = GROK[-1]["usage"]["cost_details"]["upstream_inference_cost"]  # a BYOK route: the upstream price
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
-STREAM_TEXT = "".join((c["choices"][0]["delta"].get("content") or "") for c in GPT41 if c.get("choices"))
+STREAM_TEXT = streamed_text(GPT41)
 KILO_KEY = "kilo-clients-test-key-0123"
 PROMPT = "list the source files"
 SCHEMA = {"type": "object", "properties": {"path": {"type": "string"}}}

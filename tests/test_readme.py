@@ -69,7 +69,7 @@ from readme_blocks import AGENTS_SECTION, block_id, blocks, claude_env, codex_co
 from replica_helpers import KEEPALIVE_TIMEOUT
 
 from kilo_litellm.cli import commands as cli
-from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads, streamed_text
 from kilo_litellm.models import catalog, discovery
 from kilo_litellm.proxy import capabilities, free_budget, proxy_config
 from kilo_litellm.proxy.router import free_chain
@@ -80,11 +80,7 @@ PROXY_KEY = "sk-test-readme-0123456789"
 README_KEY = "sk-test-readme-key-9876543210"  # KILO_API_KEY for ``needs-key`` blocks; the emulator accepts it
 MESSAGES = [{"role": "user", "content": "hello"}]
 MARKERS = {"needs-key", "needs-proxy", "live"}
-STREAM_TEXT = "".join(
-    (c["choices"][0]["delta"].get("content") or "")
-    for c in sse_payloads(recording("stream-openai-gpt41.sse"))
-    if c.get("choices")
-)
+STREAM_TEXT = streamed_text(sse_payloads(recording("stream-openai-gpt41.sse")))
 REASONING_RECORDING = "stream-grok-reasoning.sse"
 _REASONING_DELTAS = [c["choices"][0]["delta"] for c in sse_payloads(recording(REASONING_RECORDING)) if c.get("choices")]
 REASONING_TEXT = "".join(d.get("reasoning") or "" for d in _REASONING_DELTAS)

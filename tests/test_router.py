@@ -19,18 +19,22 @@ from litellm.types.router import AllowedFailsPolicy
 
 import kilo_litellm
 from kilo_litellm import free_router
-from kilo_litellm.emulator import INVALID_TOKEN_BODY, RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads
+from kilo_litellm.emulator import (
+    INVALID_TOKEN_BODY,
+    RATE_LIMIT_BODY,
+    GatewayEmulator,
+    Reply,
+    recording,
+    sse_payloads,
+    streamed_text,
+)
 from kilo_litellm.proxy.router import free_chain, free_fallbacks, free_model_list
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND, THIRD, FOURTH = CHAIN
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
-STREAM_TEXT = "".join(
-    (c["choices"][0]["delta"].get("content") or "")
-    for c in sse_payloads(recording("stream-openai-gpt41.sse"))
-    if c.get("choices")
-)
+STREAM_TEXT = streamed_text(sse_payloads(recording("stream-openai-gpt41.sse")))
 RATE_LIMITED = Reply(status=429, body=RATE_LIMIT_BODY)
 
 

@@ -16,17 +16,13 @@ from kilo_hosts import AI_GATEWAY_HOST, API_HOST, routed_async_client, routed_cl
 
 import kilo_litellm
 from kilo_litellm.config.settings import DEFAULT_API_BASE
-from kilo_litellm.emulator import GatewayEmulator, recording, sse_payloads
+from kilo_litellm.emulator import GatewayEmulator, recording, sse_payloads, streamed_text
 from kilo_litellm.models.discovery import ModelDiscovery
 
 FREE = "kilo/kilo-auto/free"
 EMBED = "kilo/nvidia/llama-nemotron-embed-vl-1b-v2:free"
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
-STREAM_TEXT = "".join(
-    (c["choices"][0]["delta"].get("content") or "")
-    for c in sse_payloads(recording("stream-openai-gpt41.sse"))
-    if c.get("choices")
-)
+STREAM_TEXT = streamed_text(sse_payloads(recording("stream-openai-gpt41.sse")))
 MODES = pytest.mark.parametrize(
     ("is_async", "stream"),
     [(False, False), (False, True), (True, False), (True, True)],

@@ -18,13 +18,21 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 from leakcheck import Snapshot, assert_nothing_left_async
 from litellm.exceptions import MidStreamFallbackError
 
-from kilo_litellm.emulator import INVALID_TOKEN_BODY, NOT_FOUND_BODY, RATE_LIMIT_BODY, Reply, recording, sse_payloads
+from kilo_litellm.emulator import (
+    INVALID_TOKEN_BODY,
+    NOT_FOUND_BODY,
+    RATE_LIMIT_BODY,
+    Reply,
+    recording,
+    sse_payloads,
+    streamed_text,
+)
 from kilo_litellm.provider import caller_loop
 
 FREE = "kilo/kilo-auto/free"
 BACKUP = "kilo/stepfun/step-3.7-flash:free"
 GPT41 = recording("stream-openai-gpt41.sse")
-STREAM_TEXT = "".join((e["choices"][0]["delta"].get("content") or "") for e in sse_payloads(GPT41) if e.get("choices"))
+STREAM_TEXT = streamed_text(sse_payloads(GPT41))
 KEEP_ALIVE = b": KILO PROCESSING\n\n"
 SERVER_ERROR_BODY = b'{"error":{"message":"Internal Server Error","code":500}}'
 

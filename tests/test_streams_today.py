@@ -16,7 +16,7 @@ import litellm
 import pytest
 from conftest import MESSAGES
 
-from kilo_litellm.emulator import Reply, recording, sse_payloads
+from kilo_litellm.emulator import Reply, recording, sse_payloads, streamed_text
 
 FREE = "kilo/kilo-auto/free"
 TIMEOUT = 1.0
@@ -47,9 +47,7 @@ def _events_before(raw: bytes, marker: bytes) -> bytes:
 
 GPT41 = recording("stream-openai-gpt41.sse")
 BEFORE_FINISH = today(_events_before(GPT41, b'"finish_reason":"stop"'))
-TEXT_BEFORE_FINISH = "".join(
-    (e["choices"][0]["delta"].get("content") or "") for e in sse_payloads(BEFORE_FINISH) if e.get("choices")
-)
+TEXT_BEFORE_FINISH = streamed_text(sse_payloads(BEFORE_FINISH))
 UPSTREAM_DISCONNECT = (
     b'data: {"id":"gen-1746884336-6bCJESYZKVW8Zt1m1KA9","error":{"code":503,"message":"The upstream response was '
     b'interrupted while streaming. Please retry.","type":"upstream_disconnect"}}\n\n'

@@ -248,6 +248,11 @@ def sse_payloads(raw: bytes) -> list[dict]:
     return out
 
 
+def streamed_text(events: list[dict]) -> str:
+    """The text a client reads from stream events: the first choice's ``delta.content``, in order."""
+    return "".join((e["choices"][0]["delta"].get("content") or "") for e in events if e.get("choices"))
+
+
 def assemble(raw_sse: bytes) -> bytes:
     """A non-streaming body built from a stream recording: what the gateway answers without ``stream``."""
     events = sse_payloads(raw_sse)
