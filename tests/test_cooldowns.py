@@ -1,4 +1,4 @@
-"""Free-tier limits as cooldowns of the gateway's window (issue #15, item 2), in-process.
+"""Free-tier limits as cooldowns of the gateway's window, in-process.
 
 The gateway's free-tier refusals carry no ``Retry-After``; the provider puts the window on the
 ``litellm.RateLimitError`` as ``retry-after`` (1 h for "Model usage limit reached", 24 h for the

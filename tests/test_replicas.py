@@ -1,5 +1,5 @@
 """Two LiteLLM proxy replicas on one real Redis, from ``kilo-litellm proxy-config --redis ... --cache
---free-cooldowns`` (issue #15, item 1 and the replica half of item 2).
+--free-cooldowns``.
 
 One ``redis-server`` and two ``litellm --config`` processes per module, the gateway emulator behind
 both, ``num_retries: 0`` as generated; the ``openai`` client calls them. What each replica did is

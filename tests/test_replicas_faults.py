@@ -1,4 +1,4 @@
-"""Faults across two LiteLLM proxy replicas on one real Redis, each a bounded test (issue #22, part 3).
+"""Faults across two LiteLLM proxy replicas on one real Redis, each a bounded test.
 
 * A replica killed (SIGKILL) while a client reads a stream through it: the client's stream ends in an
   error or closes within seconds, never hangs; the other replica keeps serving; every cooldown and

@@ -1,4 +1,4 @@
-"""A refused stream fails at the call, as LiteLLM's own providers do (issue #13, item 3).
+"""A refused stream fails at the call, as LiteLLM's own providers do.
 
 Each case runs the same emulator answer through ``kilo/`` and LiteLLM's built-in ``openrouter/``
 (the emulator is OpenAI-compatible) and checks where the error surfaces: at ``completion`` /

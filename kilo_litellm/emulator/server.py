@@ -56,7 +56,7 @@ anonymous, the seed ids are served, recordings byte for byte with no agent edits
 
 December's other error answers (§8.4: an organisation policy's 503 and 404 ``model_not_allowed``,
 ``account_restricted``, the BYOK reconnect 400, the abuse layer's 429 with ``retry-after``) are
-bodies in :mod:`kilo_litellm.emulator.december`, for :meth:`GatewayEmulator.script`.
+bodies in :mod:`kilo_litellm.emulator.policy_errors`, for :meth:`GatewayEmulator.script`.
 
 Each test can script what comes next with :meth:`GatewayEmulator.script` (status, body or
 recording, headers, delay, per-chunk delay, cutting the connection after N bytes, stalling), and

@@ -1,4 +1,4 @@
-"""The real LiteLLM proxy (the shipped ``litellm_config.yaml``) with December's gateway: a client's
+"""The real LiteLLM proxy (the shipped ``litellm_config.yaml``) with the gateway: a client's
 conversation reaches the gateway as ``X-KiloCode-TaskId``, a model the gateway lists to retire
 shows in the proxy's ``/model/deprecations``, ``~vendor/model-latest`` ids pass the ``kilo/*``
 wildcard unchanged.

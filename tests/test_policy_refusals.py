@@ -1,8 +1,8 @@
-"""December's error shapes (today's notes §8.4) → what a caller and a Router see.
+"""The gateway's policy refusals (today's notes §8.4) → what a caller and a Router see.
 
-Each shape is the gateway's own body (``kilo_litellm.emulator.december``), sent by the emulator over
+Each shape is the gateway's own body (``kilo_litellm.emulator.policy_errors``), sent by the emulator over
 loopback HTTP and met through ``litellm.completion``/``acompletion``, streaming or not, and through a
-LiteLLM ``Router``. The proxy's view of them is in ``test_proxy_december_errors.py``.
+LiteLLM ``Router``. The proxy's view of them is in ``test_proxy_policy_refusals.py``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from kilo_litellm.emulator import (
     EMPTY_MODEL_BODY,
     GatewayEmulator,
     Reply,
-    december_reply,
+    policy_reply,
     too_many_requests,
 )
 
 FREE = "kilo/kilo-auto/free"
 BALANCED = "kilo/kilo-auto/balanced"
-KEY = "sk-test-december-0123456789"
+KEY = "sk-test-policy-0123456789"
 MODES = pytest.mark.parametrize(
     ("is_async", "stream"),
     [(False, False), (False, True), (True, False), (True, True)],
@@ -70,8 +70,8 @@ def _unwrap(exc: BaseException) -> BaseException:
 
 @MODES
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.name for s in SHAPES])
-async def test_each_december_shape_reaches_the_caller_as_its_litellm_class(gw, shape, is_async, stream):
-    gw.script(december_reply(shape.name))
+async def test_each_policy_shape_reaches_the_caller_as_its_litellm_class(gw, shape, is_async, stream):
+    gw.script(policy_reply(shape.name))
     with pytest.raises(Exception) as caught:
         await call_litellm(is_async, stream, model=shape.model, api_key=KEY, api_base=gw.api_base)
     exc = _unwrap(caught.value)
@@ -84,7 +84,7 @@ async def test_each_december_shape_reaches_the_caller_as_its_litellm_class(gw, s
 
 
 def test_the_organisation_policys_503_keeps_its_type_but_is_a_400(gw):
-    gw.script(december_reply("auto_routing_blocked"))
+    gw.script(policy_reply("auto_routing_blocked"))
     with pytest.raises(litellm.BadRequestError) as caught:
         litellm.completion(model=BALANCED, messages=MESSAGES, api_key=KEY, api_base=gw.api_base)
     assert caught.value.kilo_error_type == "model_not_allowed"
@@ -180,7 +180,7 @@ async def test_a_router_neither_retries_nor_cools_down_the_organisation_policys_
     the pool: the policy refused one request, not the deployment."""
     with GatewayEmulator() as policy:
         router = _pool(policy, gw, num_retries=2, cooldown_time=60)
-        policy.default = december_reply("auto_routing_blocked")
+        policy.default = policy_reply("auto_routing_blocked")
         for _ in range(40):
             try:
                 await _ask(router, "balanced", is_async)
@@ -215,14 +215,14 @@ def _balanced_then_free(gw, **settings) -> litellm.Router:
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 async def test_a_router_falls_back_to_another_model_on_the_organisation_policys_503(gw, is_async):
     router = _balanced_then_free(gw)
-    gw.script(december_reply("auto_routing_blocked"))
+    gw.script(policy_reply("auto_routing_blocked"))
     assert (await _ask(router, "balanced", is_async)).choices[0].message.content
     assert [r.model for r in gw.chat_requests] == ["kilo-auto/balanced", "kilo-auto/free"]
 
 
 def test_a_router_that_does_not_fall_back_on_a_400_does_not_on_the_policys_503_either(gw):
     router = _balanced_then_free(gw, fallback_on_unsupported_params=False)
-    gw.script(december_reply("auto_routing_blocked"))
+    gw.script(policy_reply("auto_routing_blocked"))
     with pytest.raises(litellm.BadRequestError):
         router.completion(model="balanced", messages=MESSAGES)
     assert [r.model for r in gw.chat_requests] == ["kilo-auto/balanced"]
@@ -233,7 +233,7 @@ def test_a_router_does_not_retry_the_teams_404_and_cools_that_deployment_down(gw
     retry, the deployment cooled down, the other one serving) is what a caller wants here."""
     with GatewayEmulator() as policy:
         router = _pool(policy, gw, num_retries=2, cooldown_time=60)
-        policy.default = december_reply("team_not_allowed")
+        policy.default = policy_reply("team_not_allowed")
         for _ in range(40):
             try:
                 router.completion(model="balanced", messages=MESSAGES)

@@ -1,4 +1,4 @@
-"""The error answers December's gateway added (today's notes §8.4), for a test to script.
+"""The gateway's refusals that depend on an account, an organisation or its abuse layer, for a test to script.
 
 Each body is the gateway's own, from its server code (``llm-proxy-helpers.ts``, ``llm-proxy.ts``):
 the flat shape ``{"error", "error_type", "message"}``. The emulator's default answers produce only
@@ -6,7 +6,7 @@ the empty-model 404 (a request whose ``model`` is missing or blank, answered bef
 checked); the others depend on an account, an organisation or Kilo's abuse layer, so a test asks
 for them::
 
-    gw.script(december_reply("account_restricted"))
+    gw.script(policy_reply("account_restricted"))
 
 or builds its own :class:`Reply` from the constants here.
 """
@@ -63,7 +63,7 @@ def too_many_requests(retry_after_ms: int | None = 2000) -> Reply:
     return Reply(status=429, body=TOO_MANY_REQUESTS_BODY, headers=headers, stream=False)
 
 
-DECEMBER_ERRORS: dict[str, tuple[int, bytes]] = {
+POLICY_ERRORS: dict[str, tuple[int, bytes]] = {
     "auto_routing_blocked": (503, AUTO_ROUTING_BLOCKED_BODY),
     "team_not_allowed": (404, TEAM_NOT_ALLOWED_BODY),
     "empty_model": (404, EMPTY_MODEL_BODY),
@@ -74,11 +74,11 @@ DECEMBER_ERRORS: dict[str, tuple[int, bytes]] = {
 """Name → (status, body) of each shape of §8.4."""
 
 
-def december_reply(name: str) -> Reply:
-    """A fresh :class:`Reply` for one shape of :data:`DECEMBER_ERRORS` (the 429 with its retry headers)."""
+def policy_reply(name: str) -> Reply:
+    """A fresh :class:`Reply` for one shape of :data:`POLICY_ERRORS` (the 429 with its retry headers)."""
     if name == "too_many_requests":
         return too_many_requests()
-    status, body = DECEMBER_ERRORS[name]
+    status, body = POLICY_ERRORS[name]
     return Reply(status=status, body=body, stream=False)
 
 
@@ -87,10 +87,10 @@ __all__ = [
     "AUTO_ROUTING_BLOCKED_BODY",
     "BYOK_RECONNECT_BODY",
     "BYOK_RECONNECT_URL",
-    "DECEMBER_ERRORS",
     "EMPTY_MODEL_BODY",
+    "POLICY_ERRORS",
     "TEAM_NOT_ALLOWED_BODY",
     "TOO_MANY_REQUESTS_BODY",
-    "december_reply",
+    "policy_reply",
     "too_many_requests",
 ]

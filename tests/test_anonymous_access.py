@@ -1,4 +1,4 @@
-"""Today's gateway (late 2026): keyless calls carry no Authorization header, ``kilo-auto/free`` is the
+"""The gateway's anonymous access: keyless calls carry no Authorization header, ``kilo-auto/free`` is the
 free entry, the seed aliases are retired but still sent, and the catalog follows ``/models``
 (``isFree``, ``"-1"`` prices, ``mayTrainOnYourPrompts``). All through LiteLLM against the emulator."""
 

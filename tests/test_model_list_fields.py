@@ -1,4 +1,4 @@
-"""December's ``/models`` (today's notes §8.2), through LiteLLM and ``kilo-litellm models`` against the
+"""The gateway's ``/models`` fields (today's notes §8.2), through LiteLLM and ``kilo-litellm models`` against the
 emulator: display names without the gateway's marks (ids untouched), ``expiration_date`` kept,
 shown and warned about once before the model retires, ``mayTrainOnYourPrompts`` true for a free
 entry that leaves it out, ``~vendor/model-latest`` ids sent as they are."""
@@ -84,7 +84,7 @@ def test_display_names_lose_the_gateways_marks_and_ids_keep_theirs(gw, refresh, 
 # -- expiration_date -----------------------------------------------------------------------------
 
 
-def test_the_emulators_models_exercise_decembers_fields(gw, capsys):
+def test_the_emulators_models_exercise_the_gateways_fields(gw, capsys):
     """Today's emulator serves a name with a mark, an ``expiration_date`` and a free entry without
     ``mayTrainOnYourPrompts``; ``kilo-litellm models`` shows them as the catalog keeps them."""
     rows = _models_json(gw, capsys)

@@ -1,4 +1,4 @@
-"""December's error shapes (today's notes §8.4) through the real LiteLLM proxy, seen by the ``openai`` client.
+"""The gateway's policy refusals (today's notes §8.4) through the real LiteLLM proxy, seen by the ``openai`` client.
 
 The proxy runs as a subprocess with a config of its own: ``num_retries: 2`` (so a retried error
 would show), a ``pool`` group of two deployments on two emulators (so a cooled-down deployment
@@ -15,9 +15,9 @@ import openai
 import pytest
 from proxy_helpers import ProxyStartError, run_proxy, write_config
 
-from kilo_litellm.emulator import BYOK_RECONNECT_URL, GatewayEmulator, december_reply, too_many_requests
+from kilo_litellm.emulator import BYOK_RECONNECT_URL, GatewayEmulator, policy_reply, too_many_requests
 
-KILO_KEY = "kilo-proxy-december-" + secrets.token_hex(8)
+KILO_KEY = "kilo-proxy-policy-" + secrets.token_hex(8)
 MESSAGES = [{"role": "user", "content": "hello"}]
 KILO = {"api_key": "os.environ/KILO_API_KEY", "api_base": "os.environ/KILO_API_BASE"}
 SHAPES = [
@@ -65,7 +65,7 @@ def other():
 
 @pytest.fixture(scope="module")
 def proxy(emulator, other, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("proxy-december")
+    workdir = tmp_path_factory.mktemp("proxy-policy")
     config = write_config(_config(other), workdir)
     try:
         with run_proxy(config, workdir, {"KILO_API_BASE": emulator.api_base, "KILO_API_KEY": KILO_KEY}) as running:
@@ -88,7 +88,7 @@ def client(proxy, emulator, other):
 def test_each_shape_reaches_the_client_with_its_status_and_is_sent_once(
     client, emulator, name, model, cls, status, phrase, stream
 ):
-    emulator.default = december_reply(name)
+    emulator.default = policy_reply(name)
     with pytest.raises(cls) as caught:
         resp = client.chat.completions.create(model=_group(name, stream), messages=MESSAGES, stream=stream)
         list(resp) if stream else resp
@@ -109,7 +109,7 @@ def test_the_abuse_layers_429_is_retried_after_retry_after_then_reaches_the_clie
 
 
 def test_the_policys_503_falls_back_when_the_group_has_a_fallback(client, emulator):
-    emulator.script(december_reply("auto_routing_blocked"))
+    emulator.script(policy_reply("auto_routing_blocked"))
     raw = client.chat.completions.with_raw_response.create(model="fallback-demo", messages=MESSAGES)
     assert raw.parse().choices[0].message.content
     assert raw.headers["x-litellm-attempted-fallbacks"] == "1"
@@ -119,7 +119,7 @@ def test_the_policys_503_falls_back_when_the_group_has_a_fallback(client, emulat
 def test_the_policys_503_does_not_cool_the_deployment_down(client, emulator, other):
     """``pool`` has a deployment on each emulator; the one behind the policy refuses, and keeps
     getting requests afterwards (a cooled-down deployment would get none for 60 s)."""
-    emulator.default = december_reply("auto_routing_blocked")
+    emulator.default = policy_reply("auto_routing_blocked")
     for _ in range(40):
         try:
             client.chat.completions.create(model="pool", messages=MESSAGES)

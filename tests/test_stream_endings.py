@@ -1,4 +1,4 @@
-"""Today's gateway streams (today's notes §5), built from the real recordings, through LiteLLM.
+"""The gateway's stream endings (today's notes §5), built from the real recordings, through LiteLLM.
 
 The gateway now re-writes every stream: keep-alives are ``: KILO PROCESSING``, ``data: [DONE]``
 comes only if the upstream sent it, and an upstream failure becomes an in-band
@@ -58,7 +58,7 @@ UPSTREAM_TIMEOUT = (
 )
 
 
-def test_today_shape_is_what_the_docs_describe():
+def test_the_gateways_stream_shape_is_what_the_docs_describe():
     body = today(GPT41)
     assert b"[DONE]" not in body and b"OPENROUTER" not in body
     assert KILO_KEEP_ALIVE in body
