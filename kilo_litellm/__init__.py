@@ -67,6 +67,11 @@ __version__ = "0.2.0"
 kilo_llm = KiloLLM()
 
 
+def _tell_litellm(found: catalog.Catalog) -> None:
+    """LiteLLM's model map follows every catalog installed (a refresh, the background one too)."""
+    litellm.register_model(catalog.model_cost_map(found))
+
+
 def register(handler: KiloLLM | None = None) -> KiloLLM:
     """Make ``kilo/...`` models callable through LiteLLM; calling it again changes nothing.
 
@@ -82,6 +87,7 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
         litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
     litellm.utils.custom_llm_setup()
     caller_loop.install()
+    catalog.on_install(_tell_litellm)
     litellm.register_model(catalog.model_cost_map())
     litellm.register_model(embeddings.model_cost_map())
     return handler

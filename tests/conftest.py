@@ -10,6 +10,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 # empty folder of their own for the 0600 file, and keyring's documented "no keyring" backend.
 os.environ["KILO_LITELLM_CONFIG_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-config-")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+os.environ["KILO_LITELLM_CACHE_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-cache-")
 
 import pytest
 

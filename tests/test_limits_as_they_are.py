@@ -62,11 +62,11 @@ async def test_the_201st_and_later_kilo_auto_free_requests_of_the_hour_are_sent(
 async def test_a_configured_per_model_budget_counts_only_models_the_catalog_lists_as_free(gw, guards):
     router = free_router(api_base=gw.api_base, free_budget=guards(Limits(per_model=Budget(2, HOUR))))
     for _ in range(3):
-        await router.acompletion(model="kilo/stepfun/step-5-preview-free", messages=MESSAGES)
-    assert [r.model for r in gw.chat_requests] == ["stepfun/step-5-preview-free"] * 3
+        await router.acompletion(model="kilo/stealth/nightjar-alpha", messages=MESSAGES)
+    assert [r.model for r in gw.chat_requests] == ["stealth/nightjar-alpha"] * 3
     gw.reset()
-    answered = [await router.acompletion(model="stepfun/step-3.7-flash:free", messages=MESSAGES) for _ in range(3)]
-    listed = "stepfun/step-3.7-flash:free"
+    answered = [await router.acompletion(model="stepfun/step-5-preview-free", messages=MESSAGES) for _ in range(3)]
+    listed = "stepfun/step-5-preview-free"
     assert [r.model for r in gw.chat_requests][:2] == [listed, listed]
     assert gw.chat_requests[2].model != listed, "the third fell back before reaching the spent model"
     assert answered[2]._hidden_params["additional_headers"]["x-litellm-attempted-fallbacks"] == 1

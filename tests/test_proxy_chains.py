@@ -2,7 +2,7 @@
 continues a cut stream, seen by the ``openai`` client and the gateway emulator.
 
 The proxy runs the bundled catalog: every free model reads text only, so an image has nowhere free
-to go; ``kilo-auto/free`` is followed by ``stepfun/step-3.7-flash:free``, which takes a prefill.
+to go; ``kilo-auto/free`` is followed by ``stepfun/step-5-preview-free``, which takes a prefill.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _sent(gw) -> list[str | None]:
 
 
 def test_the_shipped_chain_is_what_these_tests_expect():
-    assert (FREE_ID, NEXT_ID) == ("kilo-auto/free", "stepfun/step-3.7-flash:free")
+    assert (FREE_ID, NEXT_ID) == ("kilo-auto/free", "stepfun/step-5-preview-free")
 
 
 def test_an_image_with_no_free_model_that_sees_is_a_400_naming_the_models_that_do(oai, gw):

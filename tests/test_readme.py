@@ -731,7 +731,7 @@ def check_live_model_list(out, gw):
 
 @python_check("Usage")
 def check_usage(out, gw):
-    assert sent(gw) == [(FREE, None), ("stepfun/step-3.7-flash:free", None)]
+    assert sent(gw) == [(FREE, None), ("stepfun/step-5-preview-free", None)]
     assert gw.chat_requests[0].json["stream"] is True
     assert out == f"{STREAM_TEXT}\n{PLAIN_TEXT}\n"
 

@@ -19,6 +19,11 @@ UNLISTED_FREE = frozenset({"stepfun/step-5-preview-free", "inclusionai/ling-3.1-
 hyphen instead of the colon, and an id its free list carries as is."""
 
 
+KEYLESS_PAID = frozenset({"kilo-auto/small"})
+"""Listed with a price (``isFree: false``) yet served without a key or a balance: the gateway then
+routes ``kilo-auto/small`` to a free, rate-limited model (Kilo's ``auto-model/index.ts``)."""
+
+
 def free_unlisted(model: str) -> bool:
     """Whether the emulated gateway serves ``model``, absent from its ``/models``, without a key."""
     gid = model.strip().lower()

@@ -386,6 +386,8 @@ def _is_free(model: str, listed: Mapping[str, bool] | None = None) -> bool:
     """The gateway's rule: ``isFree`` for a listed model, else its rule for unlisted ids (:mod:`free_ids`)."""
     gid = model.strip().lower()
     listed = _listed_free() if listed is None else listed
+    if gid in free_ids.KEYLESS_PAID:
+        return True
     return listed[gid] if gid in listed else free_ids.free_unlisted(gid)
 
 

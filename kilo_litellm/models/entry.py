@@ -46,6 +46,11 @@ class ModelEntry(BaseModel):
     name: str | None = None
     expiration_date: datetime.date | None = None
     preferred_index: int | None = None
+    listed: bool = False
+    """The entry came from a ``/models`` list (live, remembered or bundled), not only from the seeds."""
+    keyless: bool = False
+    """Served without a key although ``/models`` prices it (``kilo-auto/small``: without a key or a
+    balance the gateway routes it to a free model), so it is never refused for want of a key."""
     known: bool = True
     """``False`` for an id the active catalog does not list (:func:`catalog.resolve` builds its entry):
     whether it is free, and its price, are the gateway's to say when it answers."""

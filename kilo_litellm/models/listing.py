@@ -141,6 +141,7 @@ def to_entry(model: GatewayModel) -> ModelEntry:
     name, retires = retirement.display_name(model.name)
     return ModelEntry(
         gateway_id=model.id,
+        listed=True,
         name=name,
         expiration_date=retirement.parse_date(model.expiration_date) or retirement.date_from_mark(retires),
         preferred_index=_rank(model.preferred_index),

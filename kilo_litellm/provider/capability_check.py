@@ -1,5 +1,9 @@
 """A request a free-chain deployment cannot serve is refused before it is sent, with a typed error.
 
+A member the gateway no longer serves (no longer in its live ``/models``, answered 404
+``model_not_found``, or past its ``expiration_date``: :mod:`kilo_litellm.models.serving`) is skipped
+the same way, with a ``litellm.NotFoundError`` and one warning saying how to write the config again.
+
 The free chain (``free_router()``, the generated proxy config) marks its deployments with
 ``model_info.kilo_capability_checks: true``. For such a deployment, an image, ``tools``, or a
 ``response_format`` with a JSON schema goes only to a model that declares it takes them
@@ -23,7 +27,7 @@ from typing import Any
 import litellm
 
 from kilo_litellm.config.settings import PROVIDER
-from kilo_litellm.models import catalog, needs
+from kilo_litellm.models import catalog, needs, serving
 
 MARKER = "kilo_capability_checks"
 """The ``model_info`` key that turns the checks on for a deployment."""
@@ -73,9 +77,23 @@ def refusal(
     return litellm.ContextWindowExceededError(message=message, model=label, llm_provider=PROVIDER)
 
 
+def gone(model: str) -> Exception | None:
+    """The error for a chain member the gateway no longer serves (:mod:`serving`), or ``None``: the
+    Router's fallback walk moves on to the next member without a request to this one."""
+    reason = serving.skipped(model)
+    if reason is None:
+        return None
+    label = model if model.lower().startswith(f"{PROVIDER}/") else f"{PROVIDER}/{model}"
+    return litellm.NotFoundError(
+        message=f"{label} was skipped by the free chain: {reason}. Write the config again: {serving.REGENERATE}.",
+        model=label,
+        llm_provider=PROVIDER,
+    )
+
+
 def check(model: str, messages: Any, params: Mapping[str, Any], model_info: Any) -> None:
-    """Raise :func:`refusal`'s error when the deployment asked for the checks (``MARKER``)."""
+    """Raise :func:`gone`'s or :func:`refusal`'s error when the deployment asked for the checks (``MARKER``)."""
     if enabled(model_info):
-        refused = refusal(model, messages, params, model_info)
+        refused = gone(model) or refusal(model, messages, params, model_info)
         if refused is not None:
             raise refused

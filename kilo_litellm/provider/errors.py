@@ -262,7 +262,17 @@ def classify(
         hint = _template(error_type, error, has_real_key, stored_sign_in)
     if cls is not by_status or cls is litellm.ContextWindowExceededError:
         status = _CANONICAL_STATUS.get(cls, status)
+    if entry is not None and _unserved(status, error_type, entry):
+        hint = catalog.did_you_mean(entry.gateway_id) + hint
     return cls, status, hint
+
+
+def _unserved(status: int, error_type: str | None, entry: catalog.ModelEntry) -> bool:
+    """The gateway does not serve this id: its 404 ``model_not_found`` (or a bare 404), or the 401
+    a paid model earns for an id no ``/models`` list has (a typo is sent, and answered so)."""
+    if error_type == "model_not_found" or (status == 404 and error_type is None):
+        return True
+    return error_type == "paid_model_auth_required" and not entry.listed
 
 
 _GONE = ("model_not_found", "unavailable_model", "discontinued_free_model")

@@ -12,8 +12,9 @@ pooled and proxy/SSL settings are LiteLLM's. A caller or test may inject a clien
 ``KiloLLM(client=..., aclient=...)``.
 
 Errors are raised as ``litellm.*`` exceptions at the call wherever the gateway allows it (an HTTP
-error status, a model the catalog lists as paid without a key; an id it does not list is sent and
-the gateway's 401 ``PAID_MODEL_AUTH_REQUIRED`` says whether it wants one), as LiteLLM's own
+error status; without a key, a model a live ``/models`` list of the last day prices, see
+:func:`catalog.key_required`; anything else is sent and the gateway's 401 ``PAID_MODEL_AUTH_REQUIRED``
+says whether it wants one), as LiteLLM's own
 providers do: ``streaming`` sends the request before it returns the stream, and ``astreaming`` (run
 by LiteLLM in a worker thread) sends it on the caller's event loop and waits for the status line
 (see :mod:`caller_loop`). So
@@ -51,7 +52,7 @@ from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse,
 
 from kilo_litellm.config import settings, urls
 from kilo_litellm.config.settings import PROVIDER, Settings
-from kilo_litellm.models import catalog, retirement
+from kilo_litellm.models import catalog, retirement, serving
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import (
     caller_loop,
@@ -130,7 +131,7 @@ def prepare(
     conf = settings.resolve(api_key, api_base)
     if fill and not conf.has_real_key:
         raise fim.key_required(f"{PROVIDER}/{model}")
-    if entry.known and not entry.free and not entry.retired and not conf.has_real_key:
+    if not conf.has_real_key and catalog.key_required(entry):
         raise errors.auth_required(f"{PROVIDER}/{model}")
     bound, connect = timeouts.resolve(timeout)
     call = Call(
@@ -158,9 +159,10 @@ def prepare(
 
 def _error_for_status(call: Call | EmbeddingCall, status: int, body: bytes | dict, headers: Any = None) -> Exception:
     """The gateway's error answer as a ``litellm`` exception, with its retry headers kept; an HTML
-    404 says the URL looks wrong instead."""
+    404 says the URL looks wrong instead. A 404 ``model_not_found`` is remembered, so free chains
+    skip the model from then on (:mod:`serving`)."""
     wrong = errors.wrong_url(status, body, model=call.model, url=call.url) if isinstance(body, bytes) else None
-    return wrong or errors.to_exception(
+    exc = wrong or errors.to_exception(
         errors.parse(status, body),
         model=call.model,
         entry=call.entry,
@@ -169,6 +171,9 @@ def _error_for_status(call: Call | EmbeddingCall, status: int, body: bytes | dic
         headers=headers,
         stored_sign_in=call.settings.signed_in,
     )
+    if call.entry is not None and getattr(exc, "kilo_error_type", None) == "model_not_found":
+        serving.mark_not_found(call.entry.gateway_id)
+    return exc
 
 
 @dataclass(frozen=True)
