@@ -71,9 +71,7 @@ async def test_an_unlisted_free_looking_id_the_gateway_wants_a_key_for_is_an_aut
 
 
 @MODES
-async def test_a_model_the_bundled_snapshot_prices_is_sent_without_a_key_and_the_gateway_answers(
-    gw, is_async, stream
-):
+async def test_a_model_the_bundled_snapshot_prices_is_sent_without_a_key_and_the_gateway_answers(gw, is_async, stream):
     with pytest.raises(litellm.AuthenticationError) as caught:
         await call_litellm(is_async, stream, model="kilo/anthropic/claude-sonnet-4.6", api_base=gw.api_base)
     [sent] = gw.chat_requests

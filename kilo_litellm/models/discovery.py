@@ -287,7 +287,7 @@ class BackgroundRefresh:
         while not self._stop.is_set():
             try:
                 (self._discovery or default_discovery()).refresh(self._api_base, force=True)
-            except Exception:  # noqa: BLE001 - a background fetch must never end the thread
+            except Exception:
                 logger.exception("kilo /models background refresh failed")
             self.rounds += 1
             self._stop.wait(self._every)

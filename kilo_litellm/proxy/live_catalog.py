@@ -71,4 +71,4 @@ def __getattr__(name: str) -> Any:
     return _refresher
 
 
-__all__ = ["CALLBACK", "LiveCatalog", "refresher"]
+__all__ = ["CALLBACK", "LiveCatalog"]

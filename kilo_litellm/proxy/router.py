@@ -4,11 +4,14 @@ The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (the sta
 first, then the other free models the catalog lists and does not mark retired, in the gateway's
 order. The free list changes monthly, so the chain follows the live list while it runs: a member
 the gateway no longer serves (gone from its ``/models``, answered 404 ``model_not_found``, past its
-``expiration_date``) is skipped by the chain's filter with one warning (:mod:`kilo_litellm.models.serving`),
-and a free model the gateway newly lists is added at the end (:func:`follow`, :func:`extend`). The gateway's rate-limit 429s (the per-account "Too many requests", and
-"Model usage limit reached" of its rate-limited exclusive models) mostly carry no ``Retry-After``:
-waiting and retrying the same model is pointless. So the Router never retries (``num_retries=0``)
-and moves at once along the chain; 5xx and timeouts fall back the same way.
+``expiration_date``) is skipped by the chain's filter with one warning
+(:mod:`kilo_litellm.models.serving`), and a free model the gateway newly lists is added at the end
+(:func:`follow`, :func:`extend`).
+
+The gateway's rate-limit 429s (the per-account "Too many requests", and "Model usage limit reached"
+of its rate-limited exclusive models) mostly carry no ``Retry-After``: waiting and retrying the same
+model is pointless. So the Router never retries (``num_retries=0``) and moves at once along the
+chain; 5xx and timeouts fall back the same way.
 
 LiteLLM rejects ``reasoning_effort`` and ``thinking`` for a custom provider and silently drops
 ``user`` unless a deployment lists them in ``allowed_openai_params`` (the provider turns both into
@@ -184,7 +187,7 @@ def _on_install(_found: catalog.Catalog) -> None:
     for router in list(_following):
         try:
             extend(router)
-        except Exception:  # noqa: BLE001 - a refresh must never break a running Router
+        except Exception:
             logger.exception("kilo free chain: could not add the newly listed free models")
 
 
