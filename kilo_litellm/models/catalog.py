@@ -253,6 +253,46 @@ def close_name(name: str) -> str | None:
     return labelled(next((a for a in entry.aliases if a.lower() == match), entry.gateway_id), entry)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One count of a catalog, the same in ``models``, ``models --json`` and ``check``.
+
+    ``listed``: the served entries of the gateway's ``/models`` (``free`` of them free); ``kept``:
+    served entries the list leaves out that the package's seeds keep (``kilo-auto/free`` when
+    unlisted, the fill-in-the-middle ids); ``retired``: seed aliases the gateway no longer serves
+    (``models`` shows them below its table, ``--json`` at the end of its list).
+    """
+
+    listed: int
+    free: int
+    kept: int
+    retired: int
+
+    @property
+    def served(self) -> int:
+        """The rows of ``kilo-litellm models``: listed plus kept."""
+        return self.listed + self.kept
+
+    def describe(self) -> str:
+        kept = f" + {self.kept} the list leaves out (fill-in-the-middle ids, kept from the seeds)" if self.kept else ""
+        return (
+            f"{self.served} models: {self.listed} listed by /models ({self.free} free){kept}; "
+            f"{self.retired} retired seed aliases"
+        )
+
+
+def summary(source: Catalog | None = None) -> Summary:
+    """:class:`Summary` of ``source`` (default: the active catalog)."""
+    models = (source or active()).models
+    listed = [e for e in models if e.listed and not e.retired]
+    return Summary(
+        listed=len(listed),
+        free=sum(1 for e in listed if e.free),
+        kept=sum(1 for e in models if not e.listed and not e.retired),
+        retired=sum(1 for e in models if e.retired),
+    )
+
+
 def nearest(gateway_id: str, limit: int = 3) -> list[str]:
     """``kilo/...`` names of the served models whose id is closest to ``gateway_id`` (a typo's answer:
     ``kilo-auto/fre`` → ``kilo/kilo-auto/free``), nearest first; never the id itself nor a retired one."""
