@@ -407,6 +407,7 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [
         capabilities.CALLBACK,
+        proxy_config.LIVE_CATALOG_CALLBACK,
         proxy_config.GUARD_CALLBACK,
     ]
     env = {name: value.strip() for name, value in exports(block).items()}
