@@ -194,3 +194,15 @@ def test_models_refresh_that_cannot_reach_the_gateway_exits_non_zero_unless_allo
     assert allowed.returncode == 0 and allowed.stdout.startswith("stale: no model list from")
     config = _run(["-m", "kilo_litellm", "proxy-config", "--refresh"], cache, OFFLINE)
     assert config.returncode == 1 and config.stdout == ""
+
+
+def test_the_live_lists_four_prices_reach_the_catalog_entry_and_litellms_map(gw, tmp_path):
+    priced = gateway_model("acme/cached", free=False)
+    priced["pricing"].update(input_cache_read="0.0000001", input_cache_write="0.00000125")
+    refresh(gw, tmp_path, priced)
+    entry = catalog.lookup("acme/cached")
+    assert (entry.input_cost_per_token, entry.output_cost_per_token) == (1e-06, 4e-06)
+    assert (entry.cache_read_input_token_cost, entry.cache_write_input_token_cost) == (1e-07, 1.25e-06)
+    info = litellm.get_model_info("kilo/acme/cached")
+    assert info["cache_read_input_token_cost"] == 1e-07
+    assert info["cache_creation_input_token_cost"] == 1.25e-06
