@@ -272,34 +272,20 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _would_send(model: str, args: argparse.Namespace):
-    """The request a call to ``model`` sends, built by the provider itself; for a paid model without a
-    key (which the provider refuses before sending) the same request, which then has no key to show."""
-    from dataclasses import replace
+    """The request a call to ``model`` sends, planned by the provider itself, and the refusal the
+    provider would raise before sending it (a paid model without a key), or ``None``."""
+    from kilo_litellm.provider import admission, planning
 
-    import litellm
-
-    from kilo_litellm.config.settings import FROM_NOWHERE
-    from kilo_litellm.provider import request
-    from kilo_litellm.provider.handler import Call, prepare
-
-    def build(key: str | None) -> Call:
-        return prepare(
-            model,
-            PING,
-            api_key=key,
-            api_base=args.api_base,
-            optional_params={"max_tokens": 1},
-            timeout=30,
-            stream=False,
-        )
-
-    try:
-        return build(args.api_key), None
-    except litellm.AuthenticationError as exc:
-        refused = exc
-    call = build("kilo-cli-preview-only")
-    keyless = replace(call.settings, api_key="", source=FROM_NOWHERE)
-    return replace(call, settings=keyless, headers=request.build_headers(keyless)), refused
+    call = planning.completion(
+        model=model,
+        messages=PING,
+        params={"max_tokens": 1},
+        api_key=args.api_key,
+        api_base=args.api_base,
+        timeout=30,
+        stream=False,
+    )
+    return call, admission.refusal(call)
 
 
 def _check(args: argparse.Namespace) -> int:

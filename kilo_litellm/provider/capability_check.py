@@ -30,12 +30,6 @@ MARKER = "kilo_capability_checks"
 _FLAGS = frozenset({needs.IMAGES.flag, needs.TOOLS.flag, needs.SCHEMA.flag, needs.WINDOW})
 
 
-def deployment_info(call_details: Any) -> Any:
-    """The Router deployment's ``model_info`` LiteLLM keeps in a call's ``model_call_details``."""
-    params = call_details.get("litellm_params") if isinstance(call_details, Mapping) else None
-    return params.get("model_info") if isinstance(params, Mapping) else None
-
-
 def enabled(model_info: Any) -> bool:
     return isinstance(model_info, Mapping) and model_info.get(MARKER) is True
 
@@ -71,11 +65,3 @@ def refusal(
     if lacking:
         return litellm.BadRequestError(message=message, model=label, llm_provider=PROVIDER)
     return litellm.ContextWindowExceededError(message=message, model=label, llm_provider=PROVIDER)
-
-
-def check(model: str, messages: Any, params: Mapping[str, Any], model_info: Any) -> None:
-    """Raise :func:`refusal`'s error when the deployment asked for the checks (``MARKER``)."""
-    if enabled(model_info):
-        refused = refusal(model, messages, params, model_info)
-        if refused is not None:
-            raise refused
