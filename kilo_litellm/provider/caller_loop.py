@@ -24,16 +24,15 @@ client as an HTTP error status, and the proxy is where many streams start at onc
 from __future__ import annotations
 
 import asyncio
-import os
 from contextvars import ContextVar
 
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
-from kilo_litellm.config import settings
+from kilo_litellm.config import env
 from kilo_litellm.provider import litellm_internals
 
-ENV_SWITCH = "KILO_STREAM_ERRORS_AT_CALL"
+ENV_SWITCH = env.STREAM_ERRORS_AT_CALL.name
 
 _LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("kilo_litellm_caller_loop", default=None)
 
@@ -63,7 +62,7 @@ def install() -> bool:
 
 def enabled() -> bool:
     """``KILO_STREAM_ERRORS_AT_CALL`` when set; otherwise on, except inside the LiteLLM proxy."""
-    given = settings.switch(os.environ.get(ENV_SWITCH))
+    given = env.flag(env.STREAM_ERRORS_AT_CALL)
     return not litellm_internals.serving_as_proxy() if given is None else given
 
 

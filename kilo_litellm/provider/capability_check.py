@@ -22,6 +22,7 @@ from typing import Any
 
 import litellm
 
+from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog, needs
 
@@ -36,8 +37,7 @@ def enabled(model_info: Any) -> bool:
 
 def declared(model: str, model_info: Mapping[str, Any] | None) -> dict[str, Any]:
     """What is known of ``model``'s capabilities: the catalog's flags, overridden by the deployment's own."""
-    name = model.strip()
-    entry = catalog.lookup(name[len(PROVIDER) + 1 :] if name.lower().startswith(f"{PROVIDER}/") else name)
+    entry = catalog.lookup(settings.strip_provider(model))
     known = needs.capabilities(entry) if entry is not None else {}
     return {**known, **{k: v for k, v in (model_info or {}).items() if k in _FLAGS}}
 
@@ -60,7 +60,7 @@ def refusal(
     small = needs.too_small(info, prompt_tokens)
     if not lacking and not small:
         return None
-    label = model if model.lower().startswith(f"{PROVIDER}/") else f"{PROVIDER}/{model}"
+    label = model if settings.has_provider_prefix(model) else f"{PROVIDER}/{model}"
     message = needs.refusal_message(label, lacking, wanted, prompt_tokens, info.get(needs.WINDOW))
     if lacking:
         return litellm.BadRequestError(message=message, model=label, llm_provider=PROVIDER)

@@ -27,37 +27,24 @@ sending events is never cut). Connecting is bounded separately by :data:`CONNECT
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from kilo_litellm.config import env
 from kilo_litellm.provider import litellm_internals
-
-logger = logging.getLogger("kilo_litellm")
 
 GATEWAY_MAX_DURATION = 800.0
 """Seconds the gateway lets one request run (its route's ``maxDuration``)."""
 DEFAULT_TIMEOUT = GATEWAY_MAX_DURATION + 30.0
 CONNECT_TIMEOUT = 10.0
-ENV_TIMEOUT = "KILO_TIMEOUT"
+ENV_TIMEOUT = env.TIMEOUT.name
 
 
-def default_timeout(environ: Mapping[str, str] = os.environ) -> float:
+def default_timeout(environ: Mapping[str, str] | None = None) -> float:
     """``KILO_TIMEOUT`` when it is a positive number of seconds, else :data:`DEFAULT_TIMEOUT`."""
-    raw = environ.get(ENV_TIMEOUT, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    if seconds > 0:
-        return seconds
-    logger.warning("%s=%r is not a positive number of seconds; using %s", ENV_TIMEOUT, raw, DEFAULT_TIMEOUT)
-    return DEFAULT_TIMEOUT
+    return env.seconds(env.TIMEOUT, DEFAULT_TIMEOUT, environ)
 
 
 def _seconds(value: Any) -> float | None:
