@@ -7,7 +7,9 @@ without it).
 
 :func:`refresh_models` is the one I/O edge. Nothing is fetched at import or during a completion;
 until something refreshes, the list an earlier refresh remembered answers (:mod:`remembered`), else
-the snapshot bundled in the package. A fetched list is kept in memory for a TTL and on disk, and
+the snapshot bundled in the package. A fetched list is kept in memory for a TTL and on disk
+(:func:`kilo_litellm.config.dirs.cache_dir`: ``KILO_LITELLM_CACHE_DIR``, else the platform's user
+cache directory), and
 when the gateway cannot be reached the last good copy (memory, then disk, then the snapshot) stays
 in use, so a refresh never raises; :class:`Discovered` says which copy is in use and why.
 :func:`start_background_refresh` keeps a long-running process on the live list (the proxy starts
@@ -30,12 +32,11 @@ import httpx
 from pydantic import ValidationError
 
 from kilo_litellm.config import settings
+from kilo_litellm.config.dirs import cache_dir
 from kilo_litellm.config.urls import endpoint
 from kilo_litellm.models import catalog, remembered
 from kilo_litellm.models.catalog import Catalog, ModelEntry, Provenance
 from kilo_litellm.models.listing import DiscoveryError, ModelsPayload, parse_models, snapshot_origin
-from kilo_litellm.models.remembered import ENV_CACHE_DIR as ENV_CACHE_DIR
-from kilo_litellm.models.remembered import cache_dir as cache_dir
 
 logger = logging.getLogger("kilo_litellm")
 

@@ -2,7 +2,7 @@
 
 A refresh (:func:`kilo_litellm.refresh_models`, ``kilo-litellm models --refresh``) writes the list it
 fetched, with the URL and the time, to ``models.json`` in the user's cache directory
-(``platformdirs.user_cache_dir("kilo-litellm")``; ``$KILO_LITELLM_CACHE_DIR`` overrides it, which
+(:func:`kilo_litellm.config.dirs.cache_dir`: the platform's, or ``$KILO_LITELLM_CACHE_DIR``, which
 the test suite points at a folder of its own). A later process reads it before any call, so one
 started without network knows what the gateway said last; the bundled snapshot answers only when
 no list was ever remembered. No litellm here: the CLI's ``models`` reads it without importing it.
@@ -16,21 +16,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
+from kilo_litellm.config.dirs import cache_dir
 
 logger = logging.getLogger("kilo_litellm")
 
-ENV_CACHE_DIR = "KILO_LITELLM_CACHE_DIR"
 FILE_NAME = "models.json"
-
-
-def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """``explicit``, else ``$KILO_LITELLM_CACHE_DIR``, else the user's cache directory for kilo-litellm."""
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(ENV_CACHE_DIR):
-        return Path(os.environ[ENV_CACHE_DIR])
-    return Path(platformdirs.user_cache_dir("kilo-litellm"))
 
 
 @dataclass(frozen=True)
