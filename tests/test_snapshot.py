@@ -5,8 +5,8 @@ hand its own ``_source`` (the rule in ``scripts/refresh_snapshot.py``); the read
 from __future__ import annotations
 
 import datetime
-import re
 import json
+import re
 from importlib import resources
 
 import pytest
