@@ -341,7 +341,7 @@ def to_exception(
         exc = litellm.APIConnectionError(request=response.request, **kw)
     else:
         exc = cls(response=response, **kw)
-        exc.litellm_response_headers = response.headers  # type: ignore[attr-defined]
+        litellm_internals.keep_response_headers(exc, response.headers)
     exc.status_code = status  # type: ignore[attr-defined]
     exc.kilo_code = error.code  # type: ignore[attr-defined]
     exc.kilo_error_type = error.error_type  # type: ignore[attr-defined]
