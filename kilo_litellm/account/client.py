@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
-from kilo_litellm.config.settings import ORG_HEADER, USER_AGENT
+from kilo_litellm.config.settings import ORG_HEADER, user_agent
 
 ENV_ACCOUNT_URL = "KILO_API_URL"
 DEFAULT_ACCOUNT_URL = "https://api.kilo.ai"
@@ -163,7 +163,7 @@ class AccountClient:
         return f"AccountClient(origin={self.origin!r})"
 
     def _send(self, method: str, path: str, token: str | None = None, org_id: str | None = None) -> httpx.Response:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": user_agent()}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if org_id:

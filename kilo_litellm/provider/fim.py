@@ -1,4 +1,8 @@
-"""``litellm.text_completion`` → the gateway's ``POST /fim/completions`` and its answer back (pure).
+"""``litellm.text_completion`` → the gateway's fill-in-the-middle route and its answer back (pure).
+
+The route is where Kilo's own client sends it (:func:`kilo_litellm.config.urls.fim_endpoint`):
+``POST https://api.kilo.ai/api/fim/completions`` for the documented base, outside the
+``/api/gateway`` prefix, and ``/api/v1/fim/completions`` on the second host.
 
 How a fill-in-the-middle call reaches the provider (LiteLLM 1.110, ``litellm/main.py``):
 ``text_completion`` (and ``atext_completion``, and the proxy's ``/v1/completions`` through the
@@ -9,11 +13,11 @@ True`` to every one of ``KiloLLM``'s four methods. The ``ModelResponse`` returne
 ``TextCompletionResponse`` by LiteLLM (``choices[0].text`` = the message content, usage and
 ``_hidden_params`` kept), and a stream of chunks into text-completion chunks.
 
-:func:`requested` sends such a call to ``/fim/completions`` when it has a ``suffix`` or its model is
+:func:`requested` sends such a call to the FIM route when it has a ``suffix`` or its model is
 one the gateway serves FIM for (:mod:`kilo_litellm.models.fim`); a plain ``text_completion`` on a
 chat model stays a chat completion, and so does every ``litellm.completion`` call.
 
-What the gateway's FIM route does (today's notes §8.5, Kilo's ``fim-completions.ts``):
+What the gateway's FIM route does (docs/gateway-contract.md, "Fill-in-the-middle"):
 
 * it takes Mistral's FIM body, ``{model, prompt, suffix?, max_tokens, min_tokens?, stop?: [str],
   stream?}``, drops every other field, and forwards it to Mistral or Inception;
@@ -40,12 +44,11 @@ import litellm
 from litellm.types.utils import ModelResponse
 
 from kilo_litellm.config.settings import ENV_API_KEY, LOGIN_COMMAND, PROVIDER, SIGN_UP_URL, Settings
-from kilo_litellm.config.urls import endpoint
+from kilo_litellm.config.urls import fim_endpoint
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import response, stream
 from kilo_litellm.provider.request import INTERNAL_KEYS
 
-ROUTE = "fim/completions"
 MAX_TOKENS = 1000
 """The gateway's ceiling for ``max_tokens`` on ``/fim/completions`` (``FIM_MAX_TOKENS_LIMIT``)."""
 DEFAULT_MAX_TOKENS = 256
@@ -64,7 +67,7 @@ def requested(entry: ModelEntry, optional_params: Mapping[str, Any], litellm_par
 
 
 def url(settings: Settings) -> str:
-    return endpoint(settings.api_base, ROUTE)
+    return fim_endpoint(settings.api_base)
 
 
 def _max_tokens(optional_params: Mapping[str, Any]) -> Any:
