@@ -11,6 +11,7 @@ models.dev catalogue fetch, LSP downloads, Claude Code's files. It runs inside t
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -25,6 +26,7 @@ from netns import Namespace
 PACKAGE = "@kilocode/cli-linux-x64"
 VERSION = "7.7.9"
 RUN_TIMEOUT = 180
+YEAR_MS = 365 * 24 * 3600 * 1000
 QUIET = {
     "KILO_TELEMETRY_LEVEL": "off",
     "KILO_DISABLE_AUTOUPDATE": "1",
@@ -86,6 +88,14 @@ class KiloUser:
     def auth_file(self) -> Path:
         return self.home / ".local" / "share" / "kilo" / "auth.json"
 
+    def signed_in(self, token: str, org_id: str | None = None) -> None:
+        """The sign-in ``kilo auth login`` stores (``test_kilo_client`` checks its shape), without the flow."""
+        entry = {"type": "oauth", "access": token, "refresh": token, "expires": int(time.time() * 1000) + YEAR_MS}
+        if org_id is not None:
+            entry["accountId"] = org_id
+        self.auth_file.parent.mkdir(parents=True, exist_ok=True)
+        self.auth_file.write_text(json.dumps({"kilo": entry}))
+
     def serve(self) -> Served:
         return Served(self)
 
@@ -113,7 +123,7 @@ class Served:
             if self.proc.poll() is not None:
                 raise AssertionError(f"kilo serve exited {self.proc.returncode}:\n{self.proc.stdout.read()[-3000:]}")
             try:
-                self.user.namespace.call(httpx.get, self.url + "/kilo/profile", timeout=2)
+                self.user.namespace.call(httpx.get, self.url + "/kilo/fim", timeout=2)  # any answer: up
                 return
             except httpx.HTTPError:
                 time.sleep(0.2)

@@ -15,10 +15,15 @@ import pytest
 from kilo_cli import VERSION, KiloUser, binary
 from netns import loopback_only
 
-from kilo_litellm.emulator import GatewayEmulator
+from kilo_litellm.emulator import TOOL_MARKER, GatewayEmulator, gateway_model, recording, sse_payloads, streamed_text
+from kilo_litellm.emulator import fim as emulated_fim
 from kilo_litellm.emulator.account import DENIED
 
 pytestmark = pytest.mark.slow
+
+TOKEN = "kilo-emulator-token-0123456789abcdef"
+ANSWER = streamed_text(sse_payloads(recording("stream-openai-gpt41.sse")))
+SESSION_HEADERS = ("x-kilocode-taskid", "x-session-affinity", "x-session-id")
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +128,87 @@ def test_auth_login_denied_stores_nothing(user, gw):
     assert not gw.account.issued
     assert not user.auth_file.exists() or "kilo" not in json.loads(user.auth_file.read_text())
     assert "GET /api/profile" not in _paths(gw)
+
+
+RUNS = {
+    "kilo-auto/free": ("/api/openrouter/chat/completions", None),
+    "anthropic/claude-sonnet-4.6": ("/api/openrouter/messages", TOKEN),
+    "openai/gpt-4.1": ("/api/openrouter/responses", TOKEN),
+}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("model", list(RUNS), ids=["chat", "messages", "responses"])
+def test_kilo_run_calls_the_shell_tool_and_answers(user, gw, model):
+    path, token = RUNS[model]
+    if token is not None:
+        user.signed_in(token)
+    done = user.run("run", "-m", f"kilo/{model}", "say hello")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stdout.rstrip().endswith(ANSWER)  # the answers on stdout, the transcript on stderr
+    assert f"code · {model}" in done.stderr
+    assert f"echo {TOOL_MARKER}\n{TOOL_MARKER}" in done.stderr.replace("\x1b[0m", "")
+    turns = [r for r in gw.requests if r.method == "POST"]
+    assert [r.path for r in turns] == [path, path], _paths(gw)
+    asked, answered = (r.json for r in turns)
+    assert asked["model"] == model and asked["stream"] is True
+    assert "bash" in json.dumps(asked["tools"])
+    assert TOOL_MARKER in json.dumps(answered)
+    sent = turns[0].headers
+    assert sent["authorization"] == f"Bearer {token or 'anonymous'}"
+    assert sent["user-agent"].startswith(f"Kilo-Code/{VERSION} ai-sdk/provider-utils/")
+    assert (sent["x-kilocode-editorname"], sent["x-kilocode-feature"], sent["x-kilocode-mode"]) == (
+        f"Kilo CLI {VERSION}",
+        "cli",
+        "code",
+    )
+    assert len({turns[0].headers[h] for h in SESSION_HEADERS} | {turns[1].headers[h] for h in SESSION_HEADERS}) == 1
+    if path.endswith("/messages"):
+        assert (sent["anthropic-version"], sent["x-api-key"]) == ("2023-06-01", token)
+
+
+@pytest.mark.timeout(300)
+def test_fill_in_the_middle_through_kilo_serve(user, gw):
+    user.signed_in(TOKEN)
+    with user.serve() as served:
+        answer = served.post("/kilo/fim", {"prefix": "def fib(n):\n    ", "suffix": "\n", "model": FIM_MODEL})
+        refused = served.post("/kilo/fim", {"prefix": "def fib(n):\n    ", "suffix": "\n"})
+    assert answer.status_code == 200, answer.text
+    deltas = [e["choices"][0]["delta"].get("content") or "" for e in sse_payloads(answer.content) if e.get("choices")]
+    assert "".join(deltas) == emulated_fim.FIM_TEXT
+    sent = [r for r in gw.requests if r.path == "/api/fim/completions"]
+    assert [r.json["model"] for r in sent] == [FIM_MODEL, "mistralai/codestral-2501"]
+    assert sent[0].json == {
+        "model": FIM_MODEL,
+        "prompt": "def fib(n):\n    ",
+        "suffix": "\n",
+        "max_tokens": 256,
+        "temperature": 0.2,
+        "stream": True,
+    }
+    headers = sent[0].headers
+    assert (headers["authorization"], headers["user-agent"], headers["x-kilocode-feature"]) == (
+        f"Bearer {TOKEN}",
+        f"kilo/{VERSION}",
+        "autocomplete",
+    )
+    # the client's own default FIM model is not on the gateway's list: its user sees the refusal
+    assert refused.status_code == 400 and "unsupported_fim_model" in refused.text
+
+
+FIM_MODEL = "mistralai/codestral-2508"
+ORG = "7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"
+ORG_ONLY = "acme/org-only-model"
+
+
+def test_an_organisation_users_model_list(user, gw):
+    gw.account.organizations = [{"id": ORG, "name": "Acme", "role": "member"}]
+    gw.organization_models[ORG] = [gateway_model(ORG_ONLY), gateway_model("kilo-auto/free")]
+    user.signed_in(TOKEN, org_id=ORG)
+    done = user.run("models", "kilo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(_listed(done)) == {f"kilo/{ORG_ONLY}", "kilo/kilo-auto/free"}
+    [sent] = [r for r in gw.requests if r.path == f"/api/organizations/{ORG}/models"]
+    assert sent.authorization == f"Bearer {TOKEN}"
+    assert sent.headers["x-kilocode-organizationid"] == ORG
+    assert "/api/openrouter/models" not in {r.path for r in gw.requests}
