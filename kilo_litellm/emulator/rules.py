@@ -17,10 +17,9 @@ token as a valid key.
 **Models.** The gateway serves what its ``/models`` lists: ``isFree`` entries to anyone, the
 others with a key (401 ``PAID_MODEL_AUTH_REQUIRED`` without). ``kilo-auto/small`` is listed with a
 price yet served without a key (the gateway then routes it to a free model). An id its ``/models``
-does not list is served with a key, and without one when the gateway's rule for unlisted ids says
-free (:mod:`.free_ids`); the retired free ids of the seed page keep the 404 bodies the server code
-has for them (:data:`RETIRED`), and ``giga-potato`` lost its free status (401 anonymously, 404
-with a key).
+does not list is 404 ``model_not_found``, ``:free`` ids included, with or without a key; the
+retired free ids of the seed page keep the 404 bodies the server code has for them
+(:data:`RETIRED`), and ``giga-potato`` lost its free status (401 anonymously, 404 with a key).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from kilo_litellm.emulator import bodies, free_ids
+from kilo_litellm.emulator import bodies
 from kilo_litellm.emulator.reply import Reply, error
 
 GATEWAY_PATH = "/api/gateway"
@@ -138,8 +137,6 @@ def refusal(model: str, token: str | None, listed: Mapping[str, bool], rejected:
         return None
     if gid in RETIRED:
         return error(404, RETIRED[gid])
-    if gid in UNFREED:
-        return error(401, bodies.PAID_AUTH_BODY) if token is None else error(404, bodies.model_not_found_body(model))
-    if token is None and not free_ids.free_unlisted(gid):
+    if gid in UNFREED and token is None:
         return error(401, bodies.PAID_AUTH_BODY)
-    return None
+    return error(404, bodies.model_not_found_body(model))
