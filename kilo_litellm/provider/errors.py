@@ -80,6 +80,8 @@ def parse(status: int, body: bytes | str | Mapping[str, Any] | None) -> GatewayE
     if not isinstance(error_type, str) and isinstance(err, Mapping) and isinstance(err.get("type"), str):
         error_type = err["type"]
     error_type = error_type if isinstance(error_type, str) else None
+    if error_type is None and isinstance(err, str) and err in ERROR_TYPES:
+        error_type = err  # the FIM route's flat bodies name the type in "error" (426 upgrade_required)
     if isinstance(err, Mapping):
         meta = err.get("metadata") if isinstance(err.get("metadata"), Mapping) else {}
         message = str(err.get("message") or err.get("title") or f"HTTP {status}")
