@@ -1,12 +1,13 @@
-"""The gateway decides what is free: ids the catalog does not list are sent, bundled data refuses
-nothing, and the names and URLs in errors help.
+"""The gateway decides what is free and what exists: ids the catalog does not list are sent, bundled
+data refuses nothing, and the names and URLs in errors help.
 
 The gateway serves ids free that no rule on the id predicts (``stealth/<name>-alpha``, ids without
-``:free``; docs/gateway-contract.md). The emulator serves them by the gateway's rule
-(``kilo_litellm.emulator.free_ids``), which the package does not share: the package sends what its
-catalog does not list and lets the answer decide. A model the bundled snapshot prices is sent too
-(the gateway's 401 says when it wants a key); only a live ``/models`` list less than a day old that
-prices the model refuses it before sending without a key.
+``:free``). The package's bundled catalog lists none of the ids here; the emulator lists them in its
+``/models`` (as the live gateway does), and the package sends what its catalog does not list and
+lets the answer decide: an id the gateway's list does not hold comes back as its 404
+``model_not_found``. A model the bundled snapshot prices is sent too (the gateway's 401 says when it
+wants a key); only a live ``/models`` list less than a day old that prices the model refuses it
+before sending without a key.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import litellm
 import pytest
 from conftest import MESSAGES, call_litellm
 
-from kilo_litellm.emulator import PAID_AUTH_BODY, Reply
+from kilo_litellm.emulator import PAID_AUTH_BODY, Reply, bundled_models, gateway_model
 from kilo_litellm.models import catalog
 
 MODES = pytest.mark.parametrize(
@@ -24,9 +25,20 @@ MODES = pytest.mark.parametrize(
     [(False, False), (True, False), (False, True), (True, True)],
     ids=["sync", "async", "sync-stream", "async-stream"],
 )
-FREE_UNLISTED = ["acme/next-model:free", "openrouter/next:free", "stealth/nightjar-alpha"]
+FREE_UNLISTED = ["acme/next-model-free", "openrouter/next:free", "stealth/nightjar-alpha"]
 PAID_UNLISTED = "acme/brand-new-model"
 KEY = "sk-test-gateway-decides-0123456789"
+
+
+@pytest.fixture
+def lists_them(gw):
+    """The emulator with a ``/models`` that lists the free ids and the paid one, unknown to the catalog."""
+    gw.models = [
+        *bundled_models(),
+        *(gateway_model(g) for g in FREE_UNLISTED),
+        gateway_model(PAID_UNLISTED, free=False),
+    ]
+    return gw
 
 
 def test_none_of_them_is_in_the_catalog_and_none_is_guessed_free():
@@ -39,7 +51,8 @@ def test_none_of_them_is_in_the_catalog_and_none_is_guessed_free():
 
 @MODES
 @pytest.mark.parametrize("gateway_id", FREE_UNLISTED)
-async def test_an_unlisted_free_id_is_sent_without_a_key_and_answered(gw, gateway_id, is_async, stream):
+async def test_an_unlisted_free_id_is_sent_without_a_key_and_answered(lists_them, gateway_id, is_async, stream):
+    gw = lists_them
     text, usage, _ = await call_litellm(is_async, stream, model=f"kilo/{gateway_id}", api_base=gw.api_base)
     assert text and usage.total_tokens > 0
     [sent] = gw.chat_requests
@@ -48,7 +61,10 @@ async def test_an_unlisted_free_id_is_sent_without_a_key_and_answered(gw, gatewa
 
 
 @MODES
-async def test_an_unlisted_paid_id_without_a_key_is_the_gateways_401_saying_how_to_get_a_key(gw, is_async, stream):
+async def test_an_unlisted_paid_id_without_a_key_is_the_gateways_401_saying_how_to_get_a_key(
+    lists_them, is_async, stream
+):
+    gw = lists_them
     with pytest.raises(litellm.AuthenticationError) as caught:
         await call_litellm(is_async, stream, model=f"kilo/{PAID_UNLISTED}", api_base=gw.api_base)
     exc = caught.value
@@ -91,7 +107,7 @@ def _live_list(gw, tmp_path, clock=None):
 @pytest.mark.usefixtures("bundled_catalog_afterwards")
 async def test_a_model_a_live_list_of_the_last_day_prices_is_refused_before_sending(gw, tmp_path, is_async, stream):
     assert _live_list(gw, tmp_path).source == "live"
-    gw.reset()
+    gw.requests.clear()
     with pytest.raises(litellm.AuthenticationError) as caught:
         await call_litellm(is_async, stream, model="kilo/anthropic/claude-sonnet-4.6", api_base=gw.api_base)
     assert "'kilo/anthropic/claude-sonnet-4.6' is a paid model" in str(caught.value)
@@ -104,7 +120,7 @@ def test_a_live_list_older_than_a_day_refuses_nothing(gw, tmp_path):
     import time
 
     assert _live_list(gw, tmp_path, clock=lambda: time.time() - 25 * 3600).source == "live"
-    gw.reset()
+    gw.requests.clear()
     with pytest.raises(litellm.AuthenticationError, match="You need to sign in"):
         litellm.completion(model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base)
     assert [r.model for r in gw.chat_requests] == ["anthropic/claude-sonnet-4.6"]
@@ -118,30 +134,37 @@ def test_keyless_models_are_sent_without_a_key_even_on_a_fresh_live_list(gw, tmp
     for fresh in (False, True):
         if fresh:
             assert _live_list(gw, tmp_path).source == "live"
-        gw.reset()
+        gw.requests.clear()
         resp = litellm.completion(model=f"kilo/{model}", messages=MESSAGES, api_base=gw.api_base)
         assert resp.choices[0].message.content
         [sent] = gw.chat_requests
         assert sent.model == model and sent.authorization is None
 
 
-async def test_an_unlisted_id_with_a_key_sends_the_key(gw):
+async def test_an_unlisted_id_with_a_key_sends_the_key(lists_them):
+    gw = lists_them
     litellm.completion(model=f"kilo/{PAID_UNLISTED}", messages=MESSAGES, api_base=gw.api_base, api_key=KEY)
     assert gw.chat_requests[-1].authorization == f"Bearer {KEY}"
 
 
-def test_the_emulator_serves_the_gateways_unlisted_free_ids_and_refuses_other_unlisted_ids(gw):
-    def status(model: str) -> int:
+def test_the_emulator_serves_what_its_models_lists_and_answers_404_to_every_other_id(lists_them):
+    def answer(model: str, key: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         body = {"model": model, "messages": MESSAGES}
-        return httpx.post(gw.api_base + "/chat/completions", json=body, timeout=10).status_code
+        return httpx.post(lists_them.api_base + "/chat/completions", json=body, headers=headers, timeout=10)
 
-    assert [status(m) for m in FREE_UNLISTED] == [200, 200, 200]
-    assert status("acme/other:free") == 200
-    assert status(PAID_UNLISTED) == 401
-    assert status("stealth/nightjar-beta") == 401
+    assert [answer(m).status_code for m in FREE_UNLISTED] == [200, 200, 200]
+    assert answer(PAID_UNLISTED).status_code == 401
+    assert answer(PAID_UNLISTED, KEY).status_code == 200
+    for model in ("acme/other:free", "stealth/nightjar-beta", "acme/not-listed"):
+        for key in (None, KEY):
+            refused = answer(model, key)
+            assert refused.status_code == 404, (model, key)
+            assert refused.json()["error_type"] == "model_not_found"
+            assert f"'{model}' does not exist" in refused.json()["error"]
 
 
-# -- point 8: names that help --------------------------------------------------------------------
+# -- names that help --------------------------------------------------------------------
 
 
 @MODES

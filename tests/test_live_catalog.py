@@ -24,7 +24,7 @@ import pytest
 from conftest import MESSAGES
 
 import kilo_litellm
-from kilo_litellm.emulator import Reply, gateway_model
+from kilo_litellm.emulator import PAID_AUTH_BODY, Reply, gateway_model
 from kilo_litellm.models import catalog, serving
 from kilo_litellm.models.discovery import ModelDiscovery
 from kilo_litellm.proxy import router
@@ -125,10 +125,18 @@ def test_the_bundled_snapshot_alone_skips_nothing():
 # -- typos ---------------------------------------------------------------------------------------
 
 
-def test_a_typo_without_a_key_is_answered_with_the_nearest_ids(gw):
+@pytest.mark.parametrize("key", [None, "k-1"], ids=["keyless", "with-key"])
+def test_a_typo_is_sent_once_and_answered_with_the_nearest_ids(gw, key):
+    with pytest.raises(litellm.NotFoundError) as caught:
+        litellm.completion(model="kilo/kilo-auto/fre", messages=MESSAGES, api_base=gw.api_base, api_key=key)
+    assert sent(gw) == ["kilo-auto/fre"]
+    assert "Did you mean kilo/kilo-auto/free" in str(caught.value)
+
+
+def test_a_401_paid_auth_for_an_id_no_list_has_names_the_nearest_ids_too(gw):
+    gw.script(Reply(status=401, body=PAID_AUTH_BODY))
     with pytest.raises(litellm.AuthenticationError) as caught:
         litellm.completion(model="kilo/kilo-auto/fre", messages=MESSAGES, api_base=gw.api_base)
-    assert sent(gw) == ["kilo-auto/fre"]
     assert "Did you mean kilo/kilo-auto/free" in str(caught.value)
 
 
@@ -141,7 +149,7 @@ def test_a_typo_the_gateway_answers_404_for_names_the_nearest_ids_of_the_live_li
 
 
 def test_an_id_far_from_every_listed_one_gets_no_guess(gw):
-    with pytest.raises(litellm.AuthenticationError) as caught:
+    with pytest.raises(litellm.NotFoundError) as caught:
         litellm.completion(model="kilo/zzqx/qqq", messages=MESSAGES, api_base=gw.api_base)
     assert "Did you mean" not in str(caught.value)
 
