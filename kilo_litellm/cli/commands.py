@@ -282,14 +282,14 @@ def _drift(args: argparse.Namespace) -> int:
         from kilo_litellm.models import catalog
 
         print(f"credential: {describe(resolve(args.api_key))}")
-        origin = catalog.provenance()
-        print(f"catalog in use: {catalog.summary().describe()}; list {origin.describe_age()}")
-        print("(the free models row below counts the /models list each host answers now)")
         for report in reports:
             print(f"Kilo Gateway at {report.api_base} (key: {report.key}; the anonymous probe sends none)\n")
             print(_table(_drift_rows(report)) + "\n")
         if len(reports) > 1:
             print("\n".join(["What each host answered:", *(f"  {drift.host_line(r)}" for r in reports)]))
+        origin = catalog.provenance()
+        print(f"catalog in use: {catalog.summary().describe()}; list {origin.describe_age()}")
+        print("(the free models rows count the /models list each host answered now)")
     silent = [r for r in reports if not r.reachable]
     if len(silent) == len(reports):
         reasons = "; ".join(f"{r.api_base} ({r.anonymous.result.removeprefix('no answer: ')})" for r in silent)
