@@ -32,6 +32,7 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -43,6 +44,7 @@ from kilo_litellm.models import retirement
 from kilo_litellm.provider import (
     admission,
     caller_loop,
+    capability_check,
     errors,
     planning,
     resend,
@@ -90,7 +92,8 @@ def _completion_call(
         timeout=timeout,
         stream=stream,
     )
-    admission.admit(call, model_info=internals.deployment_info(details))
+    model_info = internals.deployment_info(details)
+    call = admission.admit(replace(call, chain_member=capability_check.enabled(model_info)), model_info=model_info)
     retirement.warn_once(call.entry)
     return _logged(call, logging_obj, inputs=messages)
 

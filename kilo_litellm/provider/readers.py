@@ -23,8 +23,9 @@ from kilo_litellm.provider.sse import SSEDecoder
 
 def refusal(call: Call, status: int, body: bytes | dict, headers: Mapping[str, str] | None = None) -> Exception:
     """The gateway's error answer as a ``litellm`` exception, with its retry headers kept; an HTML
-    404 says the URL looks wrong instead. A 404 ``model_not_found`` is noted, the one thing kept
-    from an answer: free chains skip that model from then on (:mod:`kilo_litellm.models.serving`)."""
+    404 says the URL looks wrong instead. A free-chain member's 404 ``model_not_found`` is noted, the
+    one thing kept from an answer: the chain skips that model from then on
+    (:mod:`kilo_litellm.models.serving`)."""
     wrong = errors.wrong_url(status, body, model=call.model, url=call.url) if isinstance(body, bytes) else None
     exc = wrong or errors.to_exception(
         errors.parse(status, body),
@@ -35,7 +36,7 @@ def refusal(call: Call, status: int, body: bytes | dict, headers: Mapping[str, s
         headers=headers,
         stored_sign_in=call.settings.signed_in,
     )
-    if call.entry is not None and getattr(exc, "kilo_error_type", None) == "model_not_found":
+    if call.chain_member and call.entry is not None and getattr(exc, "kilo_error_type", None) == "model_not_found":
         serving.mark_not_found(call.entry.gateway_id)
     return exc
 
