@@ -87,7 +87,9 @@ def test_the_model_count_is_the_models_commands(tour, capsys):
     assert "live" not in steps(out)["0"]
     assert cli.main(["models", "--api-base", gw.api_base]) == 0
     table = capsys.readouterr().out
-    count = re.search(r"^(\d+) models: (\d+) listed by /models \((\d+) free\).*; (\d+) retired seed aliases;", table, re.M)
+    count = re.search(
+        r"^(\d+) models: (\d+) listed by /models \((\d+) free\).*; (\d+) retired seed aliases;", table, re.M
+    )
     assert count, table[-300:]
     assert (int(count[1]), int(count[4])) == (served, retired)
     assert cli.main(["models", "--json", "--free", "--api-base", gw.api_base]) == 0

@@ -214,3 +214,34 @@ def test_the_live_lists_four_prices_reach_the_catalog_entry_and_litellms_map(gw,
     info = litellm.get_model_info("kilo/acme/cached")
     assert info["cache_read_input_token_cost"] == 1e-07
     assert info["cache_creation_input_token_cost"] == 1.25e-06
+
+
+RETIRED_BY_THE_GATEWAY = (
+    "stepfun/step-3.7-flash:free",
+    "stealth/space-bunny-alpha",
+    "qwen/qwen3.8-27b:free",
+    "inclusionai/ling-3.0-flash:free",
+    "inclusionai/ling-3.0-flash-sante:free",
+    "inclusionai/ling-3.0-flash-fin:free",
+    "inclusionai/ling-3.0-flash-vl:free",
+    "z-ai/glm-5.2:free",
+    "minimax/minimax-m3:free",
+    "minimax/minimax-m2.7:free",
+    "thinkingmachines/inkling:free",
+    "tencent/hy3:free",
+    "meituan/longcat-2.0-free",
+    "nex-agi/",
+    "poolside/laguna-s-2.1:free",
+    "poolside/laguna-xs-2.1:free",
+)
+"""Free ids the gateway stopped serving (docs/gateway-contract.md, Free models and limits)."""
+
+
+def test_the_shipped_config_and_the_snapshot_name_no_retired_model():
+    from pathlib import Path
+
+    shipped = (Path(__file__).resolve().parent.parent / "litellm_config.yaml").read_text()
+    listed = {e.gateway_id for e in catalog.bundled().models if e.listed}
+    for gone in RETIRED_BY_THE_GATEWAY:
+        assert gone not in shipped
+        assert not any(gateway_id.startswith(gone) for gateway_id in listed)
