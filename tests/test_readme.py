@@ -884,16 +884,18 @@ def test_cassettes(block, monkeypatch, capsys, tmp_path):
 @readme_block("Refreshing the bundled model snapshot", "bash")
 def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
     """Against the emulator (which serves the snapshot's entries, with the ``opencode`` blocks the
-    gateway adds), so no model is new or gone; the rewrite goes to a temporary ``--output`` instead
-    of the bundled file and holds what the emulator served."""
+    gateway adds, and the FIM models), so no model is gone; the rewrite goes to a temporary
+    ``--output`` instead of the bundled file and holds what the emulator served."""
     check, rewrite = block.commands
     snapshot = json.loads(recording_snapshot())
     out = run_script(check, monkeypatch, capsys)
-    assert f"{len(snapshot['data'])} models (0 new, 0 gone) from {at_emulator.api_base}/models" in out
+    served = at_emulator.served_models()
+    new = len(served) - len(snapshot["data"])  # the gateway lists more than the snapshot (the FIM models)
+    assert f"{len(served)} models ({new} new, 0 gone) from {at_emulator.api_base}/models" in out
     target = tmp_path / "snapshot.json"
     out = run_script(rewrite, monkeypatch, capsys, extra=("--output", str(target)))
     assert f"wrote {target}" in out
-    assert json.loads(target.read_text())["data"] == at_emulator.served_models()
+    assert json.loads(target.read_text())["data"] == served
 
 
 def check_bench_line(line: str) -> None:
