@@ -104,7 +104,7 @@ from typing import Any
 from kilo_litellm.emulator import chains, failures, fim, free_ids
 from kilo_litellm.emulator.account import AccountEmulator
 from kilo_litellm.provider import embeddings
-from kilo_litellm.provider.stream import merge_details
+from kilo_litellm.provider.reasoning_details import merge_details
 
 logger = logging.getLogger("kilo_litellm")
 
