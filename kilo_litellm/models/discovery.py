@@ -241,21 +241,10 @@ class ModelDiscovery:
             logger.warning("kilo model cache %s could not be written: %s", path, exc)
 
 
-_on_install: list[Callable[[Catalog], None]] = []
-
-
-def on_install(hook: Callable[[Catalog], None]) -> None:
-    """Call ``hook`` with each catalog :func:`install` sets from now on (once per hook): how the
-    registered provider tells LiteLLM about every model in it."""
-    if hook not in _on_install:
-        _on_install.append(hook)
-
-
 def install(found: Catalog) -> None:
-    """Make ``found`` the catalog calls resolve against and hand it to the :func:`on_install` hooks."""
+    """Make ``found`` the catalog calls resolve against (and, once the provider is registered, LiteLLM's
+    model map: :func:`catalog.on_install`)."""
     catalog.install(found)
-    for hook in _on_install:
-        hook(found)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import litellm
 
 from kilo_litellm.config.settings import PROVIDER
-from kilo_litellm.models import catalog, discovery
+from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog
 from kilo_litellm.provider import caller_loop, embeddings
 from kilo_litellm.provider.handler import KiloLLM
@@ -40,7 +40,7 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
         litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
     litellm.utils.custom_llm_setup()
     caller_loop.install()
-    discovery.on_install(_register_models)
+    catalog.on_install(_register_models)
     _register_models(catalog.active())
     litellm.register_model(embeddings.model_cost_map())
     return handler
