@@ -7,6 +7,7 @@ calls a model, so it must load LiteLLM (and ``openai`` with it).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,12 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from processes import CEILING
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 HEAVY = ("litellm", "openai")
 NOT_INHERITED = ("KILO_", "XDG_", "PYTHON_KEYRING", "BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "LITELLM_")
-CEILING = 600
-"""Seconds a command may take to start on a busy machine; each of these answers in about one."""
 
 
 def imported(stderr: str) -> set[str]:
@@ -123,3 +123,42 @@ def test_chat_loads_litellm(cli):
     done = cli.run("chat", "hi")
     assert done.stdout.strip()
     assert {"litellm", "openai"} <= imported(done.stderr)
+
+
+IMPORT_AFTER_LITELLM = """
+import json, sys, litellm
+calls = []
+register_model = litellm.register_model
+litellm.register_model = lambda cost, **kw: calls.append(sorted(cost)) or register_model(cost, **kw)
+before = set(sys.modules)
+import kilo_litellm
+print(json.dumps([sorted(set(sys.modules) - before), calls]))
+"""
+NOT_AT_IMPORT = (
+    "kilo_litellm.cli",
+    "kilo_litellm.emulator",
+    "kilo_litellm.proxy",
+    "kilo_litellm.models.discovery",
+    "difflib",
+    "yaml",
+)
+"""What registering needs none of: the command line, the emulator, the Router and proxy config, the
+live list's fetch, the typo matcher."""
+
+
+@pytest.mark.slow
+def test_import_after_litellm_registers_once_and_loads_only_what_registering_needs():
+    """What ``import kilo_litellm`` costs a program that already imported LiteLLM: the provider's own
+    modules and one ``register_model`` per map (LiteLLM re-indexes its model map for each name)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_AFTER_LITELLM], capture_output=True, text=True, env=env, timeout=CEILING
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded, calls = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [m for m in loaded if m.startswith(NOT_AT_IMPORT)] == []
+    assert "kilo_litellm.provider.registration" in loaded
+    from kilo_litellm.models import catalog
+    from kilo_litellm.provider import embeddings
+
+    assert calls == [sorted(catalog.model_cost_map(catalog.bundled())), sorted(embeddings.model_cost_map())]
