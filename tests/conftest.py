@@ -92,12 +92,6 @@ def emulator():
         yield gw
 
 
-@pytest.fixture(scope="session")
-def february_gateway():
-    with GatewayEmulator(mode="february") as emulator:
-        yield emulator
-
-
 def _clean(emulator: GatewayEmulator, monkeypatch):
     """``emulator`` with an empty script and request log, and no KILO_* variables set."""
     for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
@@ -108,14 +102,8 @@ def _clean(emulator: GatewayEmulator, monkeypatch):
 
 
 @pytest.fixture
-def february(february_gateway, monkeypatch):
-    """An emulator of the gateway of February 2026 (seed free models served), reset like ``gw``."""
-    yield from _clean(february_gateway, monkeypatch)
-
-
-@pytest.fixture
 def gw(gateway, monkeypatch):
-    """Today's gateway emulator with an empty script and request log, and no KILO_* variables set."""
+    """The gateway emulator with an empty script and request log, and no KILO_* variables set."""
     yield from _clean(gateway, monkeypatch)
 
 

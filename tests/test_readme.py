@@ -891,8 +891,9 @@ def test_cassettes(block, monkeypatch, capsys, tmp_path):
 
 @readme_block("Refreshing the bundled model snapshot", "bash")
 def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
-    """Against the emulator (which serves the snapshot), so nothing changes; the rewrite goes to a
-    temporary ``--output`` instead of the bundled file."""
+    """Against the emulator (which serves the snapshot's entries, with the ``opencode`` blocks the
+    gateway adds), so no model is new or gone; the rewrite goes to a temporary ``--output`` instead
+    of the bundled file and holds what the emulator served."""
     check, rewrite = block.commands
     snapshot = json.loads(recording_snapshot())
     out = run_script(check, monkeypatch, capsys)
@@ -900,7 +901,7 @@ def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
     target = tmp_path / "snapshot.json"
     out = run_script(rewrite, monkeypatch, capsys, extra=("--output", str(target)))
     assert f"wrote {target}" in out
-    assert json.loads(target.read_text())["data"] == snapshot["data"]
+    assert json.loads(target.read_text())["data"] == at_emulator.served_models()
 
 
 @functools.cache
@@ -1088,6 +1089,24 @@ def test_architecture_diagram(block):
             assert set(arrow.groups()) <= set(declared), line
     for name in re.findall(r"provider\.\w+", " ".join(declared.values())):
         assert (ROOT / "kilo_litellm" / name.replace(".", "/")).with_suffix(".py").is_file(), name
+
+
+# -- the gateway's wire contract ----------------------------------------------------------------------
+
+
+@readme_block("Authentication", "text")
+def test_contract_invalid_token(block, gw):
+    """The contract's rejected-bearer answer is the emulator's, byte for byte, for a free model."""
+    status, header, body = block.text.strip().splitlines()
+    reply = httpx.post(
+        f"{gw.api_base}/chat/completions",
+        headers={"Authorization": "Bearer public"},
+        json={"model": FREE, "messages": MESSAGES},
+    )
+    assert status == f"HTTP/1.1 {reply.status_code}"
+    name, _, value = header.partition(": ")
+    assert reply.headers[name] == value
+    assert reply.text == body
 
 
 # -- contributing -------------------------------------------------------------------------------------

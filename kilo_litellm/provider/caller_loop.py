@@ -1,16 +1,16 @@
 """The event loop of the ``litellm.acompletion`` call that is running, seen from LiteLLM's worker thread.
 
 LiteLLM 1.110 runs a custom provider's ``astreaming`` inside ``completion``, which ``acompletion``
-runs in the event loop's default executor (``main.py:938``), and wraps whatever it returns in a
-``CustomStreamWrapper`` without awaiting anything (``main.py:5302-5327``). So a provider that wants
-a refused stream to fail at ``await acompletion(...)``, as LiteLLM's own providers do, must send the
-request and read the status line before ``astreaming`` returns, on the caller's loop, from that
-worker thread; and nothing LiteLLM hands the provider names that loop.
+runs in the event loop's default executor, and wraps whatever it returns in a
+``CustomStreamWrapper`` without awaiting anything (``docs/litellm-assumptions.md``, *Streams*). So a
+provider that wants a refused stream to fail at ``await acompletion(...)``, as LiteLLM's own
+providers do, must send the request and read the status line before ``astreaming`` returns, on the
+caller's loop, from that worker thread; and nothing LiteLLM hands the provider names that loop.
 
-What LiteLLM does await on the caller's loop, in the caller's task, before it copies the context
-for the worker thread, is every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook``
-(``utils.py:2409``, ``:1835-1839``). :class:`LoopProbe` is such a logger: it only records the
-running loop in a context variable, which the worker thread then reads through :func:`current`.
+What LiteLLM does await on the caller's loop, in the caller's task, before it copies the context for
+the worker thread, is every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook`` (the
+same section). :class:`LoopProbe` is such a logger: it only records the running loop in a context
+variable, which the worker thread then reads through :func:`current`.
 
 Waiting there holds one of the loop's default-executor threads (``min(32, cores + 4)`` of them,
 shared with every LiteLLM call in the process) until the status line arrives. A proxy that starts
@@ -24,17 +24,15 @@ client as an HTTP error status, and the proxy is where many streams start at onc
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from contextvars import ContextVar
 
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
-from kilo_litellm.config import settings
+from kilo_litellm.config import env
+from kilo_litellm.provider import litellm_internals
 
-ENV_SWITCH = "KILO_STREAM_ERRORS_AT_CALL"
-_PROXY_MODULE = "litellm.proxy.proxy_server"
+ENV_SWITCH = env.STREAM_ERRORS_AT_CALL.name
 
 _LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("kilo_litellm_caller_loop", default=None)
 
@@ -64,15 +62,8 @@ def install() -> bool:
 
 def enabled() -> bool:
     """``KILO_STREAM_ERRORS_AT_CALL`` when set; otherwise on, except inside the LiteLLM proxy."""
-    given = settings.switch(os.environ.get(ENV_SWITCH))
-    return not _serving_as_proxy() if given is None else given
-
-
-def _serving_as_proxy() -> bool:
-    """Whether this process is a running LiteLLM proxy: its server module is loaded *and* has built
-    its Router (importing the module alone, as LiteLLM's bridges and tests do, is not enough)."""
-    server = sys.modules.get(_PROXY_MODULE)
-    return getattr(server, "llm_router", None) is not None
+    given = env.flag(env.STREAM_ERRORS_AT_CALL)
+    return not litellm_internals.serving_as_proxy() if given is None else given
 
 
 def current() -> asyncio.AbstractEventLoop | None:

@@ -1,6 +1,6 @@
 """Gateway error bodies → ``litellm.*`` exceptions with a message that says what to do (pure).
 
-The gateway answers errors in three shapes (wire notes §2.3, §8.5):
+The gateway answers errors in three shapes (``docs/gateway-contract.md``, *Errors*):
 
 * flat, from the gateway itself: ``{"error": "Rate limit exceeded", "message": "Free model ..."}``
 * nested, from the gateway itself: ``{"error": {"code": "PAID_MODEL_AUTH_REQUIRED", "message": ...}}``
@@ -9,7 +9,7 @@ The gateway answers errors in three shapes (wire notes §2.3, §8.5):
   also sent *inside* a 200 stream as an SSE event.
 
 Since 2026-04 the gateway's own bodies also carry a top-level ``error_type``, and an in-band
-stream error names its kind in ``error.type`` (today's notes §4, §5); a known type decides the
+stream error names its kind in ``error.type`` (same section, and *Streams*); a known type decides the
 class and the hint (:mod:`error_types`), else the status does. Some answers carry ``Retry-After``
 (``top_up_in_progress``, the abuse layer's 429s); it is kept on the exception's ``response`` so a
 LiteLLM Router waits and cools down for as long as the gateway asked. LiteLLM maps only its own
@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import litellm
 
+from kilo_litellm.config import urls
 from kilo_litellm.config.settings import (
     AI_GATEWAY_API_BASE,
     BUY_CREDITS_URL,
@@ -42,7 +43,7 @@ from kilo_litellm.config.settings import (
     SIGN_UP_URL,
 )
 from kilo_litellm.models import catalog
-from kilo_litellm.provider import limit_windows
+from kilo_litellm.provider import limit_windows, litellm_internals
 from kilo_litellm.provider.error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
 
 _CONTEXT_MARKERS = ("maximum context length", "context length", "context_length_exceeded", "too many tokens")
@@ -189,32 +190,34 @@ def _template(error_type: str, error: GatewayError, has_real_key: bool | None, s
     )
 
 
+STATUS_OVERRIDES: dict[int, type[Exception]] = {422: litellm.UnprocessableEntityError}
+"""Where Kilo's class differs from LiteLLM's own for a status: a 422 is the upstream refusing the
+request's content, which LiteLLM has a class for but gives a custom provider as a plain 400."""
+SERVER_ERROR = litellm.InternalServerError
+"""A 5xx LiteLLM names no class for (it gives ``APIError``): the gateway or its upstream failed, as a
+500 says, and a Router's fallbacks and cooldowns treat it so."""
+CONTEXT_OVERFLOW_FROM = (
+    litellm.BadRequestError,
+    litellm.UnprocessableEntityError,
+    litellm.InternalServerError,
+    litellm.BadGatewayError,
+    litellm.ServiceUnavailableError,
+)
+"""The classes a message about the context length turns into ``ContextWindowExceededError``: an
+upstream reports an overflow with a 400, a 422 or a 5xx, never as an auth, payment, limit or timeout."""
+
+
 def _by_status(status: int, message: str) -> type[Exception]:
-    """The class for an error whose type is unknown (or used with several statuses): the HTTP status."""
-    lowered = message.lower()
-    if status == 401:
-        return litellm.AuthenticationError
-    if status == 429:
-        return litellm.RateLimitError
-    if status == 402:
-        return PAYMENT_REQUIRED
-    if status == 403:
-        return litellm.PermissionDeniedError
-    if status == 404:
-        return litellm.NotFoundError
-    if status in (408, 504):
-        return litellm.Timeout
-    if any(marker in lowered for marker in _CONTEXT_MARKERS):
+    """The class for an error whose type is unknown (or used with several statuses): LiteLLM's own for
+    the HTTP status (:func:`litellm_internals.status_class`), with Kilo's overrides above."""
+    cls = STATUS_OVERRIDES.get(status) or litellm_internals.status_class(status)
+    if cls is None:
+        cls = SERVER_ERROR if status >= 500 else litellm.BadRequestError
+    elif cls is litellm.APIError and status >= 500:
+        cls = SERVER_ERROR
+    if cls in CONTEXT_OVERFLOW_FROM and any(marker in message.lower() for marker in _CONTEXT_MARKERS):
         return litellm.ContextWindowExceededError
-    if status == 502:
-        return litellm.BadGatewayError
-    if status == 503:
-        return litellm.ServiceUnavailableError
-    if status >= 500:
-        return litellm.InternalServerError
-    if status == 422:
-        return litellm.UnprocessableEntityError
-    return litellm.BadRequestError
+    return cls
 
 
 def _status_hint(error: GatewayError, status: int, has_real_key: bool | None, stored_sign_in: bool = False) -> str:
@@ -311,7 +314,7 @@ def to_exception(
     *,
     model: str,
     entry: catalog.ModelEntry | None = None,
-    url: str = "https://api.kilo.ai/api/gateway/chat/completions",
+    url: str = urls.endpoint(DEFAULT_API_BASE, "chat/completions"),
     has_real_key: bool | None = None,
     headers: Mapping[str, str] | None = None,
     stored_sign_in: bool = False,
@@ -338,7 +341,7 @@ def to_exception(
         exc = litellm.APIConnectionError(request=response.request, **kw)
     else:
         exc = cls(response=response, **kw)
-        exc.litellm_response_headers = response.headers  # type: ignore[attr-defined]
+        litellm_internals.keep_response_headers(exc, response.headers)
     exc.status_code = status  # type: ignore[attr-defined]
     exc.kilo_code = error.code  # type: ignore[attr-defined]
     exc.kilo_error_type = error.error_type  # type: ignore[attr-defined]
