@@ -1,7 +1,7 @@
 """The recorded gateway bytes and the stream writing the gateway does to them.
 
 ``recordings/`` holds real gateway answers (checksummed in ``SHA256SUMS``). The emulator sends them
-as the gateway passes them on today: each SSE event re-serialised as ``data: <compact json>``,
+as the gateway passes them on: each SSE event re-serialised as ``data: <compact json>``,
 keep-alive comments as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing ``choices`` as
 ``[]``; non-stream JSON without leading whitespace. A non-streaming answer to a request whose only
 recording is a stream is assembled from that stream, as the gateway's upstream does.
@@ -129,8 +129,9 @@ def assemble(raw_sse: bytes) -> bytes:
 
 
 def reserialised(raw_sse: bytes) -> bytes:
-    """A stream as today's gateway passes it on: each event re-serialised as ``data: <json>``,
-    keep-alives as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing ``choices`` as ``[]``."""
+    """A stream as the gateway passes it on (docs/gateway-contract.md, "Streams"): each event
+    re-serialised as ``data: <json>``, keep-alives as ``: KILO PROCESSING``, ``delta.role: null``
+    removed, a missing ``choices`` as ``[]``."""
     out = []
     for block in raw_sse.decode("utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if line.strip()]

@@ -1,6 +1,6 @@
 """Gateway error bodies → ``litellm.*`` exceptions with a message that says what to do (pure).
 
-The gateway answers errors in three shapes (``docs/gateway-contract.md``, *Errors*):
+The gateway answers errors in three shapes (wire notes §2.3, §8.5):
 
 * flat, from the gateway itself: ``{"error": "Rate limit exceeded", "message": "Free model ..."}``
 * nested, from the gateway itself: ``{"error": {"code": "PAID_MODEL_AUTH_REQUIRED", "message": ...}}``
@@ -9,7 +9,7 @@ The gateway answers errors in three shapes (``docs/gateway-contract.md``, *Error
   also sent *inside* a 200 stream as an SSE event.
 
 Since 2026-04 the gateway's own bodies also carry a top-level ``error_type``, and an in-band
-stream error names its kind in ``error.type`` (same section, and *Streams*); a known type decides the
+stream error names its kind in ``error.type`` (today's notes §4, §5); a known type decides the
 class and the hint (:mod:`error_types`), else the status does. Some answers carry ``Retry-After``
 (``top_up_in_progress``, the abuse layer's 429s); it is kept on the exception's ``response`` so a
 LiteLLM Router waits and cools down for as long as the gateway asked. LiteLLM maps only its own
@@ -80,6 +80,8 @@ def parse(status: int, body: bytes | str | Mapping[str, Any] | None) -> GatewayE
     if not isinstance(error_type, str) and isinstance(err, Mapping) and isinstance(err.get("type"), str):
         error_type = err["type"]
     error_type = error_type if isinstance(error_type, str) else None
+    if error_type is None and isinstance(err, str) and err in ERROR_TYPES:
+        error_type = err  # the FIM route's flat bodies name the type in "error" (426 upgrade_required)
     if isinstance(err, Mapping):
         meta = err.get("metadata") if isinstance(err.get("metadata"), Mapping) else {}
         message = str(err.get("message") or err.get("title") or f"HTTP {status}")
