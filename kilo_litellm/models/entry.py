@@ -34,6 +34,8 @@ class ModelEntry(BaseModel):
     input_cost_per_token: float | None = 0.0
     output_cost_per_token: float | None = 0.0
     cache_read_input_token_cost: float | None = None
+    cache_write_input_token_cost: float | None = None
+    """``/models`` ``pricing.input_cache_write``; ``None``: the input price."""
     may_train: bool = False
     supports_vision: bool = False
     supports_reasoning: bool = False
@@ -108,7 +110,8 @@ class ModelEntry(BaseModel):
         info["input_cost_per_token"] = input_price
         info["output_cost_per_token"] = output_price
         info["cache_read_input_token_cost"] = 0.0 if self.free else cache_read
-        info["cache_creation_input_token_cost"] = input_price
+        cache_write = input_price if self.cache_write_input_token_cost is None else self.cache_write_input_token_cost
+        info["cache_creation_input_token_cost"] = 0.0 if self.free else cache_write
         if self.expiration_date is not None:
             info["deprecation_date"] = self.expiration_date.isoformat()
         return {k: v for k, v in info.items() if v is not None}
