@@ -382,10 +382,12 @@ def to_exception(
     return exc
 
 
-def auth_required(model: str) -> litellm.AuthenticationError:
+def auth_required(model: str, detail: str | None = None) -> litellm.AuthenticationError:
     """Raised before sending: a paid model with no key would only earn the gateway's 401."""
     return litellm.AuthenticationError(
-        message=(
+        message=f"KiloException - {detail}"
+        if detail
+        else (
             f"KiloException - '{model}' is a paid model and no Kilo API key is set. Run `{LOGIN_COMMAND}`, "
             f"or set {ENV_API_KEY} (or pass api_key=) to a key from {SIGN_UP_URL}, or use a free model: "
             f"{', '.join(catalog.current_free_models())}."
@@ -393,6 +395,11 @@ def auth_required(model: str) -> litellm.AuthenticationError:
         model=model,
         llm_provider=PROVIDER,
     )
+
+
+def retired(model: str, entry: catalog.ModelEntry) -> litellm.NotFoundError:
+    """A model the catalog marks retired, named with what to use instead."""
+    return litellm.NotFoundError(message=f"KiloException - {_retired(entry)}", model=model, llm_provider=PROVIDER)
 
 
 def unknown_model(model: str, reason: str) -> litellm.NotFoundError:
