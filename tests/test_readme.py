@@ -1062,6 +1062,24 @@ def test_architecture_diagram(block):
         assert (ROOT / "kilo_litellm" / name.replace(".", "/")).with_suffix(".py").is_file(), name
 
 
+# -- the gateway's wire contract ----------------------------------------------------------------------
+
+
+@readme_block("Authentication", "text")
+def test_contract_invalid_token(block, gw):
+    """The contract's rejected-bearer answer is the emulator's, byte for byte, for a free model."""
+    status, header, body = block.text.strip().splitlines()
+    reply = httpx.post(
+        f"{gw.api_base}/chat/completions",
+        headers={"Authorization": "Bearer public"},
+        json={"model": FREE, "messages": MESSAGES},
+    )
+    assert status == f"HTTP/1.1 {reply.status_code}"
+    name, _, value = header.partition(": ")
+    assert reply.headers[name] == value
+    assert reply.text == body
+
+
 # -- contributing -------------------------------------------------------------------------------------
 
 
