@@ -33,19 +33,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from litellm.litellm_core_utils.core_helpers import set_response_cost_in_hidden_params
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
-from kilo_litellm.config.settings import ENV_API_KEY, LOGIN_COMMAND, PROVIDER, SIGN_UP_URL, Settings
+from kilo_litellm.config.settings import (
+    DEFAULT_ACCOUNT_URL,
+    ENV_API_KEY,
+    LOGIN_COMMAND,
+    PROVIDER,
+    SIGN_UP_URL,
+    Settings,
+)
 from kilo_litellm.config.urls import KILO_HOSTS, endpoint
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import errors, request
+from kilo_litellm.provider import errors, litellm_internals, request
 
 HEALTH_CHECK_TAG = "litellm-internal-health-check"
 PROBE_TTL = 10.0
 PROFILE_PATH = "/api/profile"
-ACCOUNT_ORIGIN = "https://api.kilo.ai"
 
 
 def requested(litellm_params: Any) -> bool:
@@ -64,7 +69,7 @@ def profile_url(api_base: str) -> str:
     """``/api/profile`` on the account origin: the base's host (Kilo's web host for its gateway hosts)."""
     url = httpx.URL(api_base)
     if url.host in KILO_HOSTS:
-        return ACCOUNT_ORIGIN + PROFILE_PATH
+        return DEFAULT_ACCOUNT_URL + PROFILE_PATH
     return str(url.copy_with(path=PROFILE_PATH, query=None, fragment=None))
 
 
@@ -99,7 +104,7 @@ def needs_key(model: str) -> Exception:
 
 
 async def _fetch(http: httpx.AsyncClient, settings: Settings, model: str) -> Seen:
-    headers = request.build_headers(settings)
+    headers = request.build_headers(settings=settings)
     models_url = endpoint(settings.api_base, "models")
     try:
         listed = await http.get(models_url, headers=headers)
@@ -186,9 +191,10 @@ async def answer(
     model_response.choices = [Choices(index=0, finish_reason="stop", message=Message(content="", role="assistant"))]
     model_response.model = f"{PROVIDER}/{model}"
     model_response.usage = Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)  # type: ignore[attr-defined]
-    model_response._hidden_params["custom_llm_provider"] = PROVIDER
-    model_response._hidden_params["kilo_health_probe"] = True
-    set_response_cost_in_hidden_params(model_response, 0.0)
+    hidden = litellm_internals.hidden_params(model_response)
+    hidden["custom_llm_provider"] = PROVIDER
+    hidden["kilo_health_probe"] = True
+    litellm_internals.record_reported_cost(model_response, 0.0)
     return model_response
 
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from litellm.litellm_core_utils.core_helpers import set_response_cost_in_hidden_params
 from litellm.types.utils import Choices, Message, ModelResponse
 
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider import cost, errors, litellm_internals
 from kilo_litellm.provider.usage import to_usage
 
 
@@ -98,7 +97,7 @@ def _fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, en
     model_response.model = f"{PROVIDER}/{model}"
     if data.get("system_fingerprint"):
         model_response.system_fingerprint = data["system_fingerprint"]
-    hidden = model_response._hidden_params
+    hidden = litellm_internals.hidden_params(model_response)
     hidden["custom_llm_provider"] = PROVIDER
     hidden["upstream_model"] = data.get("model")
     if data.get("provider"):
@@ -121,10 +120,10 @@ def record_charge(response: ModelResponse, charge: cost.Charge) -> None:
     records as no cost at all instead of pricing the call at the 0 it would compute. Either way
     :data:`cost.SOURCE_HEADER` says who priced it.
     """
-    hidden = response._hidden_params
+    hidden = litellm_internals.hidden_params(response)
     headers = hidden.get("additional_headers")
     hidden["additional_headers"] = {**(headers if isinstance(headers, dict) else {}), cost.SOURCE_HEADER: charge.source}
     if charge.amount is not None:
-        set_response_cost_in_hidden_params(response, charge.amount)
+        litellm_internals.record_reported_cost(response, charge.amount)
     elif charge.source == cost.UNKNOWN:
         hidden["response_cost"] = None

@@ -39,7 +39,7 @@ from litellm.types.utils import ModelResponseStream, Usage
 
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider import cost, errors, litellm_internals
 from kilo_litellm.provider.usage import to_usage
 
 
@@ -210,7 +210,7 @@ class StreamConverter:
         except (TypeError, ValueError, AttributeError) as exc:
             shown = json.dumps({"id": self._id, "created": self._created, "choices": choices}, default=repr)
             raise errors.bad_response(self._model, f"unexpected stream event {shown[:200]}") from exc
-        chunk._hidden_params["custom_llm_provider"] = PROVIDER
+        litellm_internals.hidden_params(chunk)["custom_llm_provider"] = PROVIDER
         return chunk
 
 
