@@ -82,8 +82,10 @@ class ModelEntry(BaseModel):
     def model_info(self) -> dict:
         """The ``litellm.register_model`` value for this entry.
 
-        Unknown prices are registered as 0 (LiteLLM has no "unknown"; a stale price must not linger
-        from an earlier registration): the cost of such a call is what the gateway reports. The
+        An unknown price (``-1`` in ``/models``) registers no price at all: LiteLLM then treats the
+        call's cost as unknown (the proxy sends no cost header) instead of as free, and the cost is
+        what the gateway reports. (``register_model`` merges, so a price an earlier list gave stays
+        registered until the process restarts.) The
         gateway's ``expiration_date`` becomes LiteLLM's ``deprecation_date``, which the proxy's
         ``/model/deprecations`` reports (LiteLLM's ``register_model`` merges, so a date the gateway
         later drops stays registered until the process restarts).
@@ -105,6 +107,8 @@ class ModelEntry(BaseModel):
             "supports_response_schema": self.supports_response_schema,
             "supports_system_messages": True,
         }
+        if self.billed_prices is None:
+            return {k: v for k, v in info.items() if v is not None}
         input_price, output_price = prices
         cache_read = input_price if self.cache_read_input_token_cost is None else self.cache_read_input_token_cost
         info["input_cost_per_token"] = input_price

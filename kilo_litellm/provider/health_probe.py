@@ -12,7 +12,7 @@ The provider recognises the tag (:func:`requested`) and answers the check itself
 
 * a paid model without a key is reported as needing one (nothing is sent: the gateway would
   refuse it);
-* else ``GET {api_base}/models`` (is the gateway there, does it list the model?) and, with a key,
+* else ``GET {api_base}/models`` (is the gateway there, does it list the chat model?) and, with a key,
   ``GET {origin}/api/profile`` (is the key accepted?); neither is a model request, neither costs.
 
 Both answers are shared by every deployment with the same ``api_base`` and key for
@@ -42,11 +42,12 @@ from kilo_litellm.config.settings import (
     PROVIDER,
     SIGN_UP_URL,
     Settings,
+    resolve,
 )
 from kilo_litellm.config.urls import KILO_HOSTS, endpoint
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import errors, litellm_internals, request
+from kilo_litellm.provider import embeddings, errors, litellm_internals, request
 
 HEALTH_CHECK_TAG = "litellm-internal-health-check"
 PROBE_TTL = 10.0
@@ -170,9 +171,10 @@ def _listed(entry: ModelEntry, seen: Seen) -> bool:
 
 
 async def answer(
-    model: str, settings: Settings, http: httpx.AsyncClient, model_response: ModelResponse
+    model: str, api_key: str | None, api_base: str | None, http: httpx.AsyncClient, model_response: ModelResponse
 ) -> ModelResponse:
     """The health check's answer for ``kilo/<model>``, or the error that makes it unhealthy."""
+    settings = resolve(api_key, api_base)
     try:
         entry = catalog.resolve(model)
     except catalog.UnknownModelError as exc:
@@ -191,6 +193,26 @@ async def answer(
     model_response.choices = [Choices(index=0, finish_reason="stop", message=Message(content="", role="assistant"))]
     model_response.model = f"{PROVIDER}/{model}"
     model_response.usage = Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)  # type: ignore[attr-defined]
+    hidden = litellm_internals.hidden_params(model_response)
+    hidden["custom_llm_provider"] = PROVIDER
+    hidden["kilo_health_probe"] = True
+    litellm_internals.record_reported_cost(model_response, 0.0)
+    return model_response
+
+
+async def answer_embedding(
+    model: str, api_key: str | None, api_base: str | None, http: httpx.AsyncClient, model_response: Any
+) -> Any:
+    """The health check's answer for an embedding deployment (``model_info.mode: embedding``)."""
+    settings = resolve(api_key, api_base)
+    listed = embeddings.lookup(model)
+    if listed is not None and not listed.free and not settings.has_real_key:
+        raise needs_key(model)
+    seen = await probe(http, settings, model)
+    if seen.error is not None:
+        raise seen.error
+    model_response.model = f"{PROVIDER}/{model}"
+    model_response.data = []
     hidden = litellm_internals.hidden_params(model_response)
     hidden["custom_llm_provider"] = PROVIDER
     hidden["kilo_health_probe"] = True

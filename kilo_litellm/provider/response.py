@@ -116,14 +116,12 @@ def record_charge(response: ModelResponse, charge: cost.Charge) -> None:
     A known amount goes into ``additional_headers`` through LiteLLM's
     ``set_response_cost_in_hidden_params``, so LiteLLM's calculator takes it and writes its cost
     breakdown (the proxy's ``x-litellm-response-cost-*`` headers, ``cost_breakdown`` in the logging
-    payload), as for ``openrouter/``. An unknown cost is ``response_cost: None``, which LiteLLM
-    records as no cost at all instead of pricing the call at the 0 it would compute. Either way
-    :data:`cost.SOURCE_HEADER` says who priced it.
+    payload), as for ``openrouter/``. An unknown cost is left to LiteLLM, which finds no registered
+    price for the model and reports no cost header. Either way :data:`cost.SOURCE_HEADER` says who
+    priced it.
     """
     hidden = litellm_internals.hidden_params(response)
     headers = hidden.get("additional_headers")
     hidden["additional_headers"] = {**(headers if isinstance(headers, dict) else {}), cost.SOURCE_HEADER: charge.source}
     if charge.amount is not None:
         litellm_internals.record_reported_cost(response, charge.amount)
-    elif charge.source == cost.UNKNOWN:
-        hidden["response_cost"] = None
