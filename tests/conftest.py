@@ -28,6 +28,7 @@ SLOW_MODULES = (
     "test_faults.py",
     "test_signin_cli.py",
     "test_signin_proxy.py",
+    "test_exit_cleanup.py",
 )
 SLOW_MODULE_PREFIXES = ("test_replicas",)
 SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "start_emulator", "redis_server"})
