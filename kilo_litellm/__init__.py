@@ -57,7 +57,7 @@ import litellm  # noqa: E402
 from kilo_litellm.config.settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
 from kilo_litellm.models import catalog  # noqa: E402
 from kilo_litellm.models.discovery import refresh_models  # noqa: E402
-from kilo_litellm.provider import caller_loop, embeddings  # noqa: E402
+from kilo_litellm.provider import caller_loop, embeddings, quiet_refusals  # noqa: E402
 from kilo_litellm.provider.embeddings import refresh_embedding_models  # noqa: E402
 from kilo_litellm.provider.handler import KiloLLM  # noqa: E402
 from kilo_litellm.proxy.router import free_router  # noqa: E402
@@ -82,6 +82,7 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
         litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
     litellm.utils.custom_llm_setup()
     caller_loop.install()
+    quiet_refusals.install()
     litellm.register_model(catalog.model_cost_map())
     litellm.register_model(embeddings.model_cost_map())
     return handler
