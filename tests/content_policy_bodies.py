@@ -1,7 +1,7 @@
 """The upstream content-policy refusals the gateway passes through, and look-alikes that are not refusals.
 
-The bodies are the shapes OpenAI and OpenRouter answer with (``docs/gateway-contract.md``, the
-upstream error shapes): OpenAI's refusal wrapped by OpenRouter, OpenAI's own two codes, and
+The bodies are the shapes OpenAI and OpenRouter answer with (``docs/gateway-contract.md``,
+"Errors"): OpenAI's refusal wrapped by OpenRouter, OpenAI's own two codes, and
 OpenRouter's moderation 403. The look-alikes are a 400 and a 403 of the same families that are
 about something else.
 """

@@ -5,7 +5,7 @@ LiteLLM 1.110's proxy probes every deployment the same way, for ``GET /health`` 
 ``litellm_params`` (``model_info.health_check_model`` replacing the model, ``model_info.mode``
 choosing the call, ``chat`` by default), which for a custom provider is a real ``acompletion``
 ("test from litellm", ``max_tokens`` 16) tagged ``litellm-internal-health-check`` in its metadata
-(``docs/litellm-assumptions.md``, "Health checks"). Against the gateway that is a billed request
+(``docs/litellm-assumptions.md``, "The proxy"). Against the gateway that is a billed request
 to each paid model and a request off the free tier's quota for each free one, per check.
 
 The provider recognises the tag (:func:`requested`) and answers the check itself:
