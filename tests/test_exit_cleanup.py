@@ -35,6 +35,8 @@ loop.close()
 print("done")
 """
 
+pytestmark = pytest.mark.slow
+
 CLEANUPS = {
     "close_litellm_async_clients": ("await litellm.close_litellm_async_clients()", ""),
     "shutdown_default_executor": ("pass", "loop.run_until_complete(loop.shutdown_default_executor())"),

@@ -14,6 +14,7 @@ import time
 
 import httpx
 import pytest
+from processes import starts_a_process
 from proxy_helpers import ProxyStartError, run_proxy, write_config
 
 from kilo_litellm.provider import health_probe
@@ -22,6 +23,7 @@ KILO_KEY = "sk-kilo-background-" + secrets.token_hex(8)
 WINDOW = 12.0
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     def deployment(name: str, model: str, **params) -> dict:

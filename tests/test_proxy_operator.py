@@ -20,6 +20,7 @@ import pytest
 import yaml
 from cache_bodies import CACHED_USAGE, cached_reply, cached_stream_reply
 from content_policy_bodies import refusal
+from processes import starts_a_process
 from proxy_helpers import ProxyStartError, run_proxy
 from readme_blocks import find
 
@@ -95,6 +96,7 @@ def other():
         yield gw
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, other, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("proxy-operator")
