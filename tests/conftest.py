@@ -155,7 +155,7 @@ def february(february_gateway, monkeypatch):
 
 @pytest.fixture
 def gw(gateway, monkeypatch):
-    """Today's gateway emulator with an empty script and request log, and no KILO_* variables set."""
+    """The gateway emulator (its default mode) with an empty script and request log, and no KILO_* variables set."""
     yield from _clean(gateway, monkeypatch)
 
 

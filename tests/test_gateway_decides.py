@@ -1,7 +1,7 @@
 """The gateway decides what is free (issue 20, points 1 and 8): ids the catalog does not list are sent,
 and the names and URLs in errors help.
 
-Today's gateway serves ids free that no rule on the id predicts (today's notes §8.2):
+The gateway serves ids free that no rule on the id predicts (docs/gateway-contract.md, "Free models and limits"):
 ``stepfun/step-5-preview-free`` (a hyphen, no ``:free``), ``inclusionai/ling-3.1-flash`` and
 ``stealth/<name>-alpha``. Measured on main before this change: all three were refused before
 sending ("paid model needs a key"). The emulator (today's mode) serves them by the gateway's rule

@@ -8,10 +8,10 @@ call argument > ``KILO_*`` environment variable > default. For the key the defau
 chosen at login, unless ``KILO_ORG_ID`` (or the call) names one; a key given by the call or the
 environment never takes the stored organisation, which belongs to the signed-in account.
 
-Today's gateway rejects every bearer it cannot verify with ``401 INVALID_TOKEN``, free models
-included; only a request with *no* ``Authorization`` header is anonymous (today's notes §1). The
-seed page told users to pass ``public``, so ``public``, ``anonymous``, ``none`` and the empty string
-stay accepted as placeholders meaning "no key": they are never sent.
+The gateway rejects every bearer it cannot verify with ``401 INVALID_TOKEN``, free models included;
+only a request with *no* ``Authorization`` header is anonymous (docs/gateway-contract.md,
+"Authentication"). The seed page told users to pass ``public``, so ``public``, ``anonymous``,
+``none`` and the empty string stay accepted as placeholders meaning "no key": they are never sent.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from kilo_litellm.config.urls import normalise_base
 PROVIDER = "kilo"
 DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"
 AI_GATEWAY_API_BASE = "https://ai-gateway.kilo.ai/api/v1"
-"""The second host (today's notes §8.1): Kilo's own client's default since October. The documented
-base above stays the default; in production Kilo rewrites it to this host."""
+"""The second host, where Kilo's gateway app is deployed on its own (docs/gateway-contract.md,
+"Paths and hosts"). The documented base above stays the default; in production Kilo rewrites it to
+this host."""
 PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
 
 ENV_API_KEY = "KILO_API_KEY"

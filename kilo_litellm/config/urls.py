@@ -3,8 +3,8 @@
 The gateway answers on two hosts. ``https://api.kilo.ai/api/gateway`` (the documented base, the
 default) serves its routes both directly and under ``/v1`` (``/api/gateway/v1/chat/completions``);
 in production Kilo's web app rewrites those URLs to the second host. ``https://ai-gateway.kilo.ai``
-serves the same routes under ``/api/v1`` (``/api/v1/chat/completions``), and is what Kilo's own
-client uses since October (today's notes §8.1). People paste whatever their last tool wanted: a
+serves the same routes under ``/api/v1`` (``/api/v1/chat/completions``): Kilo's gateway app,
+deployed on its own (docs/gateway-contract.md, "Paths and hosts"). People paste whatever their last tool wanted: a
 trailing slash, the ``/v1`` suffix OpenAI SDKs expect, the host's root, or the full
 ``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, fill-in-the-middle,
 embeddings and the model list all append their own route to the same base.

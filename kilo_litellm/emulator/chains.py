@@ -6,7 +6,7 @@
   ``"image"`` among ``architecture.input_modalities``, ``tools`` and ``structured_outputs`` among
   ``supported_parameters``, the window in ``context_length``.
 * **Streams cut mid-way.** ``Reply(disconnect_after=N)`` ends a stream after its first ``N`` data
-  events with the event today's gateway sends when the upstream breaks (today's notes §5):
+  events with the event the gateway sends when the upstream breaks (docs/gateway-contract.md, "Streams"):
   ``{"error": {"code": 503, "type": "upstream_disconnect", ...}}``, then closes it. Without a body
   or recording of its own, the reply cuts what the emulator would have answered the request.
 * **Prefill.** A request whose last message is an assistant message asks the model to continue it
@@ -83,7 +83,7 @@ def listed_free(models: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
 
 
 def disconnect_event(generation_id: str) -> bytes:
-    """The in-band event today's gateway sends when the upstream breaks mid-stream."""
+    """The in-band event the gateway sends when the upstream breaks mid-stream."""
     event = {"id": generation_id, "error": {"code": 503, "message": DISCONNECT_MESSAGE, "type": "upstream_disconnect"}}
     return b"data: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
 

@@ -1,7 +1,7 @@
-"""``POST /fim/completions`` (also under ``/v1/``) as today's gateway answers it: synthesised.
+"""``POST /fim/completions`` (also under ``/v1/``) as the gateway answers it: synthesised.
 
 No recording of the route exists; the rules and bodies are read from Kilo's server code
-(``fim-completions.ts``, today's notes §8.5), checked in the gateway's order:
+(``fim-completions.ts``; docs/gateway-contract.md, "Fill-in-the-middle"), checked in the gateway's order:
 
 * no bearer: 401 ``{"success":false,"error":"Unauthorized"}``; a bearer the emulator rejects (the
   chat route's rule, see :mod:`server`): 401 ``{"success":false,"error":"Invalid API token"}``.

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=HOST, help="address to listen on")
     parser.add_argument("--port", type=int, default=PORT, help="port to listen on; 0 for any free one")
     parser.add_argument(
-        "--mode", choices=("today", "february"), default="today", help="answer like today's gateway or February 2026's"
+        "--mode", choices=("today", "february"), default="today", help="the gateway now, or in February 2026"
     )
     parser.add_argument(
         "--fail",

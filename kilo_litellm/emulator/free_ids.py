@@ -1,11 +1,11 @@
 """Which ids the emulated gateway serves free although its ``/models`` does not list them.
 
-This is the gateway's rule as the December re-read of its server code shows it (today's notes
-§8.2, §2.2), kept in the emulator on purpose: the package itself knows no such rule (it sends an id
+This is the gateway's rule as its server code shows it (docs/gateway-contract.md, "Free models and limits"),
+kept in the emulator on purpose: the package itself knows no such rule (it sends an id
 its catalog does not list and lets the gateway answer), so the tests can show that it does not
 need one. Free without a listing are:
 
-* an id ending in ``:free`` and ``openrouter/free`` (the February rule, still in force);
+* an id ending in ``:free`` and ``openrouter/free`` (the rule of February 2026, still in force);
 * ``stealth/<name>-alpha``;
 * a few ids without ``:free`` that the server's lists name: :data:`UNLISTED_FREE`.
 
@@ -15,7 +15,7 @@ Every other unlisted id is paid: 401 ``PAID_MODEL_AUTH_REQUIRED`` without a key.
 from __future__ import annotations
 
 UNLISTED_FREE = frozenset({"stepfun/step-5-preview-free", "inclusionai/ling-3.1-flash"})
-"""Free ids without ``:free`` that the server's code names (§8.2): a Kilo-exclusive id with a
+"""Free ids without ``:free`` that the server's code names: a Kilo-exclusive id with a
 hyphen instead of the colon, and an id its free list carries as is."""
 
 

@@ -71,7 +71,7 @@ POLICY_ERRORS: dict[str, tuple[int, bytes]] = {
     "too_many_requests": (429, TOO_MANY_REQUESTS_BODY),
     "account_restricted": (403, ACCOUNT_RESTRICTED_BODY),
 }
-"""Name → (status, body) of each shape of §8.4."""
+"""Name → (status, body) of each shape (docs/gateway-contract.md, "Errors")."""
 
 
 def policy_reply(name: str) -> Reply:

@@ -1,26 +1,27 @@
 """A local Kilo Gateway: a real HTTP server on 127.0.0.1 that answers with recorded gateway bytes.
 
 Tests, the offline demo, the benchmarks and users' own tests run against it instead of the live
-gateway. By default (``mode="today"``) it behaves like today's gateway (today's notes) for what a
+gateway. By default (``mode="today"``) it behaves like the gateway (docs/gateway-contract.md) for what a
 client can observe:
 
 * ``POST /api/gateway/chat/completions`` (also under ``/api/gateway/v1/``):
   - 400 ``invalid_request`` for a body that is not JSON, 400 ``unsupported_field`` for one with a
     ``providerOptions`` field, then 404 ``model_not_found`` ("Model not found") for a missing or
-    blank ``model``, all before the key is checked (§8.4);
+    blank ``model``, all before the key is checked (docs/gateway-contract.md, "Errors");
   - **auth**: no ``Authorization`` header (or ``Bearer anonymous``) is anonymous; any other bearer
-    the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` (§1). Here that
+    the gateway cannot verify is 401 ``INVALID_TOKEN`` with ``WWW-Authenticate`` ("Authentication" there). Here that
     is a placeholder (``public``, ``no-key``, ``none``, ...) or a token containing ``invalid`` or
     ``expired``; every other token counts as a valid key;
-  - **retired ids** (§2.1): the seed page's free ids get the 404 bodies the server code has for
-    them (``discontinued_free_model``, ``model_not_found``, ``unavailable_model``); ``giga-potato``
-    lost its free status (401 ``PAID_MODEL_AUTH_REQUIRED`` anonymously, 404 with a key);
+  - **retired ids** ("Free models and limits" there): the seed page's free ids get the 404 bodies
+    the server code has for them (``discontinued_free_model``, ``model_not_found``,
+    ``unavailable_model``); ``giga-potato`` lost its free status (401 ``PAID_MODEL_AUTH_REQUIRED``
+    anonymously, 404 with a key);
   - a paid model (not ``isFree`` in the bundled ``/models``; unlisted and not free by the
-    gateway's December rule, :mod:`free_ids`) without a key: 401 ``PAID_MODEL_AUTH_REQUIRED``;
+    gateway's rule, :mod:`free_ids`) without a key: 401 ``PAID_MODEL_AUTH_REQUIRED``;
   - else a recording: a tool-call stream when the request has ``tools``, the reasoning stream when
     it asks for ``reasoning``, else the plain one; non-streaming calls get the JSON recording, or
-    a body assembled from the matching stream recording. Today's gateway re-serialises what it
-    passes on (§5), and so does the emulator: each event as ``data: <compact json>``, keep-alives
+    a body assembled from the matching stream recording. The gateway re-serialises what it
+    passes on ("Streams" there), and so does the emulator: each event as ``data: <compact json>``, keep-alives
     as ``: KILO PROCESSING``, ``delta.role: null`` removed; non-stream JSON without the leading
     whitespace. The content bytes are the recorded ones.
   So that coding agents (Claude Code, Codex) can finish a task, a request with ``tools`` whose
@@ -36,8 +37,8 @@ client can observe:
   entries of :attr:`GatewayEmulator.models`; streams cut mid-way (``Reply(disconnect_after=N)``) and
   a trailing assistant message continued as a prefill: :mod:`kilo_litellm.emulator.chains`.
 * Every route above also under ``/api/v1`` (``POST /api/v1/chat/completions``, ``GET /api/v1/models``,
-  ...), as the second host ``https://ai-gateway.kilo.ai`` serves them (today's notes §8.1), so
-  :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. February's gateway had no such path.
+  ...), as the second host ``https://ai-gateway.kilo.ai`` serves them ("Paths and hosts" there), so
+  :attr:`GatewayEmulator.ai_gateway_base` is a base of that shape. The gateway of February 2026 had no such path.
 
 * ``POST /api/gateway/fim/completions`` (and ``/api/v1/fim/completions``): fill-in-the-middle,
   **synthesised** (:mod:`fim`).
@@ -54,7 +55,7 @@ every error body above (with its ``error_type``), the auth rule, the retired-id 
 anonymous, the seed ids are served, recordings byte for byte with no agent edits, bodies without
 ``error_type``).
 
-December's other error answers (§8.4: an organisation policy's 503 and 404 ``model_not_allowed``,
+The gateway's other error answers ("Errors" there: an organisation policy's 503 and 404 ``model_not_allowed``,
 ``account_restricted``, the BYOK reconnect 400, the abuse layer's 429 with ``retry-after``) are
 bodies in :mod:`kilo_litellm.emulator.policy_errors`, for :meth:`GatewayEmulator.script`.
 
@@ -159,9 +160,9 @@ def model_not_found_body(model: str) -> bytes:
 NOT_FOUND_BODY = model_not_found_body("no-such/model")
 EMPTY_MODEL_BODY = _flat("Model not found", "model_not_found", "The requested model could not be found.")
 PROVIDER_OPTIONS_BODY = _flat("The providerOptions field is not supported. Use provider instead.", "unsupported_field")
-"""Today's 404 for a missing or blank ``model`` (§8.4), sent before the key is checked."""
+"""The 404 for a missing or blank ``model`` (docs/gateway-contract.md, "Errors"), sent before the key is checked."""
 
-# February 2026 bodies (wire notes §2.3), for ``mode="february"``.
+# February 2026 bodies (docs/gateway-contract.md, "Errors"), for ``mode="february"``.
 FEBRUARY_NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
 FEBRUARY_PAID_AUTH_BODY = (
     b'{"error":{"code":"PAID_MODEL_AUTH_REQUIRED","message":"You need to sign in to use this model."}}'
@@ -170,7 +171,8 @@ FEBRUARY_BAD_JSON_BODY = (
     b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
 )
 
-# The refusals ``fail=`` / ``--fail`` script (:mod:`kilo_litellm.emulator.failures`); today's notes §4, wire notes §2.3.
+# The refusals ``fail=`` / ``--fail`` script (:mod:`kilo_litellm.emulator.failures`);
+# docs/gateway-contract.md, "Errors".
 USAGE_LIMIT_BODY = (
     b'{"error":{"title":"Low Credit Warning!","message":"Add credits to continue, or switch to a free model",'
     b'"balance":0,"buyCreditsUrl":"https://app.kilo.ai/profile"},"error_type":"usage_limit_exceeded"}'
@@ -205,7 +207,7 @@ def refusal_for(status: int, model: str, mode: str = TODAY) -> Reply:
     return Reply(status=status, body=bodies[status], stream=False)
 
 
-# What today's gateway answers for the ids it retired (today's notes §2.1): gateway id -> 404 body.
+# What the gateway answers for the ids it retired (docs/gateway-contract.md, "Free models and limits"): id -> 404 body.
 RETIRED = {
     "z-ai/glm-5:free": DISCONTINUED_BODY,
     "moonshotai/kimi-k2.5:free": DISCONTINUED_BODY,
@@ -299,7 +301,7 @@ def assemble(raw_sse: bytes) -> bytes:
 
 
 def models_body() -> bytes:
-    """``GET /models``: the snapshot of the gateway's list bundled with the package (wire notes §4.1)."""
+    """``GET /models``: the bundled snapshot of the gateway's list (docs/gateway-contract.md, "The model list")."""
     return resources.files("kilo_litellm").joinpath("data", "models-snapshot.json").read_bytes()
 
 
@@ -408,8 +410,9 @@ def _compact(data: Any) -> bytes:
 
 
 def reserialised(raw_sse: bytes) -> bytes:
-    """A stream as today's gateway passes it on (§5): each event re-serialised as ``data: <json>``,
-    keep-alives as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing ``choices`` as ``[]``."""
+    """A stream as the gateway passes it on (docs/gateway-contract.md, "Streams"): each event re-serialised as
+    ``data: <json>``, keep-alives as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing
+    ``choices`` as ``[]``."""
     out = []
     for block in raw_sse.decode("utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if line.strip()]
@@ -438,7 +441,7 @@ def _under(path: str, root: str) -> bool:
 
 
 def _route(path: str, mode: str = TODAY) -> str:
-    """The route under the gateway root; today's gateway serves everything under ``/v1`` too, and
+    """The route under the gateway root; the gateway serves everything under ``/v1`` too, and
     under the second host's ``/api/v1``."""
     full = path.split("?", 1)[0]
     if mode != FEBRUARY and _under(full, AI_GATEWAY_PATH):
@@ -448,7 +451,7 @@ def _route(path: str, mode: str = TODAY) -> str:
 
 
 def _refusal(model: str, token: str | None, mode: str, listed: Mapping[str, bool] | None = None) -> Reply | None:
-    """Today's auth and retired-model rules, or ``None`` when the model is served."""
+    """The gateway's auth and retired-model rules, or ``None`` when the model is served."""
     gid = model.strip().lower()
     if mode == FEBRUARY:
         paid = not (_is_free(model) or gid in RETIRED or gid in UNFREED)
@@ -551,7 +554,7 @@ def _agent_turn(body: Mapping[str, Any]) -> Reply | None:
 
 
 def _as_today(reply: Reply) -> Reply:
-    """A recorded answer as today's gateway passes it on (see :func:`reserialised`)."""
+    """A recorded answer as the gateway passes it on (see :func:`reserialised`)."""
     raw = reply.payload()
     if reply.stream:
         return Reply(body=reserialised(raw), stream=True)
@@ -781,7 +784,8 @@ class GatewayEmulator:
         """Gateway id -> status: every chat request for that model gets the gateway's refusal (:mod:`.failures`)."""
         self._server = _Server((host, port), _Handler)
         self.mode = mode
-        """``"today"``: today's gateway; ``"february"``: the gateway of February 2026."""
+        """``"today"``: the gateway as docs/gateway-contract.md describes it; ``"february"``: the gateway
+        of February 2026."""
         self.default = default
         """The answer to every request the script does not cover; ``None`` answers like the gateway."""
         self.models: list[dict] | None = None
