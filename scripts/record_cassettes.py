@@ -1,7 +1,8 @@
 """Build (or re-record) the vcrpy cassettes in ``cassettes/``.
 
-Default, offline: the calls go to the bundled gateway emulator in its February mode, which serves
-the real recorded gateway bytes unchanged; each interaction is stored under the real gateway URL
+Default, offline: the calls go to the bundled gateway emulator, scripted to answer each with one
+real recording's bytes unchanged (not re-serialised as the gateway passes streams on); each
+interaction is stored under the real gateway URL
 (``https://api.kilo.ai/api/gateway``) so replaying needs no ``api_base``.
 
 ``--live``, with network: the same calls go to the real gateway (``kilo-auto/free``, so no key is
@@ -27,12 +28,18 @@ import vcr
 
 import kilo_litellm  # noqa: F401
 from kilo_litellm.config.settings import DEFAULT_API_BASE
-from kilo_litellm.emulator import GatewayEmulator
+from kilo_litellm.emulator import GatewayEmulator, Reply
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 MESSAGES = [{"role": "user", "content": "hello"}]
 TOOLS = [{"type": "function", "function": {"name": "search_files", "parameters": {"type": "object"}}}]
 
+# cassette name -> the recording the emulator answers it with, offline
+RECORDED = {
+    "free-completion": "nonstream-anthropic-whitespace-prefix.json",
+    "free-stream": "stream-openai-gpt41.sse",
+    "free-tool-call-stream": "stream-devstral-free-toolcall.sse",
+}
 # cassette name -> completion kwargs
 CALLS = {
     "free-completion": {"model": "kilo/kilo-auto/free"},
@@ -70,9 +77,11 @@ def recorder(api_base: str, offline: bool) -> vcr.VCR:
     )
 
 
-def record(api_base: str, offline: bool) -> None:
+def record(api_base: str, offline: bool, gateway: GatewayEmulator | None = None) -> None:
     rec = recorder(api_base, offline)
     for name, kwargs in CALLS.items():
+        if gateway is not None:
+            gateway.script(Reply(recording=RECORDED[name], stream=bool(kwargs.get("stream"))))
         path = CASSETTES / f"{name}.yaml"
         path.unlink(missing_ok=True)
         with rec.use_cassette(path.name):
@@ -90,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.live:
         record(os.environ.get("KILO_API_BASE", DEFAULT_API_BASE), offline=False)
         return 0
-    with GatewayEmulator(mode="february") as gateway:
-        record(gateway.api_base, offline=True)
+    with GatewayEmulator() as gateway:
+        record(gateway.api_base, offline=True, gateway=gateway)
     return 0
 
 

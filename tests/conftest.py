@@ -46,7 +46,7 @@ SLOW_TESTS = frozenset(
         "test_python_block_runs_as_pasted",
         "test_install_from_a_wheel",
         "test_redis_starts_stops_and_restarts_on_the_same_port",
-        "test_python_m_emulator_runs_it_in_february_mode",
+        "test_python_m_emulator_accepts_only_the_keys_it_is_given",
         "test_the_images_healthcheck_passes_on_the_running_proxy_and_fails_once_it_stops",
         "test_the_image_builds_starts_as_a_user_and_answers_liveliness",
         "test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback",
@@ -132,12 +132,6 @@ def emulator():
         yield gw
 
 
-@pytest.fixture(scope="session")
-def february_gateway():
-    with GatewayEmulator(mode="february") as emulator:
-        yield emulator
-
-
 def _clean(emulator: GatewayEmulator, monkeypatch):
     """``emulator`` with an empty script and request log, and no KILO_* variables set."""
     for name in ("KILO_API_KEY", "KILO_API_BASE", "KILO_ORG_ID"):
@@ -148,14 +142,8 @@ def _clean(emulator: GatewayEmulator, monkeypatch):
 
 
 @pytest.fixture
-def february(february_gateway, monkeypatch):
-    """An emulator of the gateway of February 2026 (seed free models served), reset like ``gw``."""
-    yield from _clean(february_gateway, monkeypatch)
-
-
-@pytest.fixture
 def gw(gateway, monkeypatch):
-    """The gateway emulator (its default mode) with an empty script and request log, and no KILO_* variables set."""
+    """The gateway emulator with an empty script and request log, and no KILO_* variables set."""
     yield from _clean(gateway, monkeypatch)
 
 

@@ -12,7 +12,7 @@ from gateway_models import make_gateway_model, models_body
 from litellm.exceptions import MidStreamFallbackError
 
 import kilo_litellm
-from kilo_litellm.emulator import INVALID_TOKEN_BODY, GatewayEmulator, Reply
+from kilo_litellm.emulator import INVALID_TOKEN_BODY, Reply
 from kilo_litellm.models import catalog
 from kilo_litellm.models.discovery import ModelDiscovery
 from kilo_litellm.proxy import router
@@ -75,17 +75,6 @@ def test_emulator_rejects_a_bearer_it_cannot_verify_like_the_gateway(gw, token):
     assert resp.status_code == 401
     assert resp.content == INVALID_TOKEN_BODY
     assert resp.headers["www-authenticate"] == 'Bearer error="invalid_token"'
-
-
-def test_emulator_february_mode_takes_the_placeholder_as_anonymous():
-    with GatewayEmulator(mode="february") as old:
-        resp = httpx.post(
-            old.api_base + "/chat/completions",
-            json={"model": "z-ai/glm-5:free", "messages": MESSAGES},
-            headers={"Authorization": "Bearer public"},
-        )
-    assert resp.status_code == 200
-    assert resp.content.lstrip().startswith(b"{")
 
 
 def test_kilo_auto_free_is_registered_and_free(gw):

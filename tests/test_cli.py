@@ -310,13 +310,16 @@ def test_the_emulator_command_serves_until_stopped(start_emulator, run, stop):
     assert "Traceback" not in err and err.strip() == "emulator stopped"
 
 
-def test_python_m_emulator_runs_it_in_february_mode(start_emulator):
-    proc, base, lines = start_emulator("--port", "0", "--mode", "february", module=True)
-    assert "february's gateway" in lines[0]
-    sent = httpx.post(
-        f"{base}/chat/completions", json={"model": "z-ai/glm-5:free", "messages": [{"role": "user", "content": "hi"}]}
-    )
-    assert sent.status_code == 200  # the seed free ids were still served in February
+def test_python_m_emulator_accepts_only_the_keys_it_is_given(start_emulator):
+    proc, base, lines = start_emulator("--port", "0", "--key", "sk-one-0123456789", "--key", "sk-two-0123", module=True)
+    assert "accepts only the 2 key(s) given with --key" in lines[0]
+    assert not any("sk-one" in line or "sk-two" in line for line in lines)
+    body = {"model": "kilo-auto/free", "messages": [{"role": "user", "content": "hi"}]}
+    for key, status in [("sk-one-0123456789", 200), ("sk-two-0123", 200), ("sk-other-0123456789", 401)]:
+        sent = httpx.post(f"{base}/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"})
+        assert sent.status_code == status, key
+    assert sent.json()["error"]["code"] == "INVALID_TOKEN"
+    assert httpx.post(f"{base}/chat/completions", json=body).status_code == 200  # no key: anonymous, free model
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import MESSAGES, call_litellm
 
 import kilo_litellm
-from kilo_litellm.emulator import assemble, recording, sse_payloads, streamed_text
+from kilo_litellm.emulator import assemble, gateway_model, recording, sse_payloads, streamed_text
 from kilo_litellm.models import catalog
 
 SEEDS = [
@@ -37,11 +37,12 @@ async def test_free_models_reach_the_gateway_with_their_gateway_id(gw, model, ga
 @pytest.mark.parametrize("model,gateway_id", SEEDS)
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
-async def test_seed_models_reach_a_february_gateway_with_their_gateway_id(
-    february, model, gateway_id, is_async, stream
+async def test_seed_models_reach_a_gateway_that_lists_them_again_with_their_gateway_id(
+    gw, model, gateway_id, is_async, stream
 ):
     """Kilo has re-enabled a retired free id before: the seed aliases still send their own ids."""
-    await _assert_answered(february, model, gateway_id, is_async, stream)
+    gw.models = [gateway_model(gid) for _, gid in SEEDS]
+    await _assert_answered(gw, model, gateway_id, is_async, stream)
 
 
 async def _assert_answered(gw, model, gateway_id, is_async, stream):

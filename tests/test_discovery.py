@@ -16,7 +16,7 @@ import pytest
 from conftest import MESSAGES
 from gateway_models import make_gateway_model, models_body
 
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import Reply, gateway_model
 from kilo_litellm.models import catalog
 from kilo_litellm.models.discovery import ModelDiscovery
 from kilo_litellm.models.listing import parse_models, snapshot_payload
@@ -108,7 +108,7 @@ def test_cost_of_a_discovered_paid_model_uses_its_prices(gw, discovery):
     assert (prompt, completion) == (pytest.approx(0.002), pytest.approx(0.001))
 
 
-def test_aliases_take_the_live_numbers_for_their_gateway_id(gw, discovery, february):
+def test_aliases_take_the_live_numbers_for_their_gateway_id(gw, discovery):
     serve(
         gw,
         make_gateway_model(
@@ -121,8 +121,9 @@ def test_aliases_take_the_live_numbers_for_their_gateway_id(gw, discovery, febru
     discovery.refresh(gw.api_base)
     info = litellm.get_model_info("kilo/glm-5-free")
     assert (info["max_input_tokens"], info["max_output_tokens"]) == (300000, 90000)
-    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=february.api_base)
-    assert february.chat_requests[-1].model == "z-ai/glm-5:free"
+    gw.models = [gateway_model("z-ai/glm-5:free")]  # a gateway that serves the seed id again
+    litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
+    assert gw.chat_requests[-1].model == "z-ai/glm-5:free"
 
 
 def test_alias_whose_model_left_the_list_fails_naming_the_free_models(gw, discovery):
@@ -162,7 +163,7 @@ def test_force_fetches_inside_the_ttl(gw, discovery):
     [Reply(status=503, body=b'{"error":"Service unavailable"}'), Reply(body=b"<html>oops</html>"), Reply(body=b"{}")],
     ids=["http-503", "not-json", "no-data"],
 )
-def test_gateway_trouble_keeps_the_stale_list(gw, discovery, caplog, reply, february):
+def test_gateway_trouble_keeps_the_stale_list(gw, discovery, caplog, reply):
     glm = make_gateway_model(id="z-ai/glm-5:free", pricing={"prompt": "0", "completion": "0"})
     serve(gw, glm, make_gateway_model(id="acme/kept", context_length=77777))
     discovery.refresh(gw.api_base)
@@ -174,7 +175,8 @@ def test_gateway_trouble_keeps_the_stale_list(gw, discovery, caplog, reply, febr
     assert litellm.get_model_info("kilo/acme/kept")["max_input_tokens"] == 77777
     assert any("keeping the previous catalog" in r.getMessage() for r in caplog.records)
     assert catalog.lookup("glm-5-free").retired is False
-    resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=february.api_base)
+    gw.models = [gateway_model("z-ai/glm-5:free")]  # a gateway that serves the seed id again
+    resp = litellm.completion(model="kilo/glm-5-free", messages=MESSAGES, api_base=gw.api_base)
     assert resp.choices[0].message.content
 
 

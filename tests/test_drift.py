@@ -1,7 +1,7 @@
 """``kilo-litellm check``: the drift report, against the local gateway emulator over loopback HTTP.
 
-Most tests script the gateway as docs/gateway-contract.md describes it answer by answer, because the
-emulator's default answers are those of the gateway of February 2026. The probes go out in a fixed order
+Most tests script the gateway answer by answer, because the
+probes need answers the emulator does not give by default. The probes go out in a fixed order
 (:func:`kilo_litellm.cli.drift.probe`), and each test checks the paths it received against that order,
 so a scripted answer cannot silently land on the wrong probe.
 """

@@ -9,9 +9,8 @@ import json
 import httpx
 import pytest
 
-from kilo_litellm.emulator import Reply, gateway_model, recording, sse_payloads, streamed_text
+from kilo_litellm.emulator import Reply, gateway_model, recording, reserialised, sse_payloads, streamed_text
 from kilo_litellm.emulator.chains import DISCONNECT_MESSAGE
-from kilo_litellm.emulator.server import reserialised
 from kilo_litellm.models.listing import parse_models
 
 PLAIN = [{"role": "user", "content": "hello"}]
@@ -96,12 +95,6 @@ def test_a_prefill_that_is_not_the_start_of_the_answer_gets_the_whole_answer(gw)
     prefill = {"role": "assistant", "content": "Something else entirely"}
     raw = _chat(gw, {"model": "kilo-auto/free", "messages": [*PLAIN, prefill], "stream": True}).content
     assert _text(raw) == STREAM_TEXT
-
-
-def test_the_february_gateway_answers_byte_for_byte_whatever_the_messages(february):
-    prefill = {"role": "assistant", "content": STREAM_TEXT[:25]}
-    raw = _chat(february, {"model": "kilo-auto/free", "messages": [*PLAIN, prefill], "stream": True}).content
-    assert raw == recording("stream-openai-gpt41.sse")
 
 
 def test_gateway_model_is_a_models_entry_in_the_gateway_s_shape():

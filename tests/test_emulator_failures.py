@@ -12,7 +12,7 @@ from conftest import MESSAGES, PAYMENT_REQUIRED, call_litellm
 
 import kilo_litellm
 from kilo_litellm.emulator import GatewayEmulator, Reply, recording
-from kilo_litellm.emulator import server as emulator_server
+from kilo_litellm.emulator import bodies as emulator_bodies
 from kilo_litellm.emulator.failures import STATUSES, describe, normalised, parse, parse_all
 from kilo_litellm.proxy.router import free_chain
 
@@ -25,21 +25,13 @@ RAISES = {
     500: litellm.InternalServerError,
     503: litellm.ServiceUnavailableError,
 }
-TODAY_BODIES = {
-    401: emulator_server.PAID_AUTH_BODY,
-    402: emulator_server.USAGE_LIMIT_BODY,
-    404: emulator_server.model_not_found_body(FIRST),
-    429: emulator_server.RATE_LIMIT_BODY,
+GATEWAY_BODIES = {
+    401: emulator_bodies.PAID_AUTH_BODY,
+    402: emulator_bodies.USAGE_LIMIT_BODY,
+    404: emulator_bodies.model_not_found_body(FIRST),
+    429: emulator_bodies.RATE_LIMIT_BODY,
     500: recording("error-500-body.json"),
-    503: emulator_server.SERVICE_UNAVAILABLE_BODY,
-}
-FEBRUARY_BODIES = {
-    401: emulator_server.FEBRUARY_PAID_AUTH_BODY,
-    402: emulator_server.FEBRUARY_USAGE_LIMIT_BODY,
-    404: emulator_server.FEBRUARY_NOT_FOUND_BODY,
-    429: emulator_server.FEBRUARY_RATE_LIMIT_BODY,
-    500: recording("error-500-body.json"),
-    503: emulator_server.FEBRUARY_SERVICE_UNAVAILABLE_BODY,
+    503: emulator_bodies.SERVICE_UNAVAILABLE_BODY,
 }
 
 
@@ -47,14 +39,12 @@ def _post(gw: GatewayEmulator, model: str, stream: bool = False, path: str = "/c
     return httpx.post(gw.api_base + path, json={"model": model, "messages": MESSAGES, "stream": stream}, timeout=10)
 
 
-@pytest.mark.parametrize("mode", ["today", "february"])
 @pytest.mark.parametrize("status", STATUSES)
-def test_every_request_for_the_model_gets_the_gateways_body_for_that_status(mode, status):
-    bodies = TODAY_BODIES if mode == "today" else FEBRUARY_BODIES
-    with GatewayEmulator(mode=mode, fail={FIRST: status}) as gw:
+def test_every_request_for_the_model_gets_the_gateways_body_for_that_status(status):
+    with GatewayEmulator(fail={FIRST: status}) as gw:
         for stream in (False, True, False):
             answer = _post(gw, FIRST, stream=stream)
-            assert (answer.status_code, answer.content) == (status, bodies[status])
+            assert (answer.status_code, answer.content) == (status, GATEWAY_BODIES[status])
             assert answer.headers["content-type"] == "application/json"
         assert _post(gw, SECOND).status_code == 200
         assert len(gw.chat_requests) == 4

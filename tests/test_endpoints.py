@@ -10,7 +10,7 @@ from conftest import MESSAGES
 from litellm import Router
 
 import kilo_litellm
-from kilo_litellm.emulator import NOT_FOUND_BODY, Reply
+from kilo_litellm.emulator import HTML_NOT_FOUND_BODY, NOT_FOUND_BODY, Reply
 from kilo_litellm.models.discovery import ModelDiscovery
 
 FREE = "kilo/kilo-auto/free"
@@ -107,7 +107,9 @@ def test_embeddings_and_model_list_use_the_same_normalised_base(gw, tmp_path):
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_base_that_answers_an_html_404_says_the_url_looks_wrong(gw, stream):
+    """A web server that is not the gateway answers a page of HTML (the gateway's own 404 is JSON)."""
     wrong = gw.url + "/wrong/path"
+    gw.script(Reply(status=404, body=HTML_NOT_FOUND_BODY, headers={"Content-Type": "text/html"}))
     with pytest.raises(litellm.NotFoundError) as caught:
         resp = litellm.completion(model=FREE, messages=MESSAGES, api_base=wrong, stream=stream)
         list(resp) if stream else None
@@ -119,6 +121,7 @@ def test_a_base_that_answers_an_html_404_says_the_url_looks_wrong(gw, stream):
 
 
 async def test_a_wrong_base_for_embeddings_says_so_too(gw):
+    gw.script(Reply(status=404, body=HTML_NOT_FOUND_BODY, headers={"Content-Type": "text/html"}))
     with pytest.raises(litellm.NotFoundError, match="the gateway URL looks wrong"):
         await litellm.aembedding(
             model="kilo/nvidia/llama-nemotron-embed-vl-1b-v2:free", input="x", api_base=gw.url + "/wrong"

@@ -8,11 +8,11 @@ import litellm
 import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
 
-from kilo_litellm.emulator import FEBRUARY_BAD_JSON_BODY as BAD_JSON_BODY
-from kilo_litellm.emulator import FEBRUARY_NOT_FOUND_BODY as NOT_FOUND_BODY
 from kilo_litellm.emulator import INVALID_PATH_BODY, PAID_AUTH_BODY, Reply, recording
 
-# The gateway's February 2026 bodies (no error_type): still parsed the same way.
+# The gateway's older bodies (no error_type): still parsed the same way.
+BAD_JSON_BODY = b'{"error":"Invalid request","message":"Could not parse request body. Please ensure it is valid JSON."}'
+NOT_FOUND_BODY = b'{"error":"Model not found","message":"The requested model could not be found."}'
 RATE_LIMIT_BODY = (
     b'{"error":"Rate limit exceeded","message":"Free model usage limit reached. '
     b'Please try again later or upgrade to a paid model."}'

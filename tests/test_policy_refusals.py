@@ -141,11 +141,6 @@ def test_provider_options_are_refused_before_the_key_too(gw, key):
     assert caught.value.kilo_error_type == "unsupported_field"
 
 
-def test_the_emulator_keeps_februarys_empty_model_body(february):
-    resp = httpx.post(february.api_base + "/chat/completions", json={"messages": MESSAGES}, timeout=10)
-    assert resp.status_code == 404 and b"error_type" not in resp.content
-
-
 # -- a Router ---------------------------------------------------------------------------------------
 
 

@@ -931,8 +931,9 @@ def test_cassettes(block, monkeypatch, capsys, tmp_path):
 
 @readme_block("Refreshing the bundled model snapshot", "bash")
 def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
-    """Against the emulator (which serves the snapshot), so nothing changes; the rewrite goes to a
-    temporary ``--output`` instead of the bundled file."""
+    """Against the emulator (which serves the snapshot's entries, with the ``opencode`` blocks the
+    gateway adds), so no model is new or gone; the rewrite goes to a temporary ``--output`` instead
+    of the bundled file and holds what the emulator served."""
     check, rewrite = block.commands
     snapshot = json.loads(recording_snapshot())
     out = run_script(check, monkeypatch, capsys)
@@ -940,7 +941,7 @@ def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
     target = tmp_path / "snapshot.json"
     out = run_script(rewrite, monkeypatch, capsys, extra=("--output", str(target)))
     assert f"wrote {target}" in out
-    assert json.loads(target.read_text())["data"] == snapshot["data"]
+    assert json.loads(target.read_text())["data"] == at_emulator.served_models()
 
 
 def check_bench_line(line: str) -> None:

@@ -24,7 +24,7 @@ from conftest import MESSAGES, PAYMENT_REQUIRED
 import kilo_litellm
 from kilo_litellm.config import credentials, settings
 from kilo_litellm.emulator import INVALID_TOKEN_BODY, INVALID_TOKEN_HEADERS, RATE_LIMIT_BODY, GatewayEmulator, Reply
-from kilo_litellm.provider import handler
+from kilo_litellm.provider import handler, planning
 
 KEY = "kilo-sk-SECRET-7f3a9c2e1b44d0"
 FRAGMENTS = (KEY, "SECRET-7f3a9c2e", "7f3a9c2e1b44d0")
@@ -144,15 +144,8 @@ async def test_key_never_logged_printed_or_in_errors(gw, debug_logging, capfd, m
 
 def test_provider_objects_do_not_show_the_key(gw):
     conf = settings.resolve(KEY, gw.api_base)
-    call = handler.prepare(
-        "openai/gpt-4.1",
-        MESSAGES,
-        api_key=KEY,
-        api_base=gw.api_base,
-        optional_params={},
-        headers=None,
-        timeout=1,
-        stream=False,
+    call = planning.completion(
+        model="openai/gpt-4.1", messages=MESSAGES, api_key=KEY, api_base=gw.api_base, timeout=1, stream=False
     )
     assert call.headers["Authorization"] == f"Bearer {KEY}"
     for obj in (kilo_litellm.kilo_llm, handler.KiloLLM(), conf, call):
@@ -228,7 +221,7 @@ async def test_the_stored_sign_in_never_logged_printed_or_in_errors(gw, debug_lo
         _assert_clean(_exception_texts(exc), f"{type(exc).__name__}", STORED_FRAGMENTS)
     credentials.save(STORED)
     conf = settings.resolve()
-    call = handler.prepare("openai/gpt-4.1", MESSAGES, optional_params={}, stream=False)
+    call = planning.completion(model="openai/gpt-4.1", messages=MESSAGES, stream=False)
     assert call.headers["Authorization"] == f"Bearer {STORED}"
     for obj in (conf, call, stored, credentials.current(), result, client):
         _assert_clean(repr(obj), f"repr({type(obj).__name__})", STORED_FRAGMENTS)

@@ -19,17 +19,16 @@ token (it travels only in the ``Authorization`` header, which no message quotes)
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from kilo_litellm.config.settings import ORG_HEADER, USER_AGENT
+from kilo_litellm.config import env
+from kilo_litellm.config.settings import DEFAULT_ACCOUNT_URL, ORG_HEADER, USER_AGENT
 
-ENV_ACCOUNT_URL = "KILO_API_URL"
-DEFAULT_ACCOUNT_URL = "https://api.kilo.ai"
+ENV_ACCOUNT_URL = env.ACCOUNT_URL.name
 CODES_PATH = "/api/device-auth/codes"
 PROFILE_PATH = "/api/profile"
 BALANCE_PATH = "/api/profile/balance"
@@ -112,7 +111,7 @@ def account_url(value: str | None = None) -> str:
     A trailing ``/`` or ``/api`` is dropped (people paste ``https://api.kilo.ai/api``); anything that
     is not an ``http(s)://host`` URL is an :class:`AccountError` naming the variable.
     """
-    given = value or os.environ.get(ENV_ACCOUNT_URL) or DEFAULT_ACCOUNT_URL
+    given = value or env.text(env.ACCOUNT_URL) or DEFAULT_ACCOUNT_URL
     origin = given.strip().rstrip("/")
     origin = origin.removesuffix("/api").rstrip("/")
     try:

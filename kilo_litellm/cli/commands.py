@@ -29,6 +29,8 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
+from kilo_litellm.config import env, settings
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 DEFAULT_MODEL = "kilo/kilo-auto/free"
@@ -216,11 +218,6 @@ def _proxy_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _strip_provider(model: str) -> str:
-    name = model.strip()
-    return name[len("kilo/") :] if name.lower().startswith("kilo/") and name.lower() != "kilo/auto" else name
-
-
 def _drift_rows(report) -> list[list[str]]:
     rows = [["probe", "sent", "result"], [report.anonymous.probe, report.anonymous.sent, report.anonymous.result]]
     rows += [[f"alias {line.probe}", line.sent, line.result] for line in report.aliases]
@@ -272,34 +269,20 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _would_send(model: str, args: argparse.Namespace):
-    """The request a call to ``model`` sends, built by the provider itself; for a paid model without a
-    key (which the provider refuses before sending) the same request, which then has no key to show."""
-    from dataclasses import replace
+    """The request a call to ``model`` sends, planned by the provider itself, and the refusal the
+    provider would raise before sending it (a paid model without a key), or ``None``."""
+    from kilo_litellm.provider import admission, planning
 
-    import litellm
-
-    from kilo_litellm.config.settings import FROM_NOWHERE
-    from kilo_litellm.provider import request
-    from kilo_litellm.provider.handler import Call, prepare
-
-    def build(key: str | None) -> Call:
-        return prepare(
-            model,
-            PING,
-            api_key=key,
-            api_base=args.api_base,
-            optional_params={"max_tokens": 1},
-            timeout=30,
-            stream=False,
-        )
-
-    try:
-        return build(args.api_key), None
-    except litellm.AuthenticationError as exc:
-        refused = exc
-    call = build("kilo-cli-preview-only")
-    keyless = replace(call.settings, api_key="", source=FROM_NOWHERE)
-    return replace(call, settings=keyless, headers=request.build_headers(keyless)), refused
+    call = planning.completion(
+        model=model,
+        messages=PING,
+        params={"max_tokens": 1},
+        api_key=args.api_key,
+        api_base=args.api_base,
+        timeout=30,
+        stream=False,
+    )
+    return call, admission.refusal(call)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -314,7 +297,7 @@ def _check(args: argparse.Namespace) -> int:
 
     found = refresh_models(args.api_base)
     print(f"catalog: {len(found.models)} models from the {found.source} list")
-    call, refused = _would_send(_strip_provider(args.model), args)
+    call, refused = _would_send(settings.strip_provider(args.model), args)
     entry = call.entry
     status = "retired" + (f" (use {entry.successor})" if entry.successor else "") if entry.retired else "listed"
     kind = ("free" if entry.free else "paid") if entry.known else "not in the catalog"
@@ -383,7 +366,7 @@ def _demo(args: argparse.Namespace) -> int:
     from kilo_litellm.cli import demo
     from kilo_litellm.models import catalog
 
-    entry = catalog.resolve(_strip_provider(args.model))
+    entry = catalog.resolve(settings.strip_provider(args.model))
     if not entry.free or entry.retired:
         state = "retired" if entry.retired else "paid" if entry.known else "not listed as free"
         return _fail(
@@ -431,7 +414,7 @@ def _common() -> argparse.ArgumentParser:
         "--api-base",
         type=_api_base,
         default=argparse.SUPPRESS,
-        help="gateway URL (default: $KILO_API_BASE, else https://api.kilo.ai/api/gateway)",
+        help=f"gateway URL (default: ${env.API_BASE}, else {settings.DEFAULT_API_BASE})",
     )
     common.add_argument(
         "--api-key",
@@ -543,14 +526,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.api_base = getattr(args, "api_base", None)
         args.api_key = getattr(args, "api_key", None)
-        api_key = args.api_key or os.environ.get("KILO_API_KEY")
-        from_env = os.environ.get("KILO_API_BASE")
+        api_key = args.api_key or env.raw_text(env.API_KEY)
+        from_env = env.text(env.API_BASE)
         if args.api_base is None and from_env:
             from kilo_litellm.cli.errors import api_base_problem
 
             problem = api_base_problem(from_env)
             if problem:
-                return _fail(f"KILO_API_BASE: {problem}")
+                return _fail(f"{env.API_BASE}: {problem}")
         with _quiet_logs():
             return args.func(args)
     except KeyboardInterrupt:

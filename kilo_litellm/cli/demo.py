@@ -27,7 +27,7 @@ import litellm
 from kilo_litellm.account.client import AccountClient
 from kilo_litellm.account.device_flow import sign_in
 from kilo_litellm.config import credentials, settings
-from kilo_litellm.emulator.server import RATE_LIMIT_BODY, GatewayEmulator, Reply
+from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply
 from kilo_litellm.models import catalog
 from kilo_litellm.models.discovery import ModelDiscovery
 from kilo_litellm.proxy.router import free_router

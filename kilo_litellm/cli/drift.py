@@ -25,7 +25,6 @@ fails becomes a report line. Everything else here is pure. A placeholder key (``
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -317,7 +316,7 @@ def probe(
 
 def bases(api_base: str | None = None) -> list[str]:
     """The gateways to probe: ``api_base`` or ``KILO_API_BASE`` when given, else both of Kilo's hosts."""
-    chosen = api_base or os.environ.get(settings.ENV_API_BASE)
+    chosen = settings.given_base(api_base)
     return [settings.resolve(api_base=chosen).api_base] if chosen else list(HOSTS)
 
 

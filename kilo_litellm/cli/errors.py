@@ -15,6 +15,7 @@ import httpx
 import litellm
 import openai
 
+from kilo_litellm.config import settings
 from kilo_litellm.config.settings import DEFAULT_API_BASE, ENV_API_BASE, PROVIDER, Settings
 from kilo_litellm.models import catalog
 
@@ -56,7 +57,7 @@ def model_problem(model: str) -> str | None:
     that is retired says so (and what to use instead); the names served today follow.
     """
     name = model.strip()
-    if name.lower().startswith(f"{PROVIDER}/"):
+    if settings.has_provider_prefix(name):
         return None
     listing = "`kilo-litellm models` lists them"
     entry = catalog.lookup(name)

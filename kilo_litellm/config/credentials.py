@@ -1,13 +1,12 @@
 """The token ``kilo-litellm login`` stores, kept for this OS user only, and read back cheaply.
 
-Where: ``signin.json`` in the user's config directory (``platformdirs``: ``$XDG_CONFIG_HOME/kilo-litellm``,
-else ``~/.config/kilo-litellm`` on Linux; ``~/Library/Application Support/kilo-litellm`` on macOS;
-``%LOCALAPPDATA%\\kilo-litellm`` on Windows), or in ``$KILO_LITELLM_CONFIG_DIR`` when that is set
-(a container's volume, a test's temporary folder). The directory is created 0700 and the file is written
-0600 from its first byte (a new file opened with that mode, then renamed over the old one), so no
-other user can read it at any moment. Where a system keyring is configured (the optional ``keyring``
-package with a real backend), the token goes there instead and the file keeps only what is not
-secret: the organisation, the e-mail, and that the token is in the keyring. A keyring that is not
+Where: ``signin.json`` in the user's config directory (:func:`kilo_litellm.config.dirs.config_dir`:
+``KILO_LITELLM_CONFIG_DIR`` when set, else the platform's, such as ``~/.config/kilo-litellm``). The
+directory is created 0700 and the file is written 0600 from its first byte (a new file opened with
+that mode, then renamed over the old one), so no other user can read it at any moment. Where a
+system keyring is configured (the optional ``keyring`` package with a real backend), the token goes
+there instead and the file keeps only what is not secret: the organisation, the e-mail, and that
+the token is in the keyring. A keyring that is not
 installed, not configured or failing leaves the token in the file, with one log line saying so.
 
 Reading: the provider asks :func:`current` on every call; it costs one ``stat`` of the file, which
@@ -31,16 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kilo_litellm.config import dirs, env
+
 logger = logging.getLogger("kilo_litellm")
 
-APP_NAME = "kilo-litellm"
-ENV_CONFIG_DIR = "KILO_LITELLM_CONFIG_DIR"
+ENV_CONFIG_DIR = env.CONFIG_DIR.name
 FILE_NAME = "signin.json"
 KEYRING_SERVICE = "kilo-litellm"
 KEYRING_USER = "kilo-sign-in"
 IN_FILE, IN_KEYRING = "file", "keyring"
 VERSION = 1
-_DIR_ENV = (ENV_CONFIG_DIR, "XDG_CONFIG_HOME", "HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
+_DIR_ENV = (env.CONFIG_DIR.name, "XDG_CONFIG_HOME", "HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
 
 
 class StoreError(Exception):
@@ -74,17 +74,12 @@ def path() -> Path:
     """The sign-in file of this user (it may not exist); follows ``KILO_LITELLM_CONFIG_DIR``,
     ``XDG_CONFIG_HOME`` and ``HOME`` as they are now."""
     global _path_cache
-    env = tuple(os.environ.get(name) for name in _DIR_ENV)
+    seen = tuple(os.environ.get(name) for name in _DIR_ENV)
     cached = _path_cache
-    if cached is not None and cached[0] == env:
+    if cached is not None and cached[0] == seen:
         return cached[1]
-    if env[0]:
-        found = Path(env[0]).expanduser() / FILE_NAME
-    else:
-        import platformdirs
-
-        found = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / FILE_NAME
-    _path_cache = (env, found)
+    found = dirs.config_dir() / FILE_NAME
+    _path_cache = (seen, found)
     return found
 
 

@@ -16,10 +16,11 @@ only a request with *no* ``Authorization`` header is anonymous (docs/gateway-con
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kilo_litellm.config import credentials
+from kilo_litellm.config import credentials, env
+from kilo_litellm.config.env import switch
 from kilo_litellm.config.urls import normalise_base
 
 PROVIDER = "kilo"
@@ -30,12 +31,16 @@ AI_GATEWAY_API_BASE = "https://ai-gateway.kilo.ai/api/v1"
 this host."""
 PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
 
-ENV_API_KEY = "KILO_API_KEY"
-ENV_API_BASE = "KILO_API_BASE"
-ENV_ORG_ID = "KILO_ORG_ID"
-ENV_COALESCE = "KILO_COALESCE"
+DEFAULT_ACCOUNT_URL = "https://api.kilo.ai"
+"""Kilo's account service (sign-in, profile), not the gateway: ``KILO_API_URL`` overrides it."""
+
+ENV_API_KEY = env.API_KEY.name
+ENV_API_BASE = env.API_BASE.name
+ENV_ORG_ID = env.ORG_ID.name
+ENV_COALESCE = env.COALESCE.name
 COALESCE_PARAM = "kilo_coalesce"
-_OFF = frozenset({"0", "false", "no", "off"})
+AUTO_ROUTER_ID = "kilo/auto"
+"""A gateway id that starts with the provider's own prefix (Kilo's auto model): never stripped."""
 
 ORG_HEADER = "X-KiloCode-OrganizationId"
 FEATURE_HEADER = "X-KiloCode-Feature"
@@ -110,15 +115,25 @@ class Settings:
         )
 
 
-def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str | None = None) -> Settings:
+def given_base(api_base: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The base URL the caller chose: the argument, else ``KILO_API_BASE``; ``None`` for neither."""
+    return api_base or env.text(env.API_BASE, environ)
+
+
+def resolve(
+    api_key: str | None = None,
+    api_base: str | None = None,
+    org_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
     """Call argument, then environment, then default, for each of key, base and organisation; the
     key's default is the stored sign-in (see the module docstring). A placeholder key given by the
     call or the environment is an explicit "no key": the stored sign-in is not used then."""
-    base = normalise_base(api_base or os.environ.get(ENV_API_BASE) or DEFAULT_API_BASE)
-    org = org_id or os.environ.get(ENV_ORG_ID) or None
+    base = normalise_base(given_base(api_base, environ) or DEFAULT_API_BASE)
+    org = org_id or env.text(env.ORG_ID, environ)
     if api_key:
         return Settings(api_key=api_key, api_base=base, org_id=org, source=FROM_CALL)
-    env_key = os.environ.get(ENV_API_KEY)
+    env_key = env.raw_text(env.API_KEY, environ)
     if env_key:
         return Settings(api_key=env_key, api_base=base, org_id=org, source=FROM_ENV)
     stored = credentials.current()
@@ -133,19 +148,27 @@ def resolve(api_key: str | None = None, api_base: str | None = None, org_id: str
     )
 
 
-def switch(value: object) -> bool | None:
-    """An on/off setting as given (a call argument or an environment variable): ``None`` when unset
-    or empty; ``False``, ``0``, ``"0"``, ``"false"``, ``"no"`` and ``"off"`` are off."""
-    if isinstance(value, str):
-        value = value.strip().lower()
-        return None if not value else value not in _OFF
-    return None if value is None else bool(value)
-
-
 def coalesce(value: object = None) -> bool:
     """Whether a stream merges the events of one read into one chunk (:mod:`stream`): the call's
     ``kilo_coalesce=`` if given, else ``KILO_COALESCE``, else on."""
     given = switch(value)
     if given is None:
-        given = switch(os.environ.get(ENV_COALESCE))
+        given = env.flag(env.COALESCE)
     return True if given is None else given
+
+
+def has_provider_prefix(model: str) -> bool:
+    """Whether ``model`` is written ``kilo/<name>`` (any case, surrounding spaces ignored)."""
+    return model.strip().lower().startswith(f"{PROVIDER}/")
+
+
+def strip_provider(model: str) -> str:
+    """``kilo/<name>`` → ``<name>``, trimmed; a name without the prefix as it is.
+
+    The one exception is :data:`AUTO_ROUTER_ID`: ``kilo/auto`` is a gateway id of its own, so it is
+    kept whole (LiteLLM hands the provider ``kilo/auto`` for ``kilo/kilo/auto``).
+    """
+    name = model.strip()
+    if has_provider_prefix(name) and name.lower() != AUTO_ROUTER_ID:
+        return name[len(PROVIDER) + 1 :]
+    return name

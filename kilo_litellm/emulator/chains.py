@@ -21,8 +21,12 @@ ones the gateway's server code and OpenRouter's documentation describe.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from kilo_litellm.emulator.listing import listed_free, listing_body
+
+models_listing = listing_body
 
 DISCONNECT_MESSAGE = "The upstream response was interrupted while streaming. Please retry."
 
@@ -39,15 +43,20 @@ def gateway_model(
     max_completion_tokens: int = 32768,
     prompt_price: str = "0.000001",
     completion_price: str = "0.000004",
+    ai_sdk_provider: str | None = None,
+    family: str | None = None,
 ) -> dict[str, Any]:
-    """One ``GET /models`` entry in the gateway's shape, saying what the model takes."""
+    """One ``GET /models`` entry in the gateway's shape, saying what the model takes.
+
+    ``ai_sdk_provider`` (``anthropic``, ``openai``, ``openai-compatible``, ``openrouter``) adds the
+    ``opencode`` block that tells Kilo's own client which API to call the model with."""
     params = ["max_tokens", "temperature", "top_p", "stop", "response_format"]
     params += ["tools", "tool_choice"] if tools else []
     params += ["structured_outputs"] if structured_outputs else []
     params += ["reasoning", "include_reasoning"] if reasoning else []
     modalities = ["text", "image"] if vision else ["text"]
     prices = {"prompt": "0", "completion": "0"} if free else {"prompt": prompt_price, "completion": completion_price}
-    return {
+    entry: dict[str, Any] = {
         "id": model_id,
         "canonical_slug": model_id,
         "name": model_id,
@@ -70,16 +79,9 @@ def gateway_model(
         "isFree": free,
         "mayTrainOnYourPrompts": free,
     }
-
-
-def models_listing(models: Iterable[Mapping[str, Any]]) -> bytes:
-    """The ``GET /models`` body for ``models``."""
-    return json.dumps({"data": list(models)}).encode()
-
-
-def listed_free(models: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
-    """Lower-cased id -> ``isFree`` of ``models``."""
-    return {str(m.get("id", "")).lower(): bool(m.get("isFree")) for m in models}
+    if ai_sdk_provider is not None:
+        entry["opencode"] = {"family": family or model_id.split("/")[0], "ai_sdk_provider": ai_sdk_provider}
+    return entry
 
 
 def disconnect_event(generation_id: str) -> bytes:

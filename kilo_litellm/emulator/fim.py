@@ -1,10 +1,10 @@
-"""``POST /fim/completions`` (also under ``/v1/``) as the gateway answers it: synthesised.
+"""Fill-in-the-middle (``POST /api/fim/completions``, also under every gateway prefix) and Next Edit: synthesised.
 
 No recording of the route exists; the rules and bodies are read from Kilo's server code
 (``fim-completions.ts``; docs/gateway-contract.md, "Fill-in-the-middle"), checked in the gateway's order:
 
 * no bearer: 401 ``{"success":false,"error":"Unauthorized"}``; a bearer the emulator rejects (the
-  chat route's rule, see :mod:`server`): 401 ``{"success":false,"error":"Invalid API token"}``.
+  chat route's rule, see :mod:`.rules`): 401 ``{"success":false,"error":"Invalid API token"}``.
   Not the chat route's ``INVALID_TOKEN`` body: this route reports a failed sign-in the web app's way;
 * a body that is not JSON, or not the FIM shape (``model``/``prompt`` strings, ``suffix`` a string,
   ``max_tokens`` a number, ``stop`` a list of strings, ``stream`` a boolean): 400 ``invalid_request``;
@@ -86,8 +86,37 @@ def _middle(max_tokens: int) -> tuple[list[str], str]:
     return pieces[: int(max_tokens)], "length"
 
 
-def answer(token: str | None, raw: bytes, rejected: Callable[[str], bool]) -> dict[str, Any]:
-    """The gateway's answer to one FIM request, as ``Reply`` fields (``status``, ``body``, ``stream``)."""
+_EDIT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "model": lambda v: isinstance(v, str),
+    "messages": lambda v: isinstance(v, list) and bool(v),
+    "max_tokens": _FIELDS["max_tokens"],
+}
+
+
+def _refused(body: Any, fields: dict[str, Callable[[Any], bool]]) -> dict[str, Any] | None:
+    """The route's refusal of a request body, in the gateway's order; ``None`` when it is served."""
+    if not isinstance(body, dict) or not all(check(body.get(name)) for name, check in fields.items()):
+        return {"status": 400, "body": INVALID_REQUEST_BODY, "stream": False}
+    if body["model"] not in UPSTREAM:
+        return {"status": 400, "body": unsupported_model_body(body["model"]), "stream": False}
+    max_tokens = body.get("max_tokens")
+    if not max_tokens or max_tokens > MAX_TOKENS:
+        return {"status": 503, "body": TEMPORARILY_UNAVAILABLE_BODY, "stream": False}
+    return None
+
+
+def _usage(prompt_tokens: int, pieces: list[str]) -> dict[str, int]:
+    completion_tokens = len(pieces)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def answer(token: str | None, raw: bytes, rejected: Callable[[str], bool], edit: bool = False) -> dict[str, Any]:
+    """The gateway's answer to one FIM request (``edit``: Next Edit's ``/api/edit/completions``), as
+    ``Reply`` fields (``status``, ``body``, ``stream``)."""
     if token is None:
         return {"status": 401, "body": UNAUTHORIZED_BODY, "stream": False}
     if rejected(token):
@@ -96,24 +125,18 @@ def answer(token: str | None, raw: bytes, rejected: Callable[[str], bool]) -> di
         body = json.loads(raw)
     except ValueError:
         body = None
-    if not isinstance(body, dict) or not all(check(body.get(name)) for name, check in _FIELDS.items()):
-        return {"status": 400, "body": INVALID_REQUEST_BODY, "stream": False}
-    upstream = UPSTREAM.get(body["model"])
-    if upstream is None:
-        return {"status": 400, "body": unsupported_model_body(body["model"]), "stream": False}
-    max_tokens = body.get("max_tokens")
-    if not max_tokens or max_tokens > MAX_TOKENS:
-        return {"status": 503, "body": TEMPORARILY_UNAVAILABLE_BODY, "stream": False}
-    pieces, finish = _middle(max_tokens)
-    prompt_tokens = _words(body["prompt"]) + (_words(body["suffix"]) if body.get("suffix") else 0)
-    usage = {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": len(pieces),
-        "total_tokens": prompt_tokens + len(pieces),
-    }
-    ident = hashlib.sha256(raw).hexdigest()[:32]
-    provider, model = upstream
-    head = {"id": ident, "created": 1764547200, "model": model}
+    refused = _refused(body, _EDIT_FIELDS if edit else _FIELDS)
+    if refused is not None:
+        return refused
+    pieces, finish = _middle(body["max_tokens"])
+    provider, model = UPSTREAM[body["model"]]
+    head = {"id": hashlib.sha256(raw).hexdigest()[:32], "created": 1764547200, "model": model}
+    if edit:
+        words = sum(_words(str(m.get("content") or "")) for m in body["messages"] if isinstance(m, dict))
+        choice = {"index": 0, "message": {"role": "assistant", "content": "".join(pieces)}, "finish_reason": finish}
+        out = {**head, "object": "chat.completion", "choices": [choice], "usage": _usage(words, pieces)}
+        return {"status": 200, "body": _compact(out), "stream": False}
+    usage = _usage(_words(body["prompt"]) + (_words(body["suffix"]) if body.get("suffix") else 0), pieces)
     if body.get("stream"):
         events = (
             _mistral_events(head, pieces, finish, usage)

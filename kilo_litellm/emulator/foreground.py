@@ -2,7 +2,9 @@
 
 A command-line entry point (it prints), so that a user can point LiteLLM, a proxy or the other
 ``kilo-litellm`` commands at a local gateway from another terminal; it runs until Ctrl-C or SIGTERM.
-``--fail MODEL=STATUS`` (repeatable) makes it refuse one model, so a fallback can be watched.
+``--fail MODEL=STATUS`` (repeatable) makes it refuse one model, so a fallback can be watched;
+``--key KEY`` (repeatable) makes it accept only those keys, so the gateway's answer to a wrong key
+(401 ``INVALID_TOKEN``) can be seen from a shell.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from kilo_litellm.emulator import failures
-from kilo_litellm.emulator.server import GatewayEmulator
+from kilo_litellm.emulator import GatewayEmulator, failures
 
 HOST = "127.0.0.1"
 PORT = 4010
@@ -25,7 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=HOST, help="address to listen on")
     parser.add_argument("--port", type=int, default=PORT, help="port to listen on; 0 for any free one")
     parser.add_argument(
-        "--mode", choices=("today", "february"), default="today", help="the gateway now, or in February 2026"
+        "--key",
+        action="append",
+        metavar="KEY",
+        help=(
+            "accept only this key (repeatable); any other bearer gets the gateway's 401 INVALID_TOKEN "
+            "(default: any key but a placeholder such as 'public')"
+        ),
     )
     parser.add_argument(
         "--fail",
@@ -46,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     try:
-        gateway = GatewayEmulator(host=args.host, port=args.port, mode=args.mode, fail=fail)
+        gateway = GatewayEmulator(host=args.host, port=args.port, fail=fail, keys=args.key)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return _fail(
@@ -57,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with gateway:
         base = gateway.api_base
-        print(f"Kilo Gateway emulator ({args.mode}'s gateway, recorded answers, no network, no key needed)")
+        keys = "no key needed" if not args.key else f"accepts only the {len(args.key)} key(s) given with --key"
+        print(f"Kilo Gateway emulator (recorded answers, no network, {keys})")
         print(f"api_base: {base}\n")
         if fail:
             print(f"Refuses every chat request for: {failures.describe(fail)}; every other model answers normally.\n")

@@ -1,11 +1,11 @@
 """Which ids the emulated gateway serves free although its ``/models`` does not list them.
 
-This is the gateway's rule as its server code shows it (docs/gateway-contract.md, "Free models and limits"),
-kept in the emulator on purpose: the package itself knows no such rule (it sends an id
-its catalog does not list and lets the gateway answer), so the tests can show that it does not
-need one. Free without a listing are:
+This is the gateway's rule as its server code shows it (docs/gateway-contract.md, "Free models and
+limits"), kept in the emulator on purpose: the package itself knows no such rule (it sends an id its
+catalog does not list and lets the gateway answer), so the tests can show that it does not need one.
+Free without a listing are:
 
-* an id ending in ``:free`` and ``openrouter/free`` (the rule of February 2026, still in force);
+* an id ending in ``:free`` and ``openrouter/free`` (the older rule, still in force);
 * ``stealth/<name>-alpha``;
 * a few ids without ``:free`` that the server's lists name: :data:`UNLISTED_FREE`.
 

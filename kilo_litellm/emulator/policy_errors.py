@@ -13,15 +13,11 @@ or builds its own :class:`Reply` from the constants here.
 
 from __future__ import annotations
 
-import json
 import math
 
-from kilo_litellm.emulator.server import EMPTY_MODEL_BODY, Reply
-
-
-def _flat(error: str, error_type: str, message: str) -> bytes:
-    return json.dumps({"error": error, "error_type": error_type, "message": message}, separators=(",", ":")).encode()
-
+from kilo_litellm.emulator.bodies import EMPTY_MODEL_BODY
+from kilo_litellm.emulator.bodies import flat as _flat
+from kilo_litellm.emulator.reply import Reply
 
 AUTO_ROUTING_BLOCKED_BODY = _flat(
     "Auto-routing could not select an eligible model for this request.",
@@ -71,7 +67,7 @@ POLICY_ERRORS: dict[str, tuple[int, bytes]] = {
     "too_many_requests": (429, TOO_MANY_REQUESTS_BODY),
     "account_restricted": (403, ACCOUNT_RESTRICTED_BODY),
 }
-"""Name → (status, body) of each shape (docs/gateway-contract.md, "Errors")."""
+"""Name → (status, body) of each policy refusal."""
 
 
 def policy_reply(name: str) -> Reply:

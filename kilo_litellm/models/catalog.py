@@ -28,6 +28,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import listing, prefill
 from kilo_litellm.models.entry import FREE_AUTO, Catalog, ModelEntry
@@ -169,7 +170,7 @@ class UnknownModelError(ValueError):
 def free_entry(model: str) -> ModelEntry | None:
     """The entry of a ``kilo/<model>`` name when the catalog lists it as free (``isFree``); ``None``
     for another provider's model, a paid one, one the catalog does not list or a name it cannot resolve."""
-    if not model.strip().lower().startswith(f"{PROVIDER}/"):
+    if not settings.has_provider_prefix(model):
         return None
     try:
         entry = resolve(model)
@@ -196,9 +197,7 @@ def resolve(model: str) -> ModelEntry:
     name must be an alias or a catalog id, because the gateway would only answer "model not found"
     after a round trip.
     """
-    name = model.strip()
-    if name.lower().startswith(f"{PROVIDER}/") and name.lower() != "kilo/auto":
-        name = name[len(PROVIDER) + 1 :]
+    name = settings.strip_provider(model)
     if not name:
         raise UnknownModelError(f"No model given after 'kilo/'. Served today: {', '.join(served_names())}.")
     entry = lookup(name)

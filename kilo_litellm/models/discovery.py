@@ -5,8 +5,8 @@ catalog (:mod:`kilo_litellm.models.catalog`) and in LiteLLM's model map.
 
 :func:`refresh_models` is the one I/O edge. Nothing is fetched at import or during a completion;
 the bundled catalog answers until something calls it. A fetched list is kept in memory for a TTL
-and on disk (``$KILO_LITELLM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kilo-litellm``, else
-``~/.cache/kilo-litellm``), and when the gateway cannot be reached the last good copy (memory,
+and on disk (:func:`kilo_litellm.config.dirs.cache_dir`: ``KILO_LITELLM_CACHE_DIR``, else the
+platform's user cache directory), and when the gateway cannot be reached the last good copy (memory,
 then disk, then the snapshot bundled in the package) stays in use, so a refresh never fails.
 """
 
@@ -27,6 +27,7 @@ import litellm
 from pydantic import ValidationError
 
 from kilo_litellm.config import settings
+from kilo_litellm.config.dirs import cache_dir
 from kilo_litellm.config.urls import endpoint
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog, ModelEntry
@@ -36,19 +37,9 @@ logger = logging.getLogger("kilo_litellm")
 
 DEFAULT_TTL = 3600.0
 FETCH_TIMEOUT = 10.0
-ENV_CACHE_DIR = "KILO_LITELLM_CACHE_DIR"
 
 
 # -- caches and the one fetch ---------------------------------------------------------------------
-
-
-def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(ENV_CACHE_DIR):
-        return Path(os.environ[ENV_CACHE_DIR])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kilo-litellm"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from kilo_litellm.provider import litellm_internals
+
 ATTEMPT: contextvars.ContextVar[Any] = contextvars.ContextVar("kilo_resend_attempt", default=None)
 
 
@@ -44,14 +46,7 @@ _CONFIG: list[Any] = []
 
 def watch(http: httpx.AsyncClient) -> bool:
     """Make the aiohttp session behind ``http`` report connection reuse; False if there is none."""
-    try:
-        from litellm.llms.custom_httpx.aiohttp_transport import LiteLLMAiohttpTransport
-    except ImportError:
-        return False
-    transport = getattr(http, "_transport", None)
-    if not isinstance(transport, LiteLLMAiohttpTransport):
-        return False
-    session = transport.get_valid_client_session()
+    session = litellm_internals.aiohttp_session(http)
     configs = getattr(session, "trace_configs", None)
     if not isinstance(configs, list):
         return False

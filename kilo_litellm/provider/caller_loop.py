@@ -24,17 +24,15 @@ client as an HTTP error status, and the proxy is where many streams start at onc
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from contextvars import ContextVar
 
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
-from kilo_litellm.config import settings
+from kilo_litellm.config import env
+from kilo_litellm.provider import litellm_internals
 
-ENV_SWITCH = "KILO_STREAM_ERRORS_AT_CALL"
-_PROXY_MODULE = "litellm.proxy.proxy_server"
+ENV_SWITCH = env.STREAM_ERRORS_AT_CALL.name
 
 _LOOP: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("kilo_litellm_caller_loop", default=None)
 
@@ -64,15 +62,8 @@ def install() -> bool:
 
 def enabled() -> bool:
     """``KILO_STREAM_ERRORS_AT_CALL`` when set; otherwise on, except inside the LiteLLM proxy."""
-    given = settings.switch(os.environ.get(ENV_SWITCH))
-    return not _serving_as_proxy() if given is None else given
-
-
-def _serving_as_proxy() -> bool:
-    """Whether this process is a running LiteLLM proxy: its server module is loaded *and* has built
-    its Router (importing the module alone, as LiteLLM's bridges and tests do, is not enough)."""
-    server = sys.modules.get(_PROXY_MODULE)
-    return getattr(server, "llm_router", None) is not None
+    given = env.flag(env.STREAM_ERRORS_AT_CALL)
+    return not litellm_internals.serving_as_proxy() if given is None else given
 
 
 def current() -> asyncio.AbstractEventLoop | None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import litellm
 
+from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog, needs
 
@@ -30,20 +31,13 @@ MARKER = "kilo_capability_checks"
 _FLAGS = frozenset({needs.IMAGES.flag, needs.TOOLS.flag, needs.SCHEMA.flag, needs.WINDOW})
 
 
-def deployment_info(call_details: Any) -> Any:
-    """The Router deployment's ``model_info`` LiteLLM keeps in a call's ``model_call_details``."""
-    params = call_details.get("litellm_params") if isinstance(call_details, Mapping) else None
-    return params.get("model_info") if isinstance(params, Mapping) else None
-
-
 def enabled(model_info: Any) -> bool:
     return isinstance(model_info, Mapping) and model_info.get(MARKER) is True
 
 
 def declared(model: str, model_info: Mapping[str, Any] | None) -> dict[str, Any]:
     """What is known of ``model``'s capabilities: the catalog's flags, overridden by the deployment's own."""
-    name = model.strip()
-    entry = catalog.lookup(name[len(PROVIDER) + 1 :] if name.lower().startswith(f"{PROVIDER}/") else name)
+    entry = catalog.lookup(settings.strip_provider(model))
     known = needs.capabilities(entry) if entry is not None else {}
     return {**known, **{k: v for k, v in (model_info or {}).items() if k in _FLAGS}}
 
@@ -66,16 +60,8 @@ def refusal(
     small = needs.too_small(info, prompt_tokens)
     if not lacking and not small:
         return None
-    label = model if model.lower().startswith(f"{PROVIDER}/") else f"{PROVIDER}/{model}"
+    label = model if settings.has_provider_prefix(model) else f"{PROVIDER}/{model}"
     message = needs.refusal_message(label, lacking, wanted, prompt_tokens, info.get(needs.WINDOW))
     if lacking:
         return litellm.BadRequestError(message=message, model=label, llm_provider=PROVIDER)
     return litellm.ContextWindowExceededError(message=message, model=label, llm_provider=PROVIDER)
-
-
-def check(model: str, messages: Any, params: Mapping[str, Any], model_info: Any) -> None:
-    """Raise :func:`refusal`'s error when the deployment asked for the checks (``MARKER``)."""
-    if enabled(model_info):
-        refused = refusal(model, messages, params, model_info)
-        if refused is not None:
-            raise refused

@@ -33,6 +33,7 @@ from litellm.types.utils import Embedding, EmbeddingResponse, Usage
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.config.urls import endpoint
+from kilo_litellm.provider import litellm_internals
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -149,15 +150,15 @@ def register(models: Iterable[EmbeddingModel]) -> list[EmbeddingModel]:
     return models
 
 
-def build_body(model_id: str, inputs: Any, optional_params: Mapping[str, Any]) -> dict[str, Any]:
+def build_body(*, model_id: str, inputs: Any, params: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON body for ``POST /embeddings``; ``extra_body`` is merged as for chat."""
     body: dict[str, Any] = {"model": model_id, "input": inputs}
-    body.update({k: optional_params[k] for k in FORWARDED if optional_params.get(k) is not None})
-    body.update(optional_params.get("extra_body") or {})
+    body.update({k: params[k] for k in FORWARDED if params.get(k) is not None})
+    body.update(params.get("extra_body") or {})
     return body
 
 
-def input_problem(inputs: Any) -> str | None:
+def input_problem(*, inputs: Any) -> str | None:
     """What is wrong with ``input`` before anything is sent, or ``None``."""
     if isinstance(inputs, str):
         return None if inputs else "input must not be empty."
@@ -197,8 +198,8 @@ def fill(model_response: EmbeddingResponse, data: Any, model_id: str) -> Embeddi
     price = cost(lookup(model_id), model_id, usage)
     if price is not None:
         model_response.usage.cost = price  # type: ignore[attr-defined]
-        model_response._hidden_params["response_cost"] = price
-    model_response._hidden_params["custom_llm_provider"] = PROVIDER
+        litellm_internals.hidden_params(model_response)["response_cost"] = price
+    litellm_internals.hidden_params(model_response)["custom_llm_provider"] = PROVIDER
     return model_response
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import litellm
 
+from kilo_litellm.config import urls
 from kilo_litellm.config.settings import (
     AI_GATEWAY_API_BASE,
     BUY_CREDITS_URL,
@@ -311,7 +312,7 @@ def to_exception(
     *,
     model: str,
     entry: catalog.ModelEntry | None = None,
-    url: str = "https://api.kilo.ai/api/gateway/chat/completions",
+    url: str = urls.endpoint(DEFAULT_API_BASE, "chat/completions"),
     has_real_key: bool | None = None,
     headers: Mapping[str, str] | None = None,
     stored_sign_in: bool = False,

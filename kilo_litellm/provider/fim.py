@@ -9,9 +9,10 @@ True`` to every one of ``KiloLLM``'s four methods. The ``ModelResponse`` returne
 ``TextCompletionResponse`` by LiteLLM (``choices[0].text`` = the message content, usage and
 ``_hidden_params`` kept), and a stream of chunks into text-completion chunks.
 
-:func:`requested` sends such a call to ``/fim/completions`` when it has a ``suffix`` or its model is
-one the gateway serves FIM for (:mod:`kilo_litellm.models.fim`); a plain ``text_completion`` on a
-chat model stays a chat completion, and so does every ``litellm.completion`` call.
+:func:`kilo_litellm.provider.routes.for_completion` sends such a call to ``/fim/completions``
+when it has a ``suffix`` or its model is one the gateway serves FIM for
+(:mod:`kilo_litellm.models.fim`); a plain ``text_completion`` on a chat model stays a chat
+completion, and so does every ``litellm.completion`` call.
 
 What the gateway's FIM route does (docs/gateway-contract.md, "Fill-in-the-middle"):
 
@@ -39,8 +40,7 @@ from typing import Any
 import litellm
 from litellm.types.utils import ModelResponse
 
-from kilo_litellm.config.settings import ENV_API_KEY, LOGIN_COMMAND, PROVIDER, SIGN_UP_URL, Settings
-from kilo_litellm.config.urls import endpoint
+from kilo_litellm.config.settings import ENV_API_KEY, LOGIN_COMMAND, PROVIDER, SIGN_UP_URL
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import response, stream
 from kilo_litellm.provider.request import INTERNAL_KEYS
@@ -54,25 +54,12 @@ DEFAULT_MAX_TOKENS = 256
 _SENT_OWN_WAY = frozenset({"n", "suffix", "max_tokens", "max_completion_tokens"})
 
 
-def requested(entry: ModelEntry, optional_params: Mapping[str, Any], litellm_params: Any) -> bool:
-    """Whether this call is fill-in-the-middle: a ``text_completion`` with a ``suffix``, or on a FIM model."""
-    if isinstance(litellm_params, Mapping):
-        flagged = litellm_params.get("text_completion")
-    else:
-        flagged = getattr(litellm_params, "text_completion", None)
-    return flagged is True and (optional_params.get("suffix") is not None or entry.supports_fim)
-
-
-def url(settings: Settings) -> str:
-    return endpoint(settings.api_base, ROUTE)
-
-
 def _max_tokens(optional_params: Mapping[str, Any]) -> Any:
     value = optional_params.get("max_tokens")
     return optional_params.get("max_completion_tokens") if value is None else value
 
 
-def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | None:
+def input_problem(*, messages: Any, params: Mapping[str, Any]) -> str | None:
     """What the gateway would refuse (or answer with an opaque 503), said before anything is sent."""
     if not isinstance(messages, list) or len(messages) != 1 or not isinstance(_content(messages[0]), str):
         count = len(messages) if isinstance(messages, list) else 0
@@ -80,10 +67,10 @@ def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | No
             "fill-in-the-middle takes one prompt string per call "
             f"(litellm.text_completion(prompt='...', suffix='...')), got {count} prompts."
         )
-    suffix = optional_params.get("suffix")
+    suffix = params.get("suffix")
     if suffix is not None and not isinstance(suffix, str):
         return f"suffix must be a string, got {type(suffix).__name__}."
-    value = _max_tokens(optional_params)
+    value = _max_tokens(params)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         return f"max_tokens must be a positive integer, got {value!r}."
     if value is not None and value > MAX_TOKENS:
@@ -91,7 +78,7 @@ def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | No
             f"max_tokens={value} is over the gateway's fill-in-the-middle limit of {MAX_TOKENS}: "
             f"ask for at most {MAX_TOKENS} (without max_tokens, {DEFAULT_MAX_TOKENS} is sent)."
         )
-    n = optional_params.get("n")
+    n = params.get("n")
     if isinstance(n, int) and not isinstance(n, bool) and n > 1:
         return f"the gateway's fill-in-the-middle returns one completion per request; n={n} was asked."
     return None
@@ -102,25 +89,26 @@ def _content(message: Any) -> Any:
     return message.get("content") if isinstance(message, Mapping) else None
 
 
-def build_body(gateway_id: str, messages: list, optional_params: Mapping[str, Any], *, stream: bool) -> dict:
+def build_body(*, gateway_id: str, messages: Any, params: Mapping[str, Any], stream: bool) -> dict:
     """Mistral's FIM body; the call's other parameters go along for the gateway to keep or drop.
 
     ``seed`` is sent as Mistral's ``random_seed``, ``max_completion_tokens`` as ``max_tokens``, and
     a ``stop`` string as the list the gateway requires; ``extra_body`` is merged in last.
     """
-    params = {
+    sent = {
         "random_seed" if k == "seed" else k: v
-        for k, v in optional_params.items()
+        for k, v in params.items()
         if k not in INTERNAL_KEYS and k not in _SENT_OWN_WAY and v is not None
     }
-    if isinstance(params.get("stop"), str):
-        params["stop"] = [params["stop"]]
-    body: dict[str, Any] = {"model": gateway_id, "prompt": _content(messages[0])}
-    if optional_params.get("suffix") is not None:
-        body["suffix"] = optional_params["suffix"]
-    body["max_tokens"] = _max_tokens(optional_params) or DEFAULT_MAX_TOKENS
-    body.update(params)
-    body.update(optional_params.get("extra_body") or {})
+    if isinstance(sent.get("stop"), str):
+        sent["stop"] = [sent["stop"]]
+    prompt = _content(messages[0]) if isinstance(messages, list) and messages else None
+    body: dict[str, Any] = {"model": gateway_id, "prompt": prompt}
+    if params.get("suffix") is not None:
+        body["suffix"] = params["suffix"]
+    body["max_tokens"] = _max_tokens(params) or DEFAULT_MAX_TOKENS
+    body.update(sent)
+    body.update(params.get("extra_body") or {})
     body["stream"] = stream
     return body
 

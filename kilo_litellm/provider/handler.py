@@ -1,12 +1,12 @@
 """``KiloLLM``: the LiteLLM ``CustomLLM`` for the Kilo Gateway, and the provider's only I/O edge.
 
-LiteLLM calls one of four methods (``completion``, ``acompletion``, ``streaming``,
-``astreaming``) with the model name stripped of its ``kilo/`` prefix. Each one resolves the model
-and the settings, builds the request (:mod:`request`), sends it, and hands the bytes to the pure
-parsers (:mod:`response`, :mod:`sse`, :mod:`stream`, :mod:`errors`).
+LiteLLM calls one of its methods (``completion``, ``acompletion``, ``streaming``, ``astreaming``,
+``embedding``, ``aembedding``) with the model name stripped of its ``kilo/`` prefix. Each one
+plans the request (:mod:`planning`, pure), lets :mod:`admission` refuse it before anything is
+sent, sends it, and feeds the bytes to the sans-IO readers (:mod:`readers`). The endpoint a call
+goes to (chat, fill-in-the-middle, embeddings) is its :mod:`routes` object.
 
-HTTP goes through LiteLLM's cached httpx handlers (``_get_httpx_client`` and
-``get_async_httpx_client``, the latter scoped to the running event loop), so connections are
+HTTP goes through LiteLLM's cached httpx clients (:mod:`litellm_internals`), so connections are
 pooled and proxy/SSL settings are LiteLLM's. A caller or test may inject a client: pass
 ``client=`` to the call (an ``httpx`` client or LiteLLM ``HTTPHandler``), or construct
 ``KiloLLM(client=..., aclient=...)``.
@@ -16,9 +16,8 @@ error status, a model the catalog lists as paid without a key; an id it does not
 the gateway's 401 ``PAID_MODEL_AUTH_REQUIRED`` says whether it wants one), as LiteLLM's own
 providers do: ``streaming`` sends the request before it returns the stream, and ``astreaming`` (run
 by LiteLLM in a worker thread) sends it on the caller's event loop and waits for the status line
-(see :mod:`caller_loop`). So
-``except litellm.RateLimitError``, ``num_retries``, ``fallbacks=`` and a Router's fallbacks see
-them at ``completion``/``acompletion``, streaming or not.
+(see :mod:`caller_loop`). So ``except litellm.RateLimitError``, ``num_retries``, ``fallbacks=`` and
+a Router's fallbacks see them at ``completion``/``acompletion``, streaming or not.
 
 A stall is bounded: the call's ``timeout`` applies to every read, a non-streaming body that has
 not fully arrived within ``timeout`` (keep-alive whitespace, or bytes that never end) is ended with
@@ -31,356 +30,139 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import logging
-import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import litellm
 from litellm import CustomLLM
-from litellm.llms.custom_httpx.http_handler import (
-    AsyncHTTPHandler,
-    HTTPHandler,
-    _get_httpx_client,
-    get_async_httpx_client,
-)
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
 
-from kilo_litellm.config import settings, urls
-from kilo_litellm.config.settings import PROVIDER, Settings
-from kilo_litellm.models import catalog, retirement
-from kilo_litellm.models.catalog import ModelEntry
+from kilo_litellm.models import retirement
 from kilo_litellm.provider import (
+    admission,
     caller_loop,
-    capability_check,
-    embeddings,
     errors,
-    fim,
-    request,
+    planning,
     resend,
-    response,
     session,
     timeouts,
 )
-from kilo_litellm.provider.sse import SSEDecoder
-from kilo_litellm.provider.stream import StreamConverter
+from kilo_litellm.provider import litellm_internals as internals
+from kilo_litellm.provider.planning import Call
+from kilo_litellm.provider.readers import Body, Events, refusal
 
 logger = logging.getLogger("kilo_litellm")
 
 
-@dataclass(frozen=True)
-class Call:
-    """Everything one request needs; ``repr`` shows no key (headers are left out of it)."""
-
-    model: str
-    entry: ModelEntry
-    settings: Settings
-    url: str
-    body: dict
-    headers: dict
-    timeout: float
-    coalesce: bool = True
-    fim: bool = False
-    connect: float = timeouts.CONNECT_TIMEOUT
-
-    def __repr__(self) -> str:
-        return f"Call(model={self.model!r}, gateway_id={self.entry.gateway_id!r}, url={self.url!r}, {self.settings!r})"
-
-
-def prepare(
+def _completion_call(
+    *,
     model: str,
     messages: list,
-    api_key: str | None = None,
-    api_base: str | None = None,
-    optional_params: dict | None = None,
-    headers: dict | None = None,
-    timeout: Any = None,
-    logging_obj: Any = None,
-    *,
+    api_key: str | None,
+    api_base: str | None,
+    optional_params: dict | None,
+    headers: dict | None,
+    timeout: Any,
+    logging_obj: Any,
+    litellm_params: Any,
     stream: bool,
+    **unread: Any,
 ) -> Call:
-    """Resolve and build one call, or raise before anything is sent.
+    """Plan one completion, admit it (or raise before anything is sent), and log it.
 
-    With LiteLLM's ``logging_obj``, three more things happen. LiteLLM drops ``user`` from a custom
-    provider's params unless the caller allows it, but keeps it in
-    ``logging_obj.model_call_details``; it is sent from there rather than lost silently. A
-    ``text_completion`` (``litellm_params["text_completion"]`` there, as in the ``litellm_params``
-    LiteLLM passes the method) with a ``suffix``, or on a fill-in-the-middle model, goes to
-    ``/fim/completions`` instead of ``/chat/completions`` (:mod:`fim`). And LiteLLM's pre-call log
-    gets the request, with the redacted key and no headers. A model the gateway lists to retire
-    soon is warned about once (:mod:`retirement`).
+    LiteLLM's ``logging_obj`` brings what the call's arguments lack (:mod:`litellm_internals`): the
+    caller's ``user``, whether this is a ``text_completion`` (which may go to fill-in-the-middle),
+    and a Router deployment's ``model_info``. A model the gateway lists to retire soon is warned
+    about once (:mod:`retirement`).
     """
-    try:
-        entry = catalog.resolve(model)
-    except catalog.UnknownModelError as exc:
-        raise errors.unknown_model(model, str(exc)) from None
-    params = optional_params or {}
-    details = getattr(logging_obj, "model_call_details", None)
-    fill = isinstance(details, dict) and fim.requested(entry, params, details.get("litellm_params"))
-    problem = (fim if fill else request).input_problem(messages, params)
-    if problem:
-        raise errors.bad_request(model, problem)
-    capability_check.check(model, messages, params, capability_check.deployment_info(details))
-    user = details.get("user") if isinstance(details, dict) else None
-    if isinstance(user, str) and user and "user" not in params:
-        params = {**params, "user": user}
-    conf = settings.resolve(api_key, api_base)
-    if fill and not conf.has_real_key:
-        raise fim.key_required(f"{PROVIDER}/{model}")
-    if entry.known and not entry.free and not entry.retired and not conf.has_real_key:
-        raise errors.auth_required(f"{PROVIDER}/{model}")
-    bound, connect = timeouts.resolve(timeout)
-    call = Call(
+    details = internals.call_details(logging_obj)
+    call = planning.completion(
         model=model,
-        entry=entry,
-        settings=conf,
-        url=fim.url(conf) if fill else request.chat_url(conf),
-        body=(fim if fill else request).build_body(entry.gateway_id, messages, params, stream=stream),
-        headers=request.build_headers(conf, headers),
-        timeout=bound,
-        coalesce=settings.coalesce(params.get(settings.COALESCE_PARAM)),
-        fim=fill,
-        connect=connect,
+        messages=messages,
+        params=optional_params,
+        text_completion=internals.is_text_completion(details),
+        user=internals.caller_user(details),
+        api_key=api_key,
+        api_base=api_base,
+        headers=session.task_headers(litellm_params, headers),
+        timeout=timeout,
+        stream=stream,
     )
-    retirement.warn_once(entry)
-    logger.debug("kilo request %r stream=%s", call, stream)
-    if logging_obj is not None:
-        logging_obj.pre_call(
-            input=messages,
-            api_key=call.settings.redacted_key,
-            additional_args={"complete_input_dict": call.body, "api_base": call.url},
-        )
-    return call
+    admission.admit(call, model_info=internals.deployment_info(details))
+    retirement.warn_once(call.entry)
+    return _logged(call, logging_obj, inputs=messages)
 
 
-def _error_for_status(call: Call | EmbeddingCall, status: int, body: bytes | dict, headers: Any = None) -> Exception:
-    """The gateway's error answer as a ``litellm`` exception, with its retry headers kept; an HTML
-    404 says the URL looks wrong instead."""
-    wrong = errors.wrong_url(status, body, model=call.model, url=call.url) if isinstance(body, bytes) else None
-    return wrong or errors.to_exception(
-        errors.parse(status, body),
-        model=call.model,
-        entry=call.entry,
-        url=call.url,
-        has_real_key=call.settings.has_real_key,
-        headers=headers,
-        stored_sign_in=call.settings.signed_in,
-    )
-
-
-@dataclass(frozen=True)
-class EmbeddingCall:
-    """One ``POST /embeddings``; like :class:`Call`, its ``repr`` shows no key."""
-
-    model: str
-    settings: Settings
-    url: str
-    body: dict
-    headers: dict
-    timeout: float
-    entry: None = None
-    connect: float = timeouts.CONNECT_TIMEOUT
-
-    def __repr__(self) -> str:
-        return f"EmbeddingCall(model={self.model!r}, url={self.url!r}, {self.settings!r})"
-
-
-def prepare_embedding(
+def _embedding_call(
+    *,
     model: str,
-    inputs: Any,
+    input: Any,  # noqa: A002 - LiteLLM's keyword
     api_key: str | None,
     api_base: str | None,
     optional_params: dict | None,
     timeout: Any,
     logging_obj: Any,
-) -> EmbeddingCall:
-    """Resolve and build one embeddings call, or raise before anything is sent (as :func:`prepare`)."""
-    problem = embeddings.input_problem(inputs)
-    if problem is None and embeddings.lookup(model) is None and catalog.lookup(model) is not None:
-        listed = ", ".join(f"{PROVIDER}/{m.id}" for m in embeddings.known())
-        problem = f"'{PROVIDER}/{model}' is a chat model, not an embedding model. Embedding models: {listed}."
-    if problem:
-        raise errors.bad_request(model, problem)
-    conf = settings.resolve(api_key, api_base)
-    listed = embeddings.lookup(model)
-    if listed is not None and not listed.free and not conf.has_real_key:
-        raise errors.auth_required(f"{PROVIDER}/{model}")
-    bound, connect = timeouts.resolve(timeout)
-    call = EmbeddingCall(
-        model=model,
-        settings=conf,
-        url=urls.endpoint(conf.api_base, "embeddings"),
-        body=embeddings.build_body(model, inputs, optional_params or {}),
-        headers=request.build_headers(conf),
-        timeout=bound,
-        connect=connect,
+    **unread: Any,
+) -> Call:
+    call = planning.embedding(
+        model=model, inputs=input, params=optional_params, api_key=api_key, api_base=api_base, timeout=timeout
     )
+    return _logged(admission.admit(call), logging_obj, inputs=input)
+
+
+def _arguments(given: dict[str, Any]) -> dict[str, Any]:
+    """A method's arguments as LiteLLM passed them (its ``locals()`` on entry), without ``self``."""
+    return {name: value for name, value in given.items() if name != "self"}
+
+
+def _logged(call: Call, logging_obj: Any, *, inputs: Any) -> Call:
     logger.debug("kilo request %r", call)
-    if logging_obj is not None:
-        logging_obj.pre_call(
-            input=inputs,
-            api_key=conf.redacted_key,
-            additional_args={"complete_input_dict": call.body, "api_base": call.url},
-        )
+    internals.log_pre_call(
+        logging_obj, inputs=inputs, redacted_key=call.settings.redacted_key, body=call.body, url=call.url
+    )
     return call
 
 
-def _embedding_result(call: EmbeddingCall, resp: httpx.Response, out: EmbeddingResponse) -> EmbeddingResponse:
-    if resp.status_code >= 400:
-        raise _error_for_status(call, resp.status_code, resp.content, resp.headers)
-    try:
-        return embeddings.fill(out, resp.json(), call.model)
-    except ValueError as exc:
-        raise errors.bad_response(call.model, str(exc)[:300]) from None
-
-
-def _transport_error(call: Call | EmbeddingCall, exc: Exception) -> Exception:
+def _transport_error(call: Call, exc: Exception) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return errors.timeout(call.model, call.timeout, type(exc).__name__, call.url)
     return errors.connection(call.model, f"{type(exc).__name__}: {exc}", call.url)
 
 
-def _sync_client(client: Any, own: httpx.Client | None) -> httpx.Client:
-    if isinstance(client, httpx.Client):
-        return client
-    if isinstance(client, HTTPHandler):
-        return client.client
-    return own or _get_httpx_client().client
-
-
-def _async_client(client: Any, own: httpx.AsyncClient | None) -> httpx.AsyncClient:
-    if isinstance(client, httpx.AsyncClient):
-        return client
-    if isinstance(client, AsyncHTTPHandler):
-        return client.client
-    return own or get_async_httpx_client(llm_provider=PROVIDER).client
-
-
-def _request(http: httpx.Client | httpx.AsyncClient, call: Call | EmbeddingCall) -> httpx.Request:
+def _request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
     return http.build_request(
         "POST", call.url, json=call.body, headers=call.headers, timeout=timeouts.for_httpx(call.timeout, call.connect)
     )
 
 
-class _Deadline:
-    """The gateway may keep a connection busy with keep-alives forever; this ends the wait.
-
-    Every read has the call's timeout, but bytes that keep trickling in reset it; so the time a
-    whole non-streaming body may take is bounded here too.
-    """
-
-    __slots__ = ("_at", "call")
-
-    def __init__(self, call: Call) -> None:
-        self.call = call
-        self._at = time.monotonic() + call.timeout
-
-    def renew(self) -> None:
-        """An event arrived: the next one may take up to ``timeout`` again."""
-        self._at = time.monotonic() + self.call.timeout
-
-    @property
-    def passed(self) -> bool:
-        return time.monotonic() > self._at
-
-    def check(self, received: bytes | bytearray = b"") -> None:
-        if self.passed:
-            detail = "The response never finished." if received.strip() else "Only keep-alives arrived."
-            raise errors.timeout(self.call.model, self.call.timeout, detail, self.call.url)
-
-
-class _Body:
-    """A non-streaming answer being read: bytes in, then the ``ModelResponse`` or the mapped error.
-
-    The same object serves the sync and the async path; only the loop that feeds it differs.
-    """
-
-    __slots__ = ("_data", "_deadline", "call")
-
-    def __init__(self, call: Call) -> None:
-        self.call = call
-        self._data = bytearray()
-        self._deadline = _Deadline(call)
-
-    def feed(self, part: bytes) -> None:
-        self._data += part
-        self._deadline.check(self._data)
-
-    def result(self, resp: httpx.Response, model_response: ModelResponse) -> ModelResponse:
-        body = bytes(self._data)
-        if resp.status_code >= 400:
-            raise _error_for_status(self.call, resp.status_code, body, resp.headers)
-        call = self.call
-        read = fim.fill if call.fim else response.fill
-        return read(model_response, response.parse_body(body, call.model), model=call.model, entry=call.entry)
-
-
-class _Events:
-    """A streaming answer being read: bytes in, ``ModelResponseStream`` chunks out.
-
-    :meth:`feed` is a generator so that chunks decoded before an in-band error event are
-    delivered before the error is raised. The events of one ``feed`` (one network read) go to the
-    converter together, which coalesces them unless the call turned that off. After ``[DONE]``
-    (or an error event) the rest of the body is drained, as the OpenAI SDK does, so the connection
-    goes back to the pool instead of being closed; draining stops quietly at the deadline or at a
-    transport error.
-    """
-
-    __slots__ = ("_converter", "_deadline", "_decoder", "call")
-
-    def __init__(self, call: Call) -> None:
-        self.call = call
-        self._decoder = SSEDecoder()
-        converter = fim.StreamConverter if call.fim else StreamConverter
-        self._converter = converter(call.model, call.entry, coalesce=call.coalesce)
-        self._deadline = _Deadline(call)
-
-    @property
-    def done(self) -> bool:
-        return self._converter.done
-
-    @property
-    def drained_enough(self) -> bool:
-        return self._deadline.passed
-
-    def feed(self, part: bytes) -> Iterator[ModelResponseStream]:
-        datas = self._decoder.feed(part)
-        if datas:
-            yield from self._converter.on_events(datas)
-            self._deadline.renew()
-            if self._converter.done:
-                return
-        self._deadline.check()
-
-    def end(self) -> Iterator[ModelResponseStream]:
-        """The body ended: flush the decoder, then a clean end after a finish or an error."""
-        converter = self._converter
-        yield from converter.on_events(self._decoder.flush())
-        if converter.done:
-            return
-        if converter.finished:
-            yield from converter.close()
-            return
-        stray = self._decoder.stray.strip()
-        if not converter.started and stray:
-            raise _not_an_event_stream(self.call, stray)
-        raise errors.connection(
-            self.call.model, "the gateway closed the stream before it finished (no [DONE]).", self.call.url
-        )
-
-
-def _not_an_event_stream(call: Call, text: str) -> Exception:
-    """A 200 answer to a streaming request that is not SSE: a JSON error body is still the gateway's error."""
+def _read_all(http: httpx.Client, call: Call, out: Any) -> Any:
+    body = Body(call)
     try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and "error" in data:
-        return _error_for_status(call, 200, data)
-    return errors.bad_response(call.model, f"expected an event stream, got {text[:200]!r}")
+        resp = resend.send(http, _request(http, call))
+        try:
+            for part in resp.iter_bytes():
+                body.feed(part)
+        finally:
+            resp.close()
+    except httpx.HTTPError as exc:
+        raise _transport_error(call, exc) from None
+    return body.result(resp.status_code, resp.headers, out)
+
+
+async def _aread_all(http: httpx.AsyncClient, call: Call, out: Any) -> Any:
+    body = Body(call)
+    try:
+        resp = await resend.asend(http, _request(http, call))
+        try:
+            async for part in resp.aiter_bytes():
+                body.feed(part)
+        finally:
+            await resp.aclose()
+    except httpx.HTTPError as exc:
+        raise _transport_error(call, exc) from None
+    return body.result(resp.status_code, resp.headers, out)
 
 
 class _OpenStream:
@@ -460,19 +242,8 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
-        headers = session.task_headers(litellm_params, headers)
-        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
-        http, body = _sync_client(client, self._client), _Body(call)
-        try:
-            resp = resend.send(http, _request(http, call))
-            try:
-                for part in resp.iter_bytes():
-                    body.feed(part)
-            finally:
-                resp.close()
-        except httpx.HTTPError as exc:
-            raise _transport_error(call, exc) from None
-        return body.result(resp, model_response)
+        call = _completion_call(**_arguments(locals()), stream=False)
+        return _read_all(internals.sync_client(client, self._client), call, model_response)
 
     async def acompletion(
         self,
@@ -493,19 +264,8 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
-        headers = session.task_headers(litellm_params, headers)
-        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=False)
-        http, body = _async_client(client, self._aclient), _Body(call)
-        try:
-            resp = await resend.asend(http, _request(http, call))
-            try:
-                async for part in resp.aiter_bytes():
-                    body.feed(part)
-            finally:
-                await resp.aclose()
-        except httpx.HTTPError as exc:
-            raise _transport_error(call, exc) from None
-        return body.result(resp, model_response)
+        call = _completion_call(**_arguments(locals()), stream=False)
+        return await _aread_all(internals.async_client(client, self._aclient), call, model_response)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -528,9 +288,8 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> Iterator[ModelResponseStream]:
-        headers = session.task_headers(litellm_params, headers)
-        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
-        http = _sync_client(client, self._client)
+        call = _completion_call(**_arguments(locals()), stream=True)
+        http = internals.sync_client(client, self._client)
         try:
             resp = resend.send(http, _request(http, call))
         except httpx.HTTPError as exc:
@@ -542,12 +301,12 @@ class KiloLLM(CustomLLM):
                 body = b""
             finally:
                 resp.close()
-            raise _error_for_status(call, resp.status_code, body, resp.headers)
+            raise refusal(call, resp.status_code, body, resp.headers)
         return self._iter_stream(call, resp)
 
     @staticmethod
     def _iter_stream(call: Call, resp: httpx.Response) -> Iterator[ModelResponseStream]:
-        events, parts = _Events(call), resp.iter_bytes()
+        events, parts = Events(call), resp.iter_bytes()
         try:
             for part in parts:
                 yield from events.feed(part)
@@ -594,15 +353,14 @@ class KiloLLM(CustomLLM):
         not installed, or this runs on the loop's own thread) the request is sent on the first
         ``__anext__`` instead, and its errors surface there.
         """
-        headers = session.task_headers(litellm_params, headers)
-        call = prepare(model, messages, api_key, api_base, optional_params, headers, timeout, logging_obj, stream=True)
+        call = _completion_call(**_arguments(locals()), stream=True)
         loop = caller_loop.current()
         if loop is None:
             caller_loop.install()
             return self._astream(call, client)
         opening = asyncio.run_coroutine_threadsafe(self._aopen(call, client), loop)
         try:
-            resp = opening.result(timeout=4 * call.timeout + 1)
+            resp = opening.result(timeout=timeouts.status_line_wait(call.timeout, call.connect))
         except concurrent.futures.TimeoutError:
             opening.cancel()
             raise errors.timeout(call.model, call.timeout, "No status line arrived.", call.url) from None
@@ -610,7 +368,7 @@ class KiloLLM(CustomLLM):
 
     async def _aopen(self, call: Call, client: Any) -> httpx.Response:
         """The gateway's answer once its status line is in, or its refusal raised as a ``litellm`` error."""
-        http = _async_client(client, self._aclient)
+        http = internals.async_client(client, self._aclient)
         try:
             resp = await resend.asend(http, _request(http, call))
         except httpx.HTTPError as exc:
@@ -623,14 +381,14 @@ class KiloLLM(CustomLLM):
             body = b""
         finally:
             await resp.aclose()
-        raise _error_for_status(call, resp.status_code, body, resp.headers)
+        raise refusal(call, resp.status_code, body, resp.headers)
 
     async def _astream(
         self, call: Call, client: Any, resp: httpx.Response | None = None
     ) -> AsyncIterator[ModelResponseStream]:
         if resp is None:
             resp = await self._aopen(call, client)
-        events, parts = _Events(call), resp.aiter_bytes()
+        events, parts = Events(call), resp.aiter_bytes()
         try:
             async for part in parts:
                 for chunk in events.feed(part):
@@ -665,13 +423,8 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         litellm_params: Any = None,
     ) -> EmbeddingResponse:
-        call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
-        http = _sync_client(None, self._client)
-        try:
-            resp = resend.send(http, _request(http, call), stream=False)
-        except httpx.HTTPError as exc:
-            raise _transport_error(call, exc) from None
-        return _embedding_result(call, resp, model_response)
+        call = _embedding_call(**_arguments(locals()))
+        return _read_all(internals.sync_client(None, self._client), call, model_response)
 
     async def aembedding(
         self,
@@ -686,13 +439,8 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         litellm_params: Any = None,
     ) -> EmbeddingResponse:
-        call = prepare_embedding(model, input, api_key, api_base, optional_params, timeout, logging_obj)
-        http = _async_client(None, self._aclient)
-        try:
-            resp = await resend.asend(http, _request(http, call), stream=False)
-        except httpx.HTTPError as exc:
-            raise _transport_error(call, exc) from None
-        return _embedding_result(call, resp, model_response)
+        call = _embedding_call(**_arguments(locals()))
+        return await _aread_all(internals.async_client(None, self._aclient), call, model_response)
 
     # -- what the gateway has no route for: a 400 before anything is sent ------------------------
 

@@ -29,27 +29,29 @@ can be set per process (``KILO_FREE_LIMIT_COOLDOWN``, ``KILO_DAILY_LIMIT_COOLDOW
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
-logger = logging.getLogger("kilo_litellm")
+from kilo_litellm.config import env
 
-ENV_FREE_LIMIT_COOLDOWN = "KILO_FREE_LIMIT_COOLDOWN"
-ENV_DAILY_LIMIT_COOLDOWN = "KILO_DAILY_LIMIT_COOLDOWN"
+ENV_FREE_LIMIT_COOLDOWN = env.FREE_LIMIT_COOLDOWN.name
+ENV_DAILY_LIMIT_COOLDOWN = env.DAILY_LIMIT_COOLDOWN.name
 
 
 class Window(NamedTuple):
     """One limit of the rate-limited Kilo-exclusive models: the variable that sets its cooldown and
     the gateway's window."""
 
-    env: str
+    variable: env.Variable
     seconds: int
 
+    @property
+    def env(self) -> str:
+        return self.variable.name
 
-HOURLY = Window(ENV_FREE_LIMIT_COOLDOWN, 3600)
-DAILY = Window(ENV_DAILY_LIMIT_COOLDOWN, 86400)
+
+HOURLY = Window(env.FREE_LIMIT_COOLDOWN, 3600)
+DAILY = Window(env.DAILY_LIMIT_COOLDOWN, 86400)
 
 
 def window_of(error_type: str | None, message: str) -> Window | None:
@@ -65,23 +67,13 @@ def window_of(error_type: str | None, message: str) -> Window | None:
     return None
 
 
-def configured_seconds(window: Window, environ: Mapping[str, str] = os.environ) -> int:
+def configured_seconds(window: Window, environ: Mapping[str, str] | None = None) -> int:
     """The window's length, or its variable when that is a whole number of seconds (``0``: none)."""
-    raw = environ.get(window.env, "").strip()
-    if not raw:
-        return window.seconds
-    try:
-        seconds = int(raw)
-    except ValueError:
-        seconds = -1
-    if seconds < 0:
-        logger.warning("%s=%r is not a whole number of seconds; using %d", window.env, raw, window.seconds)
-        return window.seconds
-    return seconds
+    return int(env.seconds(window.variable, window.seconds, environ, whole=True, allow_zero=True))
 
 
 def retry_headers(
-    headers: Mapping[str, str], error_type: str | None, message: str, environ: Mapping[str, str] = os.environ
+    headers: Mapping[str, str], error_type: str | None, message: str, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """``headers`` (the retry hints the gateway sent with a rate-limit refusal), with the window as
     ``retry-after`` when it sent none."""

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from kilo_litellm.config.settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
-from kilo_litellm.config.urls import endpoint
 from kilo_litellm.provider.params import to_gateway
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
@@ -77,8 +76,10 @@ def _as_mapping(message: Any) -> Any:
     return message.model_dump() if hasattr(message, "model_dump") else message
 
 
-def build_messages(messages: list) -> list:
+def build_messages(messages: Any) -> Any:
     """Messages as given, except assistant turns that carry LiteLLM-side fields (see above)."""
+    if not isinstance(messages, list):
+        return messages
     out = None
     for i, original in enumerate(messages):
         message = _as_mapping(original)
@@ -95,7 +96,7 @@ def build_messages(messages: list) -> list:
     return out if out is not None else messages
 
 
-def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | None:
+def input_problem(*, messages: Any, params: Mapping[str, Any]) -> str | None:
     """What is wrong with a call the gateway would pass upstream unchecked, or ``None``.
 
     The gateway validates nothing but ``model`` (docs/gateway-contract.md, "Requests"): a negative ``max_tokens`` or a
@@ -103,7 +104,7 @@ def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | No
     (or be billed), so such calls are refused before anything is sent.
     """
     for name in ("max_tokens", "max_completion_tokens"):
-        value = optional_params.get(name)
+        value = params.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             return f"{name} must be a positive integer, got {value!r}."
     if not isinstance(messages, list) or not messages:
@@ -117,19 +118,19 @@ def input_problem(messages: Any, optional_params: Mapping[str, Any]) -> str | No
     return None
 
 
-def build_body(gateway_id: str, messages: list, optional_params: Mapping[str, Any], *, stream: bool) -> dict:
+def build_body(*, gateway_id: str, messages: Any, params: Mapping[str, Any], stream: bool) -> dict:
     """The JSON body for one chat completion."""
-    params = to_gateway({k: v for k, v in optional_params.items() if k not in INTERNAL_KEYS and v is not None})
-    body: dict[str, Any] = {"model": gateway_id, "messages": build_messages(messages), **params}
-    body.update(optional_params.get("extra_body") or {})
+    sent = to_gateway({k: v for k, v in params.items() if k not in INTERNAL_KEYS and v is not None})
+    body: dict[str, Any] = {"model": gateway_id, "messages": build_messages(messages), **sent}
+    body.update(params.get("extra_body") or {})
     body["stream"] = stream
     if stream:
-        body["stream_options"] = {**(optional_params.get("stream_options") or {}), "include_usage": True}
+        body["stream_options"] = {**(params.get("stream_options") or {}), "include_usage": True}
     body.setdefault("usage", {"include": True})
     return body
 
 
-def build_headers(settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def build_headers(*, settings: Settings, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Bearer auth (no ``Authorization`` at all without a real key), the organisation header, then the
     caller's headers."""
     headers = {
@@ -146,7 +147,3 @@ def build_headers(settings: Settings, extra: Mapping[str, str] | None = None) ->
         if value is not None:
             headers[name] = str(value)
     return headers
-
-
-def chat_url(settings: Settings) -> str:
-    return endpoint(settings.api_base, "chat/completions")

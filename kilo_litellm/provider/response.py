@@ -19,7 +19,7 @@ from typing import Any
 from litellm.types.utils import Choices, Message, ModelResponse
 
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider import cost, errors, litellm_internals
 from kilo_litellm.provider.usage import to_usage
 
 
@@ -94,7 +94,7 @@ def _fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, en
     model_response.model = model
     if data.get("system_fingerprint"):
         model_response.system_fingerprint = data["system_fingerprint"]
-    hidden = model_response._hidden_params
+    hidden = litellm_internals.hidden_params(model_response)
     hidden["upstream_model"] = data.get("model")
     if data.get("provider"):
         hidden["upstream_provider"] = data["provider"]

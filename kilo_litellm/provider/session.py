@@ -27,16 +27,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from kilo_litellm.provider import litellm_internals
+
 TASK_HEADER = "X-KiloCode-TaskId"
 MAX_LENGTH = 500
 """The gateway's ``extractHeaderAndLimitLength``: ``value.slice(0, 500).trim() || null``."""
 
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F))
-
-try:
-    from litellm.litellm_core_utils.provider_affinity import get_caller_session_id as _litellm_reader
-except ImportError:  # LiteLLM before provider affinity (< 1.110)
-    _litellm_reader = None
 
 
 def _get(value: Any, key: str) -> Any:
@@ -59,8 +56,9 @@ def caller_session_id(litellm_params: Any) -> str | None:
     """The conversation the caller named, from what LiteLLM hands a ``CustomLLM``; ``None`` for none."""
     if litellm_params is None:
         return None
-    if _litellm_reader is not None:
-        found = _litellm_reader(litellm_params)
+    reader = litellm_internals.session_id_reader
+    if reader is not None:
+        found = reader(litellm_params)
         return found if isinstance(found, str) and found.strip() else None
     return read_directly(litellm_params)
 

@@ -27,50 +27,24 @@ sending events is never cut). Connecting is bounded separately by :data:`CONNECT
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
-import litellm
-from litellm import constants as litellm_constants
 
-logger = logging.getLogger("kilo_litellm")
+from kilo_litellm.config import env
+from kilo_litellm.provider import litellm_internals
 
 GATEWAY_MAX_DURATION = 800.0
 """Seconds the gateway lets one request run (its route's ``maxDuration``)."""
 DEFAULT_TIMEOUT = GATEWAY_MAX_DURATION + 30.0
 CONNECT_TIMEOUT = 10.0
-ENV_TIMEOUT = "KILO_TIMEOUT"
-
-# LiteLLM's values for "the caller set no timeout" (litellm/constants.py), with their 1.110 values
-# for versions that do not name them.
-_COMPLETION_FALLBACK = float(getattr(litellm_constants, "COMPLETION_HTTP_FALLBACK_SECONDS", 600.0))
-_REQUEST_TIMEOUT_DEFAULT = float(getattr(litellm_constants, "DEFAULT_REQUEST_TIMEOUT_SECONDS", 6000.0))
+ENV_TIMEOUT = env.TIMEOUT.name
 
 
-def default_timeout(environ: Mapping[str, str] = os.environ) -> float:
+def default_timeout(environ: Mapping[str, str] | None = None) -> float:
     """``KILO_TIMEOUT`` when it is a positive number of seconds, else :data:`DEFAULT_TIMEOUT`."""
-    raw = environ.get(ENV_TIMEOUT, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    if seconds > 0:
-        return seconds
-    logger.warning("%s=%r is not a positive number of seconds; using %s", ENV_TIMEOUT, raw, DEFAULT_TIMEOUT)
-    return DEFAULT_TIMEOUT
-
-
-def _litellm_unset() -> frozenset[float]:
-    """The timeouts LiteLLM passes when nobody chose one; none when ``litellm.request_timeout`` was set."""
-    explicit = getattr(litellm, "request_timeout_explicitly_set", False)
-    if explicit or float(litellm.request_timeout) != _REQUEST_TIMEOUT_DEFAULT:
-        return frozenset()
-    return frozenset({_COMPLETION_FALLBACK, _REQUEST_TIMEOUT_DEFAULT})
+    return env.seconds(env.TIMEOUT, DEFAULT_TIMEOUT, environ)
 
 
 def _seconds(value: Any) -> float | None:
@@ -92,9 +66,21 @@ def resolve(timeout: Any) -> tuple[float, float]:
         connect = _seconds(timeout.connect)
         timeout = timeout.read if timeout.read is not None else timeout.connect
     bound = _seconds(timeout)
-    if bound is None or bound in _litellm_unset():
+    if bound is None or bound in litellm_internals.unset_timeouts():
         bound = default_timeout()
     return bound, min(connect or CONNECT_TIMEOUT, bound)
+
+
+def status_line_wait(bound: float, connect: float = CONNECT_TIMEOUT) -> float:
+    """How long LiteLLM's worker thread waits for an async stream's status line on the caller's loop.
+
+    httpx already bounds each step of that wait: a pooled connection (``bound``), connecting
+    (``connect``), writing the request (``bound``) and the status line (``bound``). This is their sum
+    and one second for the loop to run the request: it fires only when the caller's loop cannot run
+    it at all (blocked by synchronous code), and frees the worker thread, which is one of the loop's
+    default executor's, shared with every LiteLLM call of the process.
+    """
+    return 3 * bound + min(connect, bound) + 1.0
 
 
 def for_httpx(bound: float, connect: float = CONNECT_TIMEOUT) -> httpx.Timeout:

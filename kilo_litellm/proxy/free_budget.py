@@ -63,12 +63,12 @@ from litellm._logging import verbose_router_logger
 from litellm.caching.dual_cache import DualCache
 from litellm.integrations.custom_logger import CustomLogger
 
-from kilo_litellm.config import credentials
-from kilo_litellm.config.settings import ENV_API_KEY, PROVIDER, is_placeholder
+from kilo_litellm.config import env, settings, urls
+from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog
 
-ENV_PER_MODEL = "KILO_FREE_BUDGET_PER_MODEL"
-ENV_ANONYMOUS = "KILO_FREE_BUDGET_ANONYMOUS"
+ENV_PER_MODEL = env.FREE_BUDGET_PER_MODEL.name
+ENV_ANONYMOUS = env.FREE_BUDGET_ANONYMOUS.name
 MODEL_INFO_KEY = "kilo_free_budget"
 KEY_PREFIX = "kilo:free-budget"
 PROXY_MODULE = "litellm.proxy.proxy_server"
@@ -147,7 +147,7 @@ def free_gateway_id(deployment: Mapping[str, Any]) -> str | None:
 def kilo_gateway_id(deployment: Mapping[str, Any]) -> str | None:
     """The gateway id of any ``kilo/`` deployment (free, paid or not in the catalog); else ``None``."""
     model = _model(deployment)
-    if not model.lower().startswith(f"{PROVIDER}/"):
+    if not settings.has_provider_prefix(model):
         return None
     try:
         return catalog.resolve(model).gateway_id
@@ -155,13 +155,11 @@ def kilo_gateway_id(deployment: Mapping[str, Any]) -> str | None:
         return None
 
 
-def is_anonymous(deployment: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> bool:
-    """Whether the call goes without a key (the provider's rule: deployment key, else ``KILO_API_KEY``,
-    else the stored ``kilo-litellm login`` sign-in)."""
-    key = (deployment.get("litellm_params") or {}).get("api_key") or env.get(ENV_API_KEY)
-    if not key:
-        return credentials.current() is None
-    return is_placeholder(key)
+def is_anonymous(deployment: Mapping[str, Any], env: Mapping[str, str] | None = None) -> bool:
+    """Whether the call goes without a key, by the provider's own rule (:func:`settings.resolve`:
+    the deployment's key, else ``KILO_API_KEY``, else the stored ``kilo-litellm login`` sign-in)."""
+    key = (deployment.get("litellm_params") or {}).get("api_key")
+    return not settings.resolve(api_key=key, environ=env).has_real_key
 
 
 def per_model_budget(deployment: Mapping[str, Any], default: Budget | None) -> Budget | None:
@@ -211,7 +209,7 @@ def refusal(counter: Counter, model: str, model_group: str) -> litellm.RateLimit
     response = httpx.Response(
         status_code=429,
         headers={"retry-after": str(counter.retry_after)},
-        request=httpx.Request("POST", "https://api.kilo.ai/api/gateway/chat/completions"),
+        request=httpx.Request("POST", urls.endpoint(settings.DEFAULT_API_BASE, "chat/completions")),
     )
     error = litellm.RateLimitError(message=message, llm_provider=PROVIDER, model=model, response=response)
     error.litellm_response_headers = response.headers  # type: ignore[attr-defined]

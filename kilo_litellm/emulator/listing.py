@@ -1,0 +1,59 @@
+"""``GET /models`` as the emulated gateway serves it.
+
+By default the entries of the package's bundled snapshot (``data/models-snapshot.json``, a data
+file the emulator shares; notes keys starting with ``_`` left out), each with the block the gateway
+adds for Kilo's own client: ``opencode: {family, prompt, ai_sdk_provider}``. ``ai_sdk_provider``
+names the API the official client calls the model with: ``anthropic`` (``/messages``), ``openai``
+(``/responses``), ``openai-compatible`` or ``openrouter``/absent (``/chat/completions``). The
+mapping by vendor is the emulator's (:data:`OPENCODE`); every kind occurs at least once.
+``GatewayEmulator.models`` replaces the whole list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+SNAPSHOT = "data/models-snapshot.json"
+
+OPENCODE: dict[str, dict[str, str]] = {
+    "anthropic/": {"family": "claude", "prompt": "anthropic", "ai_sdk_provider": "anthropic"},
+    "openai/": {"family": "gpt", "prompt": "codex", "ai_sdk_provider": "openai"},
+    "x-ai/": {"family": "grok", "prompt": "beast", "ai_sdk_provider": "openai-compatible"},
+    "z-ai/": {"family": "glm", "ai_sdk_provider": "openrouter"},
+    "moonshotai/": {"family": "kimi", "ai_sdk_provider": "openrouter"},
+    "inclusionai/": {"family": "ling", "prompt": "ling", "ai_sdk_provider": "openrouter"},
+}
+"""Id prefix -> the ``opencode`` block of its entries; other ids (``kilo-auto/*``, ...) have none."""
+
+
+def _served(entry: Mapping[str, Any]) -> dict[str, Any]:
+    served = {k: v for k, v in entry.items() if not k.startswith("_")}
+    block = next((b for prefix, b in OPENCODE.items() if str(entry.get("id", "")).startswith(prefix)), None)
+    if block is not None and "opencode" not in served:
+        served["opencode"] = dict(block)
+    return served
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> tuple[str, ...]:
+    raw = json.loads(resources.files("kilo_litellm").joinpath(SNAPSHOT).read_text("utf-8"))
+    return tuple(json.dumps(_served(entry)) for entry in raw["data"])
+
+
+def bundled_models() -> list[dict[str, Any]]:
+    """The default ``/models`` entries (fresh copies)."""
+    return [json.loads(entry) for entry in _bundled()]
+
+
+def listing_body(models: Iterable[Mapping[str, Any]]) -> bytes:
+    """The ``GET /models`` body for ``models``."""
+    return json.dumps({"data": list(models)}).encode()
+
+
+def listed_free(models: Iterable[Mapping[str, Any]]) -> dict[str, bool]:
+    """Lower-cased id -> ``isFree`` of ``models``."""
+    return {str(m.get("id", "")).lower(): bool(m.get("isFree")) for m in models}

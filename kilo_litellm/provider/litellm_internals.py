@@ -1,0 +1,157 @@
+"""Every LiteLLM (and httpx) internal the provider relies on, in one place to read at a LiteLLM upgrade.
+
+A ``CustomLLM`` gets its arguments through LiteLLM's public interface, but a few things it needs
+are only reachable through LiteLLM's internals; each is read here and nowhere else in the provider,
+and each function names the behaviour it relies on (LiteLLM 1.110; the behaviours are listed in
+``docs/litellm-assumptions.md``). A LiteLLM that changes one of them breaks one function here,
+and the tests that exercise it, instead of several modules.
+
+* **HTTP clients**: LiteLLM's cached httpx handlers (``_get_httpx_client``,
+  ``get_async_httpx_client`` scoped to the running event loop) and their ``.client``; on async
+  calls, ``LiteLLMAiohttpTransport`` behind the httpx client (httpx's private ``_transport``) and
+  its aiohttp session (:func:`aiohttp_session`).
+* **The call's logging object**: ``logging_obj.model_call_details`` carries what LiteLLM drops
+  from a custom provider's arguments (``user``, the ``litellm_params`` with ``text_completion``
+  and a Router deployment's ``model_info``); ``logging_obj.pre_call`` logs the request.
+* **Response bookkeeping**: ``_hidden_params`` of a response (``response_cost``,
+  ``custom_llm_provider``, ...), which LiteLLM's cost callbacks and the proxy read.
+* **Timeouts**: the values LiteLLM passes when the caller chose none (``litellm.constants``,
+  ``litellm.request_timeout`` and ``request_timeout_explicitly_set``).
+* **The caller's conversation**: ``provider_affinity.get_caller_session_id`` where it exists.
+* **The proxy**: ``litellm.proxy.proxy_server.llm_router`` says a proxy is serving.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import litellm
+from litellm import constants as litellm_constants
+from litellm.llms.custom_httpx.http_handler import (
+    AsyncHTTPHandler,
+    HTTPHandler,
+    _get_httpx_client,
+    get_async_httpx_client,
+)
+
+from kilo_litellm.config.settings import PROVIDER
+
+# -- HTTP clients ------------------------------------------------------------------------------------
+
+
+def sync_client(client: Any, own: httpx.Client | None) -> httpx.Client:
+    """The httpx client of one call: the caller's (an httpx client or LiteLLM ``HTTPHandler``), else
+    the provider's own, else LiteLLM's cached one (pooled, with LiteLLM's proxy and SSL settings)."""
+    if isinstance(client, httpx.Client):
+        return client
+    if isinstance(client, HTTPHandler):
+        return client.client
+    return own or _get_httpx_client().client
+
+
+def async_client(client: Any, own: httpx.AsyncClient | None) -> httpx.AsyncClient:
+    """The async twin of :func:`sync_client`; LiteLLM caches its client per running event loop."""
+    if isinstance(client, httpx.AsyncClient):
+        return client
+    if isinstance(client, AsyncHTTPHandler):
+        return client.client
+    return own or get_async_httpx_client(llm_provider=PROVIDER).client
+
+
+def aiohttp_session(http: httpx.AsyncClient) -> Any:
+    """The aiohttp ``ClientSession`` behind ``http`` when LiteLLM's aiohttp transport sends its
+    requests (LiteLLM's default for async calls), else ``None``."""
+    try:
+        from litellm.llms.custom_httpx.aiohttp_transport import LiteLLMAiohttpTransport
+    except ImportError:
+        return None
+    transport = getattr(http, "_transport", None)
+    if not isinstance(transport, LiteLLMAiohttpTransport):
+        return None
+    return transport.get_valid_client_session()
+
+
+# -- the call's logging object ----------------------------------------------------------------------
+
+
+def call_details(logging_obj: Any) -> Mapping[str, Any]:
+    """``logging_obj.model_call_details``: what LiteLLM knows of the call (empty without one)."""
+    details = getattr(logging_obj, "model_call_details", None)
+    return details if isinstance(details, Mapping) else {}
+
+
+def _get(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)
+
+
+def is_text_completion(details: Mapping[str, Any]) -> bool:
+    """Whether the call came from ``litellm.text_completion`` (``litellm_params["text_completion"]``)."""
+    return _get(details.get("litellm_params"), "text_completion") is True
+
+
+def caller_user(details: Mapping[str, Any]) -> str | None:
+    """The call's ``user``: LiteLLM drops it from a custom provider's params unless the caller allows
+    it, but keeps it in the call's details."""
+    user = details.get("user")
+    return user if isinstance(user, str) and user else None
+
+
+def deployment_info(details: Mapping[str, Any]) -> Any:
+    """The Router deployment's ``model_info``, kept in the call's ``litellm_params``."""
+    return _get(details.get("litellm_params"), "model_info")
+
+
+def log_pre_call(logging_obj: Any, *, inputs: Any, redacted_key: str, body: dict, url: str) -> None:
+    """LiteLLM's pre-call log of the request: its body and URL, the key redacted, no headers."""
+    if logging_obj is not None:
+        logging_obj.pre_call(
+            input=inputs, api_key=redacted_key, additional_args={"complete_input_dict": body, "api_base": url}
+        )
+
+
+# -- response bookkeeping ----------------------------------------------------------------------------
+
+
+def hidden_params(response: Any) -> dict[str, Any]:
+    """A response's ``_hidden_params``, which LiteLLM's cost callbacks and the proxy read
+    (``response_cost``, ``custom_llm_provider``, the upstream's model and provider)."""
+    return response._hidden_params
+
+
+# -- timeouts ----------------------------------------------------------------------------------------
+
+COMPLETION_FALLBACK = float(getattr(litellm_constants, "COMPLETION_HTTP_FALLBACK_SECONDS", 600.0))
+"""What ``litellm.completion`` passes as ``timeout`` when the caller chose none."""
+REQUEST_TIMEOUT_DEFAULT = float(getattr(litellm_constants, "DEFAULT_REQUEST_TIMEOUT_SECONDS", 6000.0))
+"""``litellm.request_timeout`` while nobody set it, which a ``Router`` (and so the proxy) passes."""
+
+
+def unset_timeouts() -> frozenset[float]:
+    """The ``timeout`` values that mean "the caller chose none"; none once ``litellm.request_timeout`` was set."""
+    explicit = getattr(litellm, "request_timeout_explicitly_set", False)
+    if explicit or float(litellm.request_timeout) != REQUEST_TIMEOUT_DEFAULT:
+        return frozenset()
+    return frozenset({COMPLETION_FALLBACK, REQUEST_TIMEOUT_DEFAULT})
+
+
+# -- the caller's conversation -----------------------------------------------------------------------
+
+try:
+    from litellm.litellm_core_utils.provider_affinity import get_caller_session_id as session_id_reader
+except ImportError:  # LiteLLM before provider affinity (< 1.110)
+    session_id_reader = None
+
+
+# -- the proxy ---------------------------------------------------------------------------------------
+
+PROXY_MODULE = "litellm.proxy.proxy_server"
+
+
+def serving_as_proxy() -> bool:
+    """Whether this process is a running LiteLLM proxy: its server module is loaded *and* has built
+    its Router (importing the module alone, as LiteLLM's bridges and tests do, is not enough)."""
+    server = sys.modules.get(PROXY_MODULE)
+    return getattr(server, "llm_router", None) is not None
