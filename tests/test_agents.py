@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from proxy_helpers import FREE_GROUP, ROOT, agents_config, gateway_id, run_proxy, write_config
+from agents_cache import install
+from proxy_helpers import FREE_GROUP, agents_config, gateway_id, run_proxy, write_config
 from readme_blocks import claude_env, codex_config
 
 from kilo_litellm.emulator import TOOL_MARKER, Reply, recording, sse_payloads, streamed_text
@@ -29,8 +29,6 @@ from kilo_litellm.emulator import TOOL_MARKER, Reply, recording, sse_payloads, s
 pytestmark = pytest.mark.agents
 
 AGENTS = {"@anthropic-ai/claude-code": "2.1.197", "@openai/codex": "0.171.0"}
-AGENTS_DIR = ROOT / ".cache" / "agents"
-INSTALL_TIMEOUT = 600
 RUN_TIMEOUT = 120
 README_PROXY = "http://127.0.0.1:4000"
 FREE_ID = gateway_id(agents_config(), FREE_GROUP)
@@ -38,22 +36,9 @@ GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = streamed_text(GPT41)
 
 
-def _installed_version(package: str) -> str | None:
-    manifest = AGENTS_DIR / "node_modules" / package / "package.json"
-    return json.loads(manifest.read_text()).get("version") if manifest.exists() else None
-
-
 @pytest.fixture(scope="module")
 def agent_bin() -> Path:
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node/npm not found: Claude Code and Codex CLI cannot be installed")
-    missing = [f"{pkg}@{ver}" for pkg, ver in AGENTS.items() if _installed_version(pkg) != ver]
-    if missing:
-        AGENTS_DIR.mkdir(parents=True, exist_ok=True)
-        cmd = ["npm", "install", "--prefix", str(AGENTS_DIR), "--no-audit", "--no-fund", "--no-save", *missing]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
-        assert done.returncode == 0, f"npm install failed:\n{done.stderr[-3000:]}"
-    return AGENTS_DIR / "node_modules" / ".bin"
+    return install(AGENTS, "Claude Code and Codex CLI") / ".bin"
 
 
 @pytest.fixture(scope="module")

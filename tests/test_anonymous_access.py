@@ -142,7 +142,8 @@ def test_current_free_models_start_with_kilo_auto_free():
 
 
 def _refresh(gw, tmp_path, *models: dict):
-    gw.script(Reply(body=models_body(*models)))
+    """The gateway's ``/models`` is ``models`` (it serves those ids, and no other); the catalog refreshed from it."""
+    gw.models = list(models)
     return ModelDiscovery(cache_dir=tmp_path).refresh(gw.api_base, force=True)
 
 

@@ -7,6 +7,7 @@ import json
 import litellm
 import pytest
 from conftest import MESSAGES, PAYMENT_REQUIRED
+from litellm.llms.custom_llm import CustomLLMError
 
 from kilo_litellm.emulator import INVALID_PATH_BODY, PAID_AUTH_BODY, Reply, recording
 
@@ -296,3 +297,41 @@ def test_a_completion_body_of_the_wrong_shape_is_a_clear_error(gw, body):
     gw.script(Reply(body=body, stream=False))
     with pytest.raises(litellm.APIError, match="unreadable response"):
         litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)
+
+
+class _RaisesStatus(litellm.CustomLLM):
+    """A custom provider as LiteLLM documents one: it raises ``CustomLLMError`` with the status its
+    model name says, and LiteLLM picks the exception class."""
+
+    def completion(self, model, *args, **kwargs):
+        raise CustomLLMError(int(model), "refused")
+
+
+@pytest.fixture
+def status_provider(monkeypatch):
+    monkeypatch.setattr(
+        litellm,
+        "custom_provider_map",
+        [*litellm.custom_provider_map, {"provider": "status-probe", "custom_handler": _RaisesStatus()}],
+    )
+    litellm.utils.custom_llm_setup()
+    yield "status-probe"
+    monkeypatch.undo()
+    litellm.utils.custom_llm_setup()
+
+
+# Where Kilo's class differs from LiteLLM's own for a custom provider (errors.STATUS_OVERRIDES and
+# the 5xx LiteLLM names no class for).
+KILO_OVERRIDES = {422: litellm.UnprocessableEntityError, 520: litellm.InternalServerError}
+
+
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504, 520])
+def test_a_status_without_an_error_type_gets_litellms_own_class_for_a_custom_provider(gw, status_provider, status):
+    with pytest.raises(Exception) as litellms:
+        litellm.completion(model=f"{status_provider}/{status}", messages=MESSAGES)
+    gw.script(Reply(status=status, body=b'{"error":{"message":"refused","code":%d}}' % status))
+    with pytest.raises(Exception) as kilos:
+        litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)
+    assert type(kilos.value) is KILO_OVERRIDES.get(status, type(litellms.value))
+    assert kilos.value.status_code == status and kilos.value.kilo_code == status
+    assert str(kilos.value).count("KiloException - refused") == 1

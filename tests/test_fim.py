@@ -15,7 +15,7 @@ import pytest
 from conftest import PAYMENT_REQUIRED
 
 from kilo_litellm.cli import commands as cli
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import Reply, bundled_models, gateway_model
 from kilo_litellm.emulator import fim as emulated
 from kilo_litellm.models import catalog
 from kilo_litellm.models.fim import FIM_MODELS
@@ -26,6 +26,9 @@ MERCURY = "kilo/inception/mercury-edit-2"
 KEY = "sk-test-fim-key-0123456789"
 PROMPT = "def fib(n):\n    "
 SUFFIX = "\n\n\tprint(fib(10))  # ünïcode, trailing spaces  \n"
+UPGRADE_REQUIRED_BODY = (
+    b'{"error":"upgrade_required","message":"Please upgrade your Kilo extension to the latest version."}'
+)
 
 
 def expected_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float:
@@ -59,7 +62,7 @@ async def test_text_completion_reaches_fim_with_the_suffix_intact(gw, model, str
     text, usage, hidden = await text_completion(is_async, stream, model=model, max_tokens=64, api_base=gw.api_base)
     assert text == emulated.FIM_TEXT
     [sent] = gw.requests
-    assert sent.path == "/api/gateway/fim/completions"
+    assert sent.path == "/api/fim/completions"
     assert sent.authorization == f"Bearer {KEY}"
     assert sent.json == {
         "model": model.removeprefix("kilo/"),
@@ -77,6 +80,7 @@ async def test_text_completion_reaches_fim_with_the_suffix_intact(gw, model, str
 
 
 def test_a_chat_call_to_the_same_model_still_goes_to_chat_completions(gw):
+    gw.models = [*bundled_models(), gateway_model(CODESTRAL.removeprefix("kilo/"), free=False)]
     litellm.completion(model=CODESTRAL, messages=[{"role": "user", "content": "hi"}], api_key=KEY, api_base=gw.api_base)
     [sent] = gw.requests
     assert sent.path == "/api/gateway/chat/completions"
@@ -108,6 +112,17 @@ def test_a_suffix_on_a_chat_model_is_sent_to_fim_and_the_gateways_refusal_names_
     assert info.value.kilo_error_type == "unsupported_fim_model"
     assert "anthropic/claude-sonnet-4.6 is not a supported FIM model" in str(info.value)
     assert all(f"kilo/{m}" in str(info.value) for m in FIM_MODELS)
+
+
+def test_kilo_clients_fallback_codestral_2501_is_sent_as_named_and_refused_with_the_accepted_ids(gw):
+    with pytest.raises(litellm.BadRequestError) as info:
+        litellm.text_completion(
+            model="kilo/mistralai/codestral-2501", prompt=PROMPT, suffix=SUFFIX, api_key=KEY, api_base=gw.api_base
+        )
+    [sent] = gw.requests
+    assert (sent.path, sent.json["model"]) == ("/api/fim/completions", "mistralai/codestral-2501")
+    assert info.value.kilo_error_type == "unsupported_fim_model"
+    assert "kilo/mistralai/codestral-2508, kilo/inception/mercury-edit-2" in str(info.value)
 
 
 def test_without_max_tokens_the_documented_default_is_sent_and_1000_is_allowed(gw):
@@ -159,6 +174,13 @@ FIM_REFUSALS = [
         "BYOK",
     ),
     (
+        "upgrade_required",
+        Reply(status=426, body=UPGRADE_REQUIRED_BODY),
+        litellm.BadRequestError,
+        426,
+        "upgrade kilo-litellm",
+    ),
+    (
         "unsupported_fim_model",
         Reply(status=400, body=emulated.unsupported_model_body("mistralai/codestral-2508")),
         litellm.BadRequestError,
@@ -201,7 +223,7 @@ def test_both_base_shapes_reach_the_route(gw, base_suffix):
         model=MERCURY, prompt=PROMPT, suffix=SUFFIX, api_key=KEY, api_base=gw.api_base + base_suffix
     )
     assert resp.choices[0].text == emulated.FIM_TEXT
-    assert gw.requests[0].path == "/api/gateway/fim/completions"
+    assert gw.requests[0].path == "/api/fim/completions"
 
 
 @pytest.mark.parametrize("base_suffix", ["", "/fim/completions"], ids=["base", "pasted"])

@@ -56,7 +56,7 @@ def test_completions_with_a_suffix_reach_fim(oai, gw, proxy, group):
     resp = oai.completions.create(model=group, prompt=PROMPT, suffix=SUFFIX, max_tokens=50)
     assert resp.object == "text_completion" and resp.choices[0].text == emulated.FIM_TEXT
     [sent] = gw.requests
-    assert sent.path == "/api/gateway/fim/completions" and sent.authorization == f"Bearer {KILO_KEY}"
+    assert sent.path == "/api/fim/completions" and sent.authorization == f"Bearer {KILO_KEY}"
     assert sent.json == {"model": group, "prompt": PROMPT, "suffix": SUFFIX, "max_tokens": 50, "stream": False}
     expected = cost(group, resp.usage.prompt_tokens, resp.usage.completion_tokens)
     assert resp.usage.completion_tokens == len(emulated.FIM_TEXT.split()) and expected > 0

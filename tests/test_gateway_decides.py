@@ -1,13 +1,13 @@
-"""The gateway decides what is free (issue 20, points 1 and 8): ids the catalog does not list are sent,
-and the names and URLs in errors help.
+"""The gateway decides what is free and what exists: ids the catalog does not list are sent, and the
+names and URLs in errors help.
 
-The gateway serves ids free that no rule on the id predicts (docs/gateway-contract.md, "Free models and limits"):
-``stepfun/step-5-preview-free`` (a hyphen, no ``:free``), ``inclusionai/ling-3.1-flash`` and
-``stealth/<name>-alpha``. Measured on main before this change: all three were refused before
-sending ("paid model needs a key"). The emulator (today's mode) serves them by the gateway's rule
-(``kilo_litellm.emulator.free_ids``), which the package does not share: the package sends what its
-catalog does not list and lets the answer decide. Only an id the catalog lists as paid is refused
-before sending without a key.
+The gateway serves ids free that no rule on the id predicts (docs/gateway-contract.md, "Free models
+and limits"): ``stepfun/step-5-preview-free`` (a hyphen, no ``:free``),
+``inclusionai/ling-3.1-flash`` and ``stealth/<name>-alpha``. The package's bundled catalog lists
+none of them; the emulator here lists them in its ``/models`` (as the live gateway does), and the
+package sends what its catalog does not list and lets the answer decide: an id the gateway's list
+does not hold comes back as its 404 ``model_not_found``. Only an id the catalog lists as paid is
+refused before sending without a key.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import litellm
 import pytest
 from conftest import MESSAGES, call_litellm
 
-from kilo_litellm.emulator import PAID_AUTH_BODY, Reply
+from kilo_litellm.emulator import PAID_AUTH_BODY, Reply, bundled_models, gateway_model
 from kilo_litellm.models import catalog
 
 MODES = pytest.mark.parametrize(
@@ -30,6 +30,17 @@ PAID_UNLISTED = "acme/brand-new-model"
 KEY = "sk-test-gateway-decides-0123456789"
 
 
+@pytest.fixture
+def lists_them(gw):
+    """The emulator with a ``/models`` that lists the free ids and the paid one, unknown to the catalog."""
+    gw.models = [
+        *bundled_models(),
+        *(gateway_model(g) for g in FREE_UNLISTED),
+        gateway_model(PAID_UNLISTED, free=False),
+    ]
+    return gw
+
+
 def test_none_of_them_is_in_the_catalog_and_none_is_guessed_free():
     for gateway_id in [*FREE_UNLISTED, PAID_UNLISTED, "acme/new-model:free"]:
         entry = catalog.resolve(f"kilo/{gateway_id}")
@@ -40,7 +51,8 @@ def test_none_of_them_is_in_the_catalog_and_none_is_guessed_free():
 
 @MODES
 @pytest.mark.parametrize("gateway_id", FREE_UNLISTED)
-async def test_an_unlisted_free_id_is_sent_without_a_key_and_answered(gw, gateway_id, is_async, stream):
+async def test_an_unlisted_free_id_is_sent_without_a_key_and_answered(lists_them, gateway_id, is_async, stream):
+    gw = lists_them
     text, usage, _ = await call_litellm(is_async, stream, model=f"kilo/{gateway_id}", api_base=gw.api_base)
     assert text and usage.total_tokens > 0
     [sent] = gw.chat_requests
@@ -49,7 +61,10 @@ async def test_an_unlisted_free_id_is_sent_without_a_key_and_answered(gw, gatewa
 
 
 @MODES
-async def test_an_unlisted_paid_id_without_a_key_is_the_gateways_401_saying_how_to_get_a_key(gw, is_async, stream):
+async def test_an_unlisted_paid_id_without_a_key_is_the_gateways_401_saying_how_to_get_a_key(
+    lists_them, is_async, stream
+):
+    gw = lists_them
     with pytest.raises(litellm.AuthenticationError) as caught:
         await call_litellm(is_async, stream, model=f"kilo/{PAID_UNLISTED}", api_base=gw.api_base)
     exc = caught.value
@@ -80,23 +95,30 @@ async def test_a_listed_paid_id_without_a_key_is_still_refused_before_sending(gw
     assert gw.requests == []
 
 
-async def test_an_unlisted_id_with_a_key_sends_the_key(gw):
+async def test_an_unlisted_id_with_a_key_sends_the_key(lists_them):
+    gw = lists_them
     litellm.completion(model=f"kilo/{PAID_UNLISTED}", messages=MESSAGES, api_base=gw.api_base, api_key=KEY)
     assert gw.chat_requests[-1].authorization == f"Bearer {KEY}"
 
 
-def test_the_emulator_serves_the_gateways_unlisted_free_ids_and_refuses_other_unlisted_ids(gw):
-    def status(model: str) -> int:
+def test_the_emulator_serves_what_its_models_lists_and_answers_404_to_every_other_id(lists_them):
+    def answer(model: str, key: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         body = {"model": model, "messages": MESSAGES}
-        return httpx.post(gw.api_base + "/chat/completions", json=body, timeout=10).status_code
+        return httpx.post(lists_them.api_base + "/chat/completions", json=body, headers=headers, timeout=10)
 
-    assert [status(m) for m in FREE_UNLISTED] == [200, 200, 200]
-    assert status("acme/other:free") == 200
-    assert status(PAID_UNLISTED) == 401
-    assert status("stealth/nightjar-beta") == 401
+    assert [answer(m).status_code for m in FREE_UNLISTED] == [200, 200, 200]
+    assert answer(PAID_UNLISTED).status_code == 401
+    assert answer(PAID_UNLISTED, KEY).status_code == 200
+    for model in ("acme/other:free", "stealth/nightjar-beta", "acme/not-listed"):
+        for key in (None, KEY):
+            refused = answer(model, key)
+            assert refused.status_code == 404, (model, key)
+            assert refused.json()["error_type"] == "model_not_found"
+            assert f"'{model}' does not exist" in refused.json()["error"]
 
 
-# -- point 8: names that help --------------------------------------------------------------------
+# -- names that help --------------------------------------------------------------------
 
 
 @MODES

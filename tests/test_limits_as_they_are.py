@@ -19,7 +19,7 @@ from litellm import Router
 
 from kilo_litellm import free_router
 from kilo_litellm.cli.commands import build_parser
-from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply
+from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply, bundled_models, gateway_model
 from kilo_litellm.proxy import proxy_config
 from kilo_litellm.proxy.free_budget import ENV_ANONYMOUS, ENV_PER_MODEL, MODEL_INFO_KEY, Budget, FreeBudget, Limits
 
@@ -61,10 +61,11 @@ async def test_the_201st_and_later_kilo_auto_free_requests_of_the_hour_are_sent(
 
 async def test_a_configured_per_model_budget_counts_only_models_the_catalog_lists_as_free(gw, guards):
     router = free_router(api_base=gw.api_base, free_budget=guards(Limits(per_model=Budget(2, HOUR))))
+    gw.models = [*bundled_models(), gateway_model("stepfun/step-5-preview-free")]  # free, unknown to the catalog
     for _ in range(3):
         await router.acompletion(model="kilo/stepfun/step-5-preview-free", messages=MESSAGES)
     assert [r.model for r in gw.chat_requests] == ["stepfun/step-5-preview-free"] * 3
-    gw.reset()
+    gw.requests.clear()
     answered = [await router.acompletion(model="stepfun/step-3.7-flash:free", messages=MESSAGES) for _ in range(3)]
     listed = "stepfun/step-3.7-flash:free"
     assert [r.model for r in gw.chat_requests][:2] == [listed, listed]

@@ -16,7 +16,7 @@ from gateway_models import make_gateway_model, models_body
 
 import kilo_litellm
 from kilo_litellm.cli.commands import main
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import Reply, bundled_models, gateway_model
 from kilo_litellm.models import catalog, discovery, retirement
 
 pytestmark = pytest.mark.usefixtures("bundled_catalog_afterwards")
@@ -40,7 +40,7 @@ def refresh(gw, monkeypatch, tmp_path):
     monkeypatch.setattr(discovery, "_default", discovery.ModelDiscovery())
 
     def refresh(*models: dict):
-        gw.script(Reply(body=models_body(*models)))
+        gw.models = list(models)  # the gateway's list: it serves these ids, and no other
         found = kilo_litellm.refresh_models(gw.api_base, force=True)
         assert found.source == "live", found.error
         return found
@@ -200,6 +200,7 @@ def test_a_free_entry_that_omits_may_train_may_train(refresh, gw, capsys):
 
 @MODES
 async def test_latest_alias_ids_reach_the_gateway_unchanged(gw, is_async, stream):
+    gw.models = [*bundled_models(), gateway_model("~anthropic/claude-sonnet-latest", free=False)]
     text, _, _ = await call_litellm(
         is_async, stream, model="kilo/~anthropic/claude-sonnet-latest", api_base=gw.api_base, api_key="kilo-real-1"
     )

@@ -19,6 +19,8 @@ import openai
 import pytest
 from proxy_helpers import ProxyStartError, agents_config, run_proxy, write_config
 
+from kilo_litellm.emulator import bundled_models, gateway_model
+
 HEADER = "x-kilocode-taskid"
 MESSAGES = [{"role": "user", "content": "hello"}]
 KILO_KEY = "kilo-proxy-today-" + secrets.token_hex(8)
@@ -107,6 +109,7 @@ def test_a_model_the_gateway_lists_to_retire_shows_in_model_deprecations(proxy):
 
 
 def test_latest_alias_ids_pass_the_wildcard_unchanged(client, emulator):
+    emulator.models = [*bundled_models(), gateway_model("~anthropic/claude-sonnet-latest", free=False)]
     resp = client.chat.completions.create(model="kilo/~anthropic/claude-sonnet-latest", messages=MESSAGES)
     assert resp.choices[0].message.content
     [sent] = emulator.chat_requests

@@ -839,7 +839,7 @@ def check_fill_in_the_middle(out, gw):
     from kilo_litellm.emulator import fim as emulated
 
     [sent] = gw.requests
-    assert (sent.path, sent.authorization) == ("/api/gateway/fim/completions", f"Bearer {README_KEY}")
+    assert (sent.path, sent.authorization) == ("/api/fim/completions", f"Bearer {README_KEY}")
     assert sent.json == {
         "model": "mistralai/codestral-2508",
         "prompt": "def fib(n):\n    ",

@@ -16,7 +16,7 @@ import litellm
 import pytest
 from conftest import MESSAGES
 
-from kilo_litellm.emulator import Reply, recording, sse_payloads, streamed_text
+from kilo_litellm.emulator import Reply, bundled_models, gateway_model, recording, sse_payloads, streamed_text
 
 FREE = "kilo/kilo-auto/free"
 TIMEOUT = 1.0
@@ -180,6 +180,7 @@ def test_a_router_falls_back_on_an_upstream_disconnect_before_the_first_chunk(gw
         fallbacks=[{"primary": ["backup"]}],
         num_retries=0,
     )
+    gw.models = [*bundled_models(), gateway_model("vendor/backup:free")]
     gw.script(Reply(body=KILO_KEEP_ALIVE + UPSTREAM_DISCONNECT, stream=True))
     chunks = list(router.completion(model="primary", messages=MESSAGES, stream=True))
     assert litellm.stream_chunk_builder(chunks).choices[0].finish_reason == "stop"

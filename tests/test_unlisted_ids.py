@@ -17,6 +17,7 @@ import pytest
 from conftest import MESSAGES
 from litellm.exceptions import ModelNotMappedError
 
+from kilo_litellm.emulator import bundled_models, gateway_model
 from kilo_litellm.models import catalog
 
 UNMATCHED = "acme/brand-new-model"
@@ -45,6 +46,8 @@ def test_an_unlisted_id_that_litellms_rules_match_gets_their_guess_as_for_openro
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("gateway_id", [UNMATCHED, RULE_MATCHED])
 async def test_a_call_to_an_unlisted_id_costs_what_the_gateway_reports(gw, gateway_id, is_async, stream):
+    """Unlisted in the package's catalog; the gateway lists it (its ``/models`` is newer) and serves it."""
+    gw.models = [*bundled_models(), gateway_model(gateway_id, free=False)]
     kwargs = dict(model=f"kilo/{gateway_id}", messages=MESSAGES, api_base=gw.api_base, api_key="sk-test-unlisted")
     if stream:
         kwargs["stream_options"] = {"include_usage": True}

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from kilo_litellm.config import env
-from kilo_litellm.config.settings import DEFAULT_ACCOUNT_URL, ORG_HEADER, USER_AGENT
+from kilo_litellm.config.settings import DEFAULT_ACCOUNT_URL, ORG_HEADER, user_agent
 
 ENV_ACCOUNT_URL = env.ACCOUNT_URL.name
 CODES_PATH = "/api/device-auth/codes"
@@ -162,7 +162,7 @@ class AccountClient:
         return f"AccountClient(origin={self.origin!r})"
 
     def _send(self, method: str, path: str, token: str | None = None, org_id: str | None = None) -> httpx.Response:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": user_agent()}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if org_id:

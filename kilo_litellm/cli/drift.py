@@ -247,7 +247,7 @@ def _send(
 def _headers(key: str | None) -> dict[str, str]:
     headers = {
         "Accept": "application/json",
-        "User-Agent": settings.USER_AGENT,
+        "User-Agent": settings.user_agent(),
         settings.FEATURE_HEADER: settings.FEATURE,
     }
     if key:

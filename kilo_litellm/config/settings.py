@@ -16,6 +16,7 @@ only a request with *no* ``Authorization`` header is anonymous (docs/gateway-con
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -26,9 +27,9 @@ from kilo_litellm.config.urls import normalise_base
 PROVIDER = "kilo"
 DEFAULT_API_BASE = "https://api.kilo.ai/api/gateway"
 AI_GATEWAY_API_BASE = "https://ai-gateway.kilo.ai/api/v1"
-"""The second host, where Kilo's gateway app is deployed on its own (docs/gateway-contract.md,
-"Paths and hosts"). The documented base above stays the default; in production Kilo rewrites it to
-this host."""
+"""The second host: Kilo's server code serves the gateway's routes here under ``/api/v1``, and in
+production rewrites the documented base above to it; no published Kilo client uses it directly
+(docs/gateway-contract.md, "Paths and hosts"). The documented base stays the default."""
 PLACEHOLDER_KEYS = frozenset({"", "public", "anonymous", "none"})
 
 DEFAULT_ACCOUNT_URL = "https://api.kilo.ai"
@@ -46,6 +47,7 @@ ORG_HEADER = "X-KiloCode-OrganizationId"
 FEATURE_HEADER = "X-KiloCode-Feature"
 FEATURE = "direct-gateway"
 USER_AGENT = "kilo-litellm"
+"""The product token of :func:`user_agent`."""
 
 BUY_CREDITS_URL = "https://app.kilo.ai/profile"
 SIGN_UP_URL = "https://app.kilo.ai"
@@ -56,6 +58,20 @@ FROM_CALL = "call"
 FROM_ENV = "env"
 FROM_SIGN_IN = "sign-in"
 FROM_NOWHERE = "none"
+
+
+@functools.cache
+def user_agent() -> str:
+    """``kilo-litellm/<version>`` from the installed package's metadata, so that Kilo can tell this
+    client and its release apart from its own (``Kilo-Code/7.7.9 ...``, ``kilo/7.7.9``). Read once,
+    on the first request: ``importlib.metadata`` is not imported with the package. A source tree that
+    was never installed has no metadata: ``unknown`` then."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{USER_AGENT}/{version(USER_AGENT)}"
+    except PackageNotFoundError:
+        return f"{USER_AGENT}/unknown"
 
 
 def is_placeholder(key: str | None) -> bool:

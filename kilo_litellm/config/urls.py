@@ -2,9 +2,10 @@
 
 The gateway answers on two hosts. ``https://api.kilo.ai/api/gateway`` (the documented base, the
 default) serves its routes both directly and under ``/v1`` (``/api/gateway/v1/chat/completions``);
-in production Kilo's web app rewrites those URLs to the second host. ``https://ai-gateway.kilo.ai``
-serves the same routes under ``/api/v1`` (``/api/v1/chat/completions``): Kilo's gateway app,
-deployed on its own (docs/gateway-contract.md, "Paths and hosts"). People paste whatever their last tool wanted: a
+in production Kilo's web app rewrites those URLs to the second host. Kilo's server code serves the
+same routes on ``https://ai-gateway.kilo.ai`` under ``/api/v1`` (``/api/v1/chat/completions``); no
+published Kilo client uses that host (docs/gateway-contract.md, "Paths and hosts"). People paste
+whatever their last tool wanted: a
 trailing slash, the ``/v1`` suffix OpenAI SDKs expect, the host's root, or the full
 ``.../chat/completions`` URL. :func:`normalise_base` strips those so chat, fill-in-the-middle,
 embeddings and the model list all append their own route to the same base.
@@ -17,6 +18,9 @@ from urllib.parse import urlsplit, urlunsplit
 # Routes the provider calls; a base that already ends in one of them had it pasted in by mistake.
 ROUTES = ("chat/completions", "fim/completions", "embeddings", "embedding-models", "models")
 GATEWAY_SUFFIX = "/api/gateway"
+OPENROUTER_SUFFIX = "/api/openrouter"
+FIM_ROUTE = "fim/completions"
+ORIGIN_FIM_PATH = "/api/" + FIM_ROUTE
 AI_GATEWAY_SUFFIX = "/api/v1"
 KILO_HOSTS = {"api.kilo.ai": GATEWAY_SUFFIX, "ai-gateway.kilo.ai": AI_GATEWAY_SUFFIX}
 """Kilo's own hosts and the path their gateway routes live under: a base with just the host, or
@@ -52,6 +56,22 @@ def _completed(base: str) -> str:
     if root is None or parts.path not in ("", "/api"):
         return base
     return urlunsplit(parts._replace(path=root))
+
+
+def fim_endpoint(base: str) -> str:
+    """Where fill-in-the-middle goes: ``/api/fim/completions`` on the origin of an ``/api/gateway``
+    (or ``/api/openrouter``) base, as Kilo's own client sends it; the second host's
+    ``/api/v1/fim/completions``; ``{base}/fim/completions`` on any other base (a proxy in front).
+
+    ``/api/gateway/fim/completions`` reaches the route only through the web app's rewrite, while
+    ``/api/fim/completions`` is served in every version of the server (docs/gateway-contract.md,
+    "Fill-in-the-middle").
+    """
+    base = normalise_base(base)
+    for family in (GATEWAY_SUFFIX, OPENROUTER_SUFFIX):
+        if base.endswith(family):
+            return base[: -len(family)] + ORIGIN_FIM_PATH
+    return f"{base}/{FIM_ROUTE}"
 
 
 def endpoint(base: str, route: str) -> str:

@@ -1,7 +1,7 @@
 """The recorded gateway bytes and the stream writing the gateway does to them.
 
 ``recordings/`` holds real gateway answers (checksummed in ``SHA256SUMS``). The emulator sends them
-as the gateway passes them on today: each SSE event re-serialised as ``data: <compact json>``,
+as the gateway passes them on: each SSE event re-serialised as ``data: <compact json>``,
 keep-alive comments as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing ``choices`` as
 ``[]``; non-stream JSON without leading whitespace. A non-streaming answer to a request whose only
 recording is a stream is assembled from that stream, as the gateway's upstream does.

@@ -1,5 +1,8 @@
 """The gateway's rules as pure functions: which path is which route, who the caller is, which model it serves.
 
+The facts and their evidence: docs/gateway-contract.md, "Paths and hosts", "Authentication", "The
+model list", "Free models and limits".
+
 **Paths.** One handler behind three prefixes: ``/api/gateway/X`` = ``/api/openrouter/X`` =
 ``/api/v1/X``, the first two also with ``/v1`` inside (``/api/gateway/v1/X``), as the web app's
 rewrites send them all to the gateway host's ``/api/v1/X``. Outside those families the gateway
@@ -17,10 +20,9 @@ token as a valid key.
 **Models.** The gateway serves what its ``/models`` lists: ``isFree`` entries to anyone, the
 others with a key (401 ``PAID_MODEL_AUTH_REQUIRED`` without). ``kilo-auto/small`` is listed with a
 price yet served without a key (the gateway then routes it to a free model). An id its ``/models``
-does not list is served with a key, and without one when the gateway's rule for unlisted ids says
-free (:mod:`.free_ids`); the retired free ids of the seed page keep the 404 bodies the server code
-has for them (:data:`RETIRED`), and ``giga-potato`` lost its free status (401 anonymously, 404
-with a key).
+does not list is 404 ``model_not_found``, ``:free`` ids included, with or without a key; the
+retired free ids of the seed page keep the 404 bodies the server code has for them
+(:data:`RETIRED`), and ``giga-potato`` lost its free status (401 anonymously, 404 with a key).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from kilo_litellm.emulator import bodies, free_ids
+from kilo_litellm.emulator import bodies
 from kilo_litellm.emulator.reply import Reply, error
 
 GATEWAY_PATH = "/api/gateway"
@@ -138,8 +140,6 @@ def refusal(model: str, token: str | None, listed: Mapping[str, bool], rejected:
         return None
     if gid in RETIRED:
         return error(404, RETIRED[gid])
-    if gid in UNFREED:
-        return error(401, bodies.PAID_AUTH_BODY) if token is None else error(404, bodies.model_not_found_body(model))
-    if token is None and not free_ids.free_unlisted(gid):
+    if gid in UNFREED and token is None:
         return error(401, bodies.PAID_AUTH_BODY)
-    return None
+    return error(404, bodies.model_not_found_body(model))

@@ -194,7 +194,7 @@ class ModelDiscovery:
         url = endpoint(base, "models")
         resp = self._http().get(
             url,
-            headers={"Accept": "application/json", "User-Agent": settings.USER_AGENT},
+            headers={"Accept": "application/json", "User-Agent": settings.user_agent()},
             timeout=FETCH_TIMEOUT,
         )
         if resp.status_code >= 400:

@@ -43,7 +43,7 @@ from kilo_litellm.config.settings import (
     SIGN_UP_URL,
 )
 from kilo_litellm.models import catalog
-from kilo_litellm.provider import limit_windows
+from kilo_litellm.provider import limit_windows, litellm_internals
 from kilo_litellm.provider.error_types import CODE_TYPES, ERROR_TYPES, PAYMENT_REQUIRED, STABLE_FREE_MODEL
 
 _CONTEXT_MARKERS = ("maximum context length", "context length", "context_length_exceeded", "too many tokens")
@@ -80,6 +80,8 @@ def parse(status: int, body: bytes | str | Mapping[str, Any] | None) -> GatewayE
     if not isinstance(error_type, str) and isinstance(err, Mapping) and isinstance(err.get("type"), str):
         error_type = err["type"]
     error_type = error_type if isinstance(error_type, str) else None
+    if error_type is None and isinstance(err, str) and err in ERROR_TYPES:
+        error_type = err  # the FIM route's flat bodies name the type in "error" (426 upgrade_required)
     if isinstance(err, Mapping):
         meta = err.get("metadata") if isinstance(err.get("metadata"), Mapping) else {}
         message = str(err.get("message") or err.get("title") or f"HTTP {status}")
@@ -190,32 +192,34 @@ def _template(error_type: str, error: GatewayError, has_real_key: bool | None, s
     )
 
 
+STATUS_OVERRIDES: dict[int, type[Exception]] = {422: litellm.UnprocessableEntityError}
+"""Where Kilo's class differs from LiteLLM's own for a status: a 422 is the upstream refusing the
+request's content, which LiteLLM has a class for but gives a custom provider as a plain 400."""
+SERVER_ERROR = litellm.InternalServerError
+"""A 5xx LiteLLM names no class for (it gives ``APIError``): the gateway or its upstream failed, as a
+500 says, and a Router's fallbacks and cooldowns treat it so."""
+CONTEXT_OVERFLOW_FROM = (
+    litellm.BadRequestError,
+    litellm.UnprocessableEntityError,
+    litellm.InternalServerError,
+    litellm.BadGatewayError,
+    litellm.ServiceUnavailableError,
+)
+"""The classes a message about the context length turns into ``ContextWindowExceededError``: an
+upstream reports an overflow with a 400, a 422 or a 5xx, never as an auth, payment, limit or timeout."""
+
+
 def _by_status(status: int, message: str) -> type[Exception]:
-    """The class for an error whose type is unknown (or used with several statuses): the HTTP status."""
-    lowered = message.lower()
-    if status == 401:
-        return litellm.AuthenticationError
-    if status == 429:
-        return litellm.RateLimitError
-    if status == 402:
-        return PAYMENT_REQUIRED
-    if status == 403:
-        return litellm.PermissionDeniedError
-    if status == 404:
-        return litellm.NotFoundError
-    if status in (408, 504):
-        return litellm.Timeout
-    if any(marker in lowered for marker in _CONTEXT_MARKERS):
+    """The class for an error whose type is unknown (or used with several statuses): LiteLLM's own for
+    the HTTP status (:func:`litellm_internals.status_class`), with Kilo's overrides above."""
+    cls = STATUS_OVERRIDES.get(status) or litellm_internals.status_class(status)
+    if cls is None:
+        cls = SERVER_ERROR if status >= 500 else litellm.BadRequestError
+    elif cls is litellm.APIError and status >= 500:
+        cls = SERVER_ERROR
+    if cls in CONTEXT_OVERFLOW_FROM and any(marker in message.lower() for marker in _CONTEXT_MARKERS):
         return litellm.ContextWindowExceededError
-    if status == 502:
-        return litellm.BadGatewayError
-    if status == 503:
-        return litellm.ServiceUnavailableError
-    if status >= 500:
-        return litellm.InternalServerError
-    if status == 422:
-        return litellm.UnprocessableEntityError
-    return litellm.BadRequestError
+    return cls
 
 
 def _status_hint(error: GatewayError, status: int, has_real_key: bool | None, stored_sign_in: bool = False) -> str:
@@ -339,7 +343,7 @@ def to_exception(
         exc = litellm.APIConnectionError(request=response.request, **kw)
     else:
         exc = cls(response=response, **kw)
-        exc.litellm_response_headers = response.headers  # type: ignore[attr-defined]
+        litellm_internals.keep_response_headers(exc, response.headers)
     exc.status_code = status  # type: ignore[attr-defined]
     exc.kilo_code = error.code  # type: ignore[attr-defined]
     exc.kilo_error_type = error.error_type  # type: ignore[attr-defined]

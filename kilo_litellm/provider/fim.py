@@ -1,4 +1,8 @@
-"""``litellm.text_completion`` → the gateway's ``POST /fim/completions`` and its answer back (pure).
+"""``litellm.text_completion`` → the gateway's fill-in-the-middle route and its answer back (pure).
+
+The route is where Kilo's own client sends it (:func:`kilo_litellm.config.urls.fim_endpoint`):
+``POST https://api.kilo.ai/api/fim/completions`` for the documented base, outside the
+``/api/gateway`` prefix, and ``/api/v1/fim/completions`` on the second host.
 
 How a fill-in-the-middle call reaches the provider (LiteLLM 1.110, ``litellm/main.py``):
 ``text_completion`` (and ``atext_completion``, and the proxy's ``/v1/completions`` through the
@@ -9,7 +13,7 @@ True`` to every one of ``KiloLLM``'s four methods. The ``ModelResponse`` returne
 ``TextCompletionResponse`` by LiteLLM (``choices[0].text`` = the message content, usage and
 ``_hidden_params`` kept), and a stream of chunks into text-completion chunks.
 
-:func:`kilo_litellm.provider.routes.for_completion` sends such a call to ``/fim/completions``
+:func:`kilo_litellm.provider.routes.for_completion` sends such a call to the FIM route
 when it has a ``suffix`` or its model is one the gateway serves FIM for
 (:mod:`kilo_litellm.models.fim`); a plain ``text_completion`` on a chat model stays a chat
 completion, and so does every ``litellm.completion`` call.
@@ -41,6 +45,7 @@ import litellm
 from litellm.types.utils import ModelResponse
 
 from kilo_litellm.config.settings import ENV_API_KEY, LOGIN_COMMAND, PROVIDER, SIGN_UP_URL
+from kilo_litellm.config.urls import fim_endpoint
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import response, stream
 from kilo_litellm.provider.request import INTERNAL_KEYS
@@ -52,6 +57,11 @@ DEFAULT_MAX_TOKENS = 256
 """Sent when the call names no ``max_tokens``: the gateway requires one, and Kilo's own autocomplete asks for 256."""
 
 _SENT_OWN_WAY = frozenset({"n", "suffix", "max_tokens", "max_completion_tokens"})
+
+
+def url(api_base: str) -> str:
+    """The FIM route for this base: where Kilo's own client posts it (:func:`fim_endpoint`)."""
+    return fim_endpoint(api_base)
 
 
 def _max_tokens(optional_params: Mapping[str, Any]) -> Any:

@@ -13,16 +13,25 @@ and the tests that exercise it, instead of several modules.
 * **The call's logging object**: ``logging_obj.model_call_details`` carries what LiteLLM drops
   from a custom provider's arguments (``user``, the ``litellm_params`` with ``text_completion``
   and a Router deployment's ``model_info``); ``logging_obj.pre_call`` logs the request.
+* **Errors**: the class LiteLLM gives a custom provider's HTTP status (:func:`status_class`), and
+  the attribute it reads an exception's response headers from (:func:`keep_response_headers`).
+* **httpcore's trace extension**: the event names :mod:`resend` reads to tell a reused connection
+  that closed before answering (:data:`TRACE_CONNECT`, ...).
 * **Response bookkeeping**: ``_hidden_params`` of a response (``response_cost``,
   ``custom_llm_provider``, ...), which LiteLLM's cost callbacks and the proxy read.
 * **Timeouts**: the values LiteLLM passes when the caller chose none (``litellm.constants``,
   ``litellm.request_timeout`` and ``request_timeout_explicitly_set``).
 * **The caller's conversation**: ``provider_affinity.get_caller_session_id`` where it exists.
 * **The proxy**: ``litellm.proxy.proxy_server.llm_router`` says a proxy is serving.
+
+One more is used where it lives, since it is a public hook used for its timing: LiteLLM awaits
+every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook`` on the caller's event loop
+before it runs a custom provider's ``astreaming`` in a worker thread (:mod:`caller_loop`).
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -110,6 +119,59 @@ def log_pre_call(logging_obj: Any, *, inputs: Any, redacted_key: str, body: dict
         logging_obj.pre_call(
             input=inputs, api_key=redacted_key, additional_args={"complete_input_dict": body, "api_base": url}
         )
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def status_class(status: int) -> type[Exception] | None:
+    """The ``litellm`` class LiteLLM itself gives a custom provider's error of this HTTP status, or
+    ``None`` when this LiteLLM has no such mapping.
+
+    For a provider it has no mapping of its own for, LiteLLM maps an exception with a
+    ``status_code`` by status alone (``exception_mapping_utils._map_exception_by_status``): 401
+    ``AuthenticationError``, 402 ``PaymentRequiredError``, 403 ``PermissionDeniedError``, 404
+    ``NotFoundError``, 408 and 504 ``Timeout``, 429 ``RateLimitError``, 500 ``InternalServerError``,
+    502 ``BadGatewayError``, 503 ``ServiceUnavailableError``, any other 4xx ``BadRequestError``, any
+    other 5xx ``APIError``. It is asked once per status, with a ``CustomLLMError`` as a provider
+    would raise it, and its answer kept.
+    """
+    try:
+        from litellm.litellm_core_utils.exception_mapping_utils import _map_exception_by_status
+        from litellm.llms.custom_llm import CustomLLMError
+    except ImportError:
+        return None
+    try:
+        _map_exception_by_status(
+            model=PROVIDER,
+            original_exception=CustomLLMError(status, ""),
+            custom_llm_provider=PROVIDER,
+            error_str="",
+            exception_provider=PROVIDER,
+            extra_information="",
+        )
+    except Exception as mapped:
+        return type(mapped)
+    return None
+
+
+def keep_response_headers(exc: Exception, headers: httpx.Headers) -> None:
+    """Put the gateway's retry hints where LiteLLM reads them on an exception: besides
+    ``exc.response.headers``, ``litellm_response_headers`` (a Router's cooldown and retry sleep)."""
+    exc.litellm_response_headers = headers  # type: ignore[attr-defined]
+
+
+# -- httpcore's trace extension ---------------------------------------------------------------------
+
+TRACE_CONNECT = "connection.connect_tcp."
+"""The prefix of the events of opening a new connection: an attempt that has one did not reuse."""
+TRACE_SEND_HEADERS = "http11.send_request_headers.started"
+"""Sending began; without a connect event before it, on a pooled connection."""
+TRACE_HEADERS_FAILED = "http11.receive_response_headers.failed"
+"""The wait for the status line failed."""
+NO_RESPONSE = "without sending a response"
+"""httpcore's ``RemoteProtocolError`` text for a server that closed before any status line."""
 
 
 # -- response bookkeeping ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kilo_litellm.config import settings, urls
+from kilo_litellm.config import settings
 from kilo_litellm.config.settings import Settings
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
@@ -78,7 +78,7 @@ def _planned(
         model=model,
         entry=entry,
         settings=conf,
-        url=urls.endpoint(conf.api_base, route.path),
+        url=route.url(conf.api_base),
         body=route.build_body(gateway_id=gateway_id, inputs=inputs, params=params, stream=stream),
         headers=request.build_headers(settings=conf, extra=headers),
         timeout=bound,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kilo_litellm.config.settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, USER_AGENT, Settings
+from kilo_litellm.config.settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, Settings, user_agent
 from kilo_litellm.provider.params import to_gateway
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
@@ -136,7 +136,7 @@ def build_headers(*, settings: Settings, extra: Mapping[str, str] | None = None)
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json, text/event-stream",
-        "User-Agent": USER_AGENT,
+        "User-Agent": user_agent(),
         FEATURE_HEADER: FEATURE,
     }
     if settings.has_real_key:

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from kilo_litellm.provider import aiohttp_reuse
+from kilo_litellm.provider import aiohttp_reuse, litellm_internals
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -47,11 +47,11 @@ class Attempt:
 
     def see(self, event: str) -> None:
         """One httpcore ``trace`` event (``connection.connect_tcp.started``, ...)."""
-        if event.startswith("connection.connect_tcp."):
+        if event.startswith(litellm_internals.TRACE_CONNECT):
             self.reused = False
-        elif event == "http11.send_request_headers.started" and self.reused is None:
+        elif event == litellm_internals.TRACE_SEND_HEADERS and self.reused is None:
             self.reused = True
-        elif event == "http11.receive_response_headers.failed":
+        elif event == litellm_internals.TRACE_HEADERS_FAILED:
             self.failed_waiting = True
 
     def trace(self) -> Callable[[str, dict], None]:
@@ -72,7 +72,7 @@ def lost_on_reuse(attempt: Attempt, exc: BaseException) -> bool:
     if attempt.reused is not True or not attempt.failed_waiting:
         return False
     if isinstance(exc, httpx.RemoteProtocolError):
-        return "without sending a response" in str(exc)
+        return litellm_internals.NO_RESPONSE in str(exc)
     return isinstance(exc, httpx.ReadError)
 
 

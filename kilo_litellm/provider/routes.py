@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kilo_litellm.config import urls
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import embeddings, errors, fim, request, response
 from kilo_litellm.provider.stream import StreamConverter
@@ -36,9 +37,14 @@ class Route:
     read: Callable[..., Any]
     converter: type[StreamConverter] | None = None
     key_always: bool = False
+    endpoint: Callable[[str], str] | None = None
 
     def __repr__(self) -> str:
         return f"Route({self.name!r}, {self.path!r})"
+
+    def url(self, api_base: str) -> str:
+        """Where a call goes: ``endpoint(api_base)`` where the route has its own rule, else ``{api_base}/{path}``."""
+        return self.endpoint(api_base) if self.endpoint is not None else urls.endpoint(api_base, self.path)
 
 
 def _read_embeddings(out: Any, data: Any, *, model: str, entry: ModelEntry | None) -> Any:
@@ -68,6 +74,7 @@ FIM = Route(
     read=fim.fill,
     converter=fim.StreamConverter,
     key_always=True,
+    endpoint=fim.url,
 )
 EMBEDDINGS = Route(
     name="embeddings",
