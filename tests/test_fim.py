@@ -15,7 +15,7 @@ import pytest
 from conftest import PAYMENT_REQUIRED
 
 from kilo_litellm.cli import commands as cli
-from kilo_litellm.emulator import Reply, bundled_models, gateway_model
+from kilo_litellm.emulator import Reply
 from kilo_litellm.emulator import fim as emulated
 from kilo_litellm.models import catalog
 from kilo_litellm.models.fim import FIM_MODELS
@@ -80,7 +80,6 @@ async def test_text_completion_reaches_fim_with_the_suffix_intact(gw, model, str
 
 
 def test_a_chat_call_to_the_same_model_still_goes_to_chat_completions(gw):
-    gw.models = [*bundled_models(), gateway_model(CODESTRAL.removeprefix("kilo/"), free=False)]
     litellm.completion(model=CODESTRAL, messages=[{"role": "user", "content": "hi"}], api_key=KEY, api_base=gw.api_base)
     [sent] = gw.requests
     assert sent.path == "/api/gateway/chat/completions"
