@@ -1,4 +1,4 @@
-"""Every gateway error body (wire notes §2.3 and §8.5, plus the recorded ones) → the right litellm error."""
+"""Every gateway error body (docs/gateway-contract.md, "Errors", plus the recorded ones) → the right litellm error."""
 
 from __future__ import annotations
 

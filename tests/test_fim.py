@@ -299,8 +299,8 @@ def test_what_the_fim_route_cannot_take_fails_before_sending(gw, kwargs, phrase)
 
 async def test_a_router_sends_text_completions_with_a_suffix_to_fim(gw):
     """``atext_completion`` is what the proxy's ``/v1/completions`` calls. (The Router's sync
-    ``text_completion`` sends the group name as the model, for every provider: LiteLLM 1.110.2
-    ``router_rust/invoke/endpoints.py:2148``.)"""
+    ``text_completion`` sends the group name as the model, for every provider: LiteLLM 1.110.2;
+    docs/litellm-assumptions.md, "Router".)"""
     deployment = {"model": CODESTRAL, "api_key": KEY, "api_base": gw.api_base}
     router = litellm.Router(model_list=[{"model_name": "autocomplete", "litellm_params": deployment}])
     resp = await router.atext_completion(model="autocomplete", prompt=PROMPT, suffix=SUFFIX, max_tokens=20)

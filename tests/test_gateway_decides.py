@@ -1,12 +1,13 @@
 """The gateway decides what is free and what exists: ids the catalog does not list are sent, and the
 names and URLs in errors help.
 
-The gateway serves ids free that no rule on the id predicts: ``stepfun/step-5-preview-free`` (a
-hyphen, no ``:free``), ``inclusionai/ling-3.1-flash`` and ``stealth/<name>-alpha``. The package's
-bundled catalog lists none of them; the emulator here lists them in its ``/models`` (as the live
-gateway does), and the package sends what its catalog does not list and lets the answer decide: an
-id the gateway's list does not hold comes back as its 404 ``model_not_found``. Only an id the
-catalog lists as paid is refused before sending without a key.
+The gateway serves ids free that no rule on the id predicts (docs/gateway-contract.md, "Free models
+and limits"): ``stepfun/step-5-preview-free`` (a hyphen, no ``:free``),
+``inclusionai/ling-3.1-flash`` and ``stealth/<name>-alpha``. The package's bundled catalog lists
+none of them; the emulator here lists them in its ``/models`` (as the live gateway does), and the
+package sends what its catalog does not list and lets the answer decide: an id the gateway's list
+does not hold comes back as its 404 ``model_not_found``. Only an id the catalog lists as paid is
+refused before sending without a key.
 """
 
 from __future__ import annotations

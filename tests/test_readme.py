@@ -215,6 +215,54 @@ def proxy(gateway, tmp_path_factory):
 # -- the blocks, in README order, then the docs pages' ------------------------------------------------
 
 
+@readme_block("kilo-litellm", "bash")
+def test_the_first_snippet_offline(block, tmp_path):
+    """The first snippet where the reader is: ``kilo-litellm emulator`` started as the block says (on
+    a free port, not 4010, so parallel runs do not collide), the two exports it names, and the
+    snippet saved as ``hello.py`` answers from the emulator, without a LiteLLM cost-map warning."""
+    start, *exported, run = block.commands
+    assert start == "kilo-litellm emulator" and run == "python hello.py"
+    env = exports(block)
+    assert list(env) == ["KILO_API_BASE", "LITELLM_LOCAL_MODEL_COST_MAP"] and len(exported) == 2
+    assert env["KILO_API_BASE"] == f"http://{foreground.HOST}:{foreground.PORT}/api/gateway"
+    assert env["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
+    clean.update(KILO_LITELLM_CACHE_DIR=str(tmp_path / "cache"), KILO_LITELLM_CONFIG_DIR=str(tmp_path / "config"))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "kilo_litellm", *shlex.split(start)[1:], "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean,
+    )
+    try:
+        printed = []
+        for line in emulator.stdout:
+            printed.append(line.strip())
+            if line.startswith("Ctrl-C"):
+                break
+        [base] = [line.split(": ", 1)[1] for line in printed if line.startswith("api_base: ")]
+        assert f"export KILO_API_BASE={base}" in printed  # the export the block copies, at port 4010
+        assert base == env["KILO_API_BASE"].replace(f":{foreground.PORT}/", f":{httpx.URL(base).port}/")
+        (tmp_path / "hello.py").write_text(find("kilo-litellm", "python").text, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, *shlex.split(run)[1:]],
+            cwd=tmp_path,
+            env={**clean, **env, "KILO_API_BASE": base},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+        emulator.stdout.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == PLAIN_TEXT + "\n"
+    assert "cost map" not in done.stderr, done.stderr
+
+
 @readme_block("Set up and run", "bash")
 @pytest.mark.slow
 def test_set_up_and_run(block, tmp_path):

@@ -1,6 +1,6 @@
 """The account endpoints Kilo's own client signs in with, over an injected ``httpx.Client``.
 
-What the server does (today's notes §8.7, and the official client's ``packages/kilo-gateway``):
+What the server does (docs/gateway-contract.md, "Sign-in and organisations"):
 
 * ``POST {origin}/api/device-auth/codes``, no body, no auth → ``{"code", "verificationUrl",
   "expiresIn"}``; ``429`` when too many codes are already pending;

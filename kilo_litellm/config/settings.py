@@ -9,8 +9,8 @@ chosen at login, unless ``KILO_ORG_ID`` (or the call) names one; a key given by 
 environment never takes the stored organisation, which belongs to the signed-in account.
 
 The gateway rejects every bearer it cannot verify with ``401 INVALID_TOKEN``, free models included;
-only a request with *no* ``Authorization`` header is anonymous (``docs/gateway-contract.md``,
-*Authentication*). The seed page told users to pass ``public``, so ``public``, ``anonymous``,
+only a request with *no* ``Authorization`` header is anonymous (docs/gateway-contract.md,
+"Authentication"). The seed page told users to pass ``public``, so ``public``, ``anonymous``,
 ``none`` and the empty string stay accepted as placeholders meaning "no key": they are never sent.
 """
 

@@ -13,12 +13,12 @@ for the live list, so the live gateway, when asked, replaces it entry for entry.
 
 Free is what ``/models`` says (``isFree``), and nothing else: the gateway serves ids free that no
 rule on the id predicts (``stepfun/step-5-preview-free``, ``inclusionai/ling-3.1-flash``,
-``stealth/<name>-alpha``; today's notes §8.2) and changes that rule monthly. So an id the catalog
-does not list is neither free nor paid here: it is sent (without ``Authorization`` when there is no
-key) and the gateway answers, with 401 ``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id
-the catalog lists as paid is refused before sending without a key. ``kilo-auto/free`` is today's
-stable free entry (today's notes §2.2); the seed page's free ids are all retired and each names it
-as its successor.
+``stealth/<name>-alpha``; docs/gateway-contract.md, "Free models and limits") and changes that rule
+monthly. So an id the catalog does not list is neither free nor paid here: it is sent (without
+``Authorization`` when there is no key) and the gateway answers, with 401
+``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id the catalog lists as paid is refused
+before sending without a key. ``kilo-auto/free`` is the stable free entry (same section); the seed
+page's free ids are all retired and each names it as its successor.
 """
 
 from __future__ import annotations

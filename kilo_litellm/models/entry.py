@@ -140,17 +140,18 @@ class Catalog(BaseModel):
 
 
 FREE_AUTO = "kilo-auto/free"
-"""Today's stable free entry: a virtual model that picks from Kilo's free pool (today's notes §2.2)."""
+"""The stable free entry: a virtual model that picks from Kilo's free pool (docs/gateway-contract.md,
+"Free models and limits")."""
 
 
 def is_free_id(gateway_id: str) -> bool:
-    """A guess from the id alone (the gateway's February ``isFreeModel`` rule): a display hint, never a decision.
+    """A guess from the id alone (the gateway's ``isFreeModel`` rule of February 2026): a display hint.
 
-    Today's gateway serves ids free that this rule calls paid (``stepfun/step-5-preview-free``,
-    ``inclusionai/ling-3.1-flash``, ``stealth/<name>-alpha``: today's notes §8.2) and changes its
-    rule monthly, so the catalog's ``free`` is ``/models``' ``isFree`` and an id the catalog does not
-    list is sent for the gateway to answer. Only the drift report uses this, to label a ``/models``
-    body that lacks ``isFree``.
+    The gateway serves ids free that this rule calls paid (``stepfun/step-5-preview-free``,
+    ``inclusionai/ling-3.1-flash``, ``stealth/<name>-alpha``: docs/gateway-contract.md, "Free models
+    and limits") and changes its rule monthly, so the catalog's ``free`` is ``/models``' ``isFree``
+    and an id the catalog does not list is sent for the gateway to answer. Only the drift report
+    uses this, to label a ``/models`` body that lacks ``isFree``.
     """
     gid = gateway_id.strip().lower()
     if gid.endswith(":free") or gid == "openrouter/free":

@@ -1,6 +1,6 @@
 """A non-streaming gateway body → the ``ModelResponse`` LiteLLM handed the provider (pure).
 
-The body is OpenRouter's JSON passed through (wire notes §7). It may start with whitespace
+The body is OpenRouter's JSON passed through (docs/gateway-contract.md, "Streams"). It may start with whitespace
 keep-alive bytes before ``{`` (OpenRouter's heartbeat while it waits), which a JSON parser
 tolerates, or with a UTF-8 byte-order mark, which it does not (so it is dropped).
 ``message.reasoning`` becomes ``reasoning_content``; ``reasoning_details`` (which must be sent back

@@ -3,12 +3,12 @@
 Two things about the gateway's stream need care, and one about LiteLLM:
 
 * The finish chunk (``finish_reason`` set, empty content) comes *before* the usage chunk, and the
-  usage chunk still carries one empty-delta choice (wire notes §8.3).
+  usage chunk still carries one empty-delta choice (docs/gateway-contract.md, "Streams").
 * An error can arrive as an event inside an HTTP 200 stream (``{"error": {...}}``), with no
-  ``[DONE]`` after it (§8.5); today's gateway names its kind in ``error.type``
+  ``[DONE]`` after it; the gateway names its kind in ``error.type``
   (``upstream_disconnect``, ``timeout``), which :mod:`errors` maps like a top-level ``error_type``.
 * LiteLLM's stream wrapper drops a custom provider's chunk that has a ``finish_reason`` but no
-  content, together with its usage, and every chunk after it (custom-provider notes §3).
+  content, together with its usage, and every chunk after it (docs/litellm-assumptions.md, "Streams").
 
 So every chunk is passed on with its ``finish_reason`` removed; the usage (with the cost this call
 really costs, see :mod:`cost`) goes out on its own chunk; and the remembered ``finish_reason`` comes

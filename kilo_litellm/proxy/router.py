@@ -1,12 +1,13 @@
 """``free_router()``: a LiteLLM ``Router`` over Kilo's free models, the code twin of ``litellm_config.yaml``.
 
-The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (today's stable free entry)
+The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (the stable free entry)
 first, then the other free models the catalog lists and does not mark retired, in the gateway's
-order (today's notes §2.2: the free pool changes monthly, so :func:`refresh_models` before building
-the router follows it). The gateway's rate-limit 429s (the per-account "Too many requests", and
-"Model usage limit reached" of its rate-limited exclusive models) mostly carry no ``Retry-After``:
-waiting and retrying the same model is pointless. So the Router never retries (``num_retries=0``)
-and moves at once along the chain; 5xx and timeouts fall back the same way.
+order (docs/gateway-contract.md, "Free models and limits": the free list changes monthly, so
+:func:`refresh_models` before building the router follows it). The gateway's rate-limit 429s (the
+per-account "Too many requests", and "Model usage limit reached" of its rate-limited exclusive
+models) mostly carry no ``Retry-After``: waiting and retrying the same model is pointless. So the
+Router never retries (``num_retries=0``) and moves at once along the chain; 5xx and timeouts fall
+back the same way.
 
 LiteLLM rejects ``reasoning_effort`` and ``thinking`` for a custom provider and silently drops
 ``user`` unless a deployment lists them in ``allowed_openai_params`` (the provider turns both into
