@@ -363,6 +363,28 @@ def test_sign_in_with_an_organisation_by_id_or_name(gw, account, wanted, chosen)
     assert result.organization.id == chosen
 
 
+SECOND = "org-emulator-2"
+CHOICES = {
+    "selected": ({"selected_organization_id": SECOND}, SECOND),
+    "selected but not listed": ({"selected_organization_id": "org-gone"}, None),
+    "no personal account": ({"has_personal_account": False}, ORG),
+    "personal account": ({}, None),
+    "--personal": ({"selected_organization_id": SECOND}, "personal"),
+}
+
+
+@pytest.mark.parametrize("case", list(CHOICES))
+def test_without_org_the_organisation_is_chosen_as_kilos_own_client_does(gw, account, case):
+    profile, expected = CHOICES[case]
+    gw.account.organizations.append({"id": SECOND, "name": "Second Team", "role": "member"})
+    for name, value in profile.items():
+        setattr(gw.account, name, value)
+    clock = Clock()
+    result = sign_in(account, personal=expected == "personal", clock=clock, sleep=clock.sleep)
+    chosen = result.organization.id if result.organization else None
+    assert chosen == (None if expected == "personal" else expected)
+
+
 def test_an_organisation_the_account_lacks_is_refused_listing_its_own(gw, account):
     clock = Clock()
     with pytest.raises(UnknownOrganizationError, match=r"no organisation 'nope' \(its organisations: Emulator Team"):
