@@ -18,6 +18,7 @@ import pytest
 from conftest import MESSAGES, call_litellm
 from keyring_backends import ENV_FILE, BrokenKeyring, FileKeyring
 
+import kilo_litellm
 from kilo_litellm.account.client import (
     AccountClient,
     AccountError,
@@ -34,7 +35,7 @@ from kilo_litellm.account.client import (
 )
 from kilo_litellm.account.device_flow import sign_in
 from kilo_litellm.config import credentials, settings
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import Reply, gateway_model
 from kilo_litellm.emulator.account import DENIED, EXPIRED
 from kilo_litellm.proxy import free_budget
 
@@ -153,6 +154,20 @@ def test_the_organisation_chosen_at_login_goes_with_the_stored_sign_in_only(gw, 
     monkeypatch.setenv("KILO_ORG_ID", "org-from-env")
     litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)
     assert _sent(gw) == (f"Bearer {TOKEN}", "org-from-env")
+
+
+def test_an_organisations_model_list_comes_from_its_own_route(
+    gw, store, tmp_path, monkeypatch, bundled_catalog_afterwards
+):
+    monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path))
+    credentials.save(TOKEN, org_id=ORG, org_name="Emulator Team")
+    gw.organization_models[ORG] = [gateway_model("acme/org-only-model"), gateway_model("kilo-auto/free")]
+    found = kilo_litellm.refresh_models(gw.api_base, force=True)
+    assert (found.source, found.error) == ("live", None)
+    assert "acme/org-only-model" in {m.gateway_id for m in found.models}
+    [sent] = gw.requests
+    assert sent.path == f"/api/organizations/{ORG}/models"
+    assert (sent.authorization, sent.headers["x-kilocode-organizationid"]) == (f"Bearer {TOKEN}", ORG)
 
 
 def test_the_free_budget_guard_counts_a_stored_sign_in_as_a_key(store):
