@@ -21,7 +21,7 @@ from pathlib import Path
 import litellm
 import pytest
 from kilo_cli import KiloUser, binary
-from netns import loopback_only
+from netns import INSIDE_HOST, loopback_only
 
 from kilo_litellm.config.settings import user_agent
 from kilo_litellm.emulator import GatewayEmulator
@@ -85,7 +85,7 @@ def seen(tmp_path_factory):
     """Each side's requests per kind, from one run of every scenario on one emulator."""
     kilo = binary()
     ns = loopback_only()
-    gw = ns.call(GatewayEmulator).start()
+    gw = ns.call(GatewayEmulator, host=INSIDE_HOST).start()
     try:
         yield _scenarios(kilo, ns, gw, tmp_path_factory)
     finally:

@@ -70,10 +70,8 @@ def user_agent() -> str:
 
     try:
         return f"{USER_AGENT}/{version(USER_AGENT)}"
-    except PackageNotFoundError:
-        from kilo_litellm import __version__
-
-        return f"{USER_AGENT}/{__version__}"
+    except PackageNotFoundError:  # a source tree that was never installed: no version to name
+        return USER_AGENT
 
 
 def editor_name() -> str:
