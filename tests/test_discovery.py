@@ -15,6 +15,7 @@ import litellm
 import pytest
 from conftest import MESSAGES
 from gateway_models import make_gateway_model, models_body
+from processes import CEILING
 
 from kilo_litellm.emulator import Reply, gateway_model
 from kilo_litellm.models import catalog
@@ -272,9 +273,10 @@ def test_api_base_comes_from_the_environment(gw, discovery, monkeypatch):
     assert model_fetches(gw) == 1
 
 
+@pytest.mark.slow
 def test_import_fetches_nothing(gw, tmp_path):
     env = {**os.environ, "KILO_API_BASE": gw.api_base, "KILO_LITELLM_CACHE_DIR": str(tmp_path)}
-    subprocess.run([sys.executable, "-c", "import kilo_litellm"], env=env, check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", "import kilo_litellm"], env=env, check=True, timeout=CEILING)
     assert gw.requests == []
     assert not (tmp_path / "models.json").exists()
 
@@ -287,6 +289,7 @@ def test_bundled_snapshot_parses_and_lists_every_current_seed():
     assert len(ids) == len(entries)
 
 
+@pytest.mark.slow
 def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
     gw.script(
         Reply(
@@ -299,7 +302,7 @@ def test_refresh_snapshot_script_writes_the_gateway_list(gw, tmp_path):
         [sys.executable, str(script), "--api-base", gw.api_base, "--output", str(out)],
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=CEILING,
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -154,3 +154,11 @@ def test_responses_refuses_as_the_gateway_does(gw, stream):
     with pytest.raises(openai.NotFoundError) as unlisted:
         _openai(gw, KEY).responses.create(model=UNLISTED, input="hi", store=False, stream=stream)
     assert unlisted.value.response.json()["error_type"] == "model_not_found"
+
+
+def test_chat_picks_opencodes_bash_among_the_tools_kilos_client_offers(gw):
+    offered = ["read", "glob", "grep", "bash", "edit", "write", "todowrite"]
+    tools = [{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}} for n in offered]
+    answer = _openai(gw, KEY).chat.completions.create(model=FREE, messages=PROMPT, tools=tools)
+    [call] = answer.choices[0].message.tool_calls
+    assert call.function.name == "bash" and json.loads(call.function.arguments)["command"] == f"echo {TOOL_MARKER}"

@@ -525,6 +525,7 @@ def test_retry_after_ms_alone_becomes_a_retry_after_litellm_understands(gw):
     assert _get_retry_after_from_exception_header(exc.response.headers) == math.ceil(1.5)
 
 
+@pytest.mark.slow
 def test_a_router_waits_as_long_as_retry_after_says(gw):
     """``top_up_in_progress`` with ``Retry-After: 3``: the one retry waits that long, then succeeds.
 

@@ -13,6 +13,7 @@ import secrets
 
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import ProxyStartError, run_proxy, write_config
 
 from kilo_litellm.emulator import BYOK_RECONNECT_URL, GatewayEmulator, policy_reply, too_many_requests
@@ -63,6 +64,7 @@ def other():
         yield gw
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, other, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("proxy-policy")

@@ -34,6 +34,8 @@ proved:
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import io
 import json
 import logging
@@ -56,6 +58,7 @@ import pytest
 import tomllib
 import yaml
 from deploy_files import COMPOSE, DOCKERFILE, header_commands
+from processes import CEILING, starts_a_process
 from proxy_helpers import (
     ROOT,
     SHIPPED_CONFIG,
@@ -135,7 +138,7 @@ def run_block(block, cwd: Path, text: str | None = None, **env: str) -> str:
     clean.update(KILO_LITELLM_CACHE_DIR=str(cwd / "cache"), LITELLM_LOCAL_MODEL_COST_MAP="True")
     clean.update({"KILO_LITELLM_CONFIG_DIR": str(cwd / "config"), **env})  # no stored sign-in
     done = subprocess.run(
-        [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=90, check=False
+        [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=CEILING, check=False
     )
     assert done.returncode == 0, f"the block at {block.where} failed:\n{done.stderr}"
     return done.stdout
@@ -195,6 +198,7 @@ def run_curl(line: str, base: str, master_key: str) -> str:
 # -- one proxy for the module: the shipped config plus the docs' embedding deployment ------------
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(gateway, tmp_path_factory):
     config = yaml.safe_load(SHIPPED_CONFIG.read_text())
@@ -212,6 +216,7 @@ def proxy(gateway, tmp_path_factory):
 
 
 @readme_block("Set up and run", "bash")
+@pytest.mark.slow
 def test_set_up_and_run(block, tmp_path):
     demo, tests = block.commands
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
@@ -224,7 +229,7 @@ def test_set_up_and_run(block, tmp_path):
     command = [str(script)] if script.exists() else [sys.executable, "-m", "kilo_litellm"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)
-    done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=CEILING, check=False)
     assert done.returncode == 0, done.stderr
     [summary] = [line for line in done.stdout.splitlines() if line.startswith("Done:")]
     assert "Try next" in done.stdout.split(summary)[1]
@@ -263,6 +268,7 @@ def test_install(block):
 
 
 @readme_block("Install from a wheel", "bash")
+@pytest.mark.slow
 def test_install_from_a_wheel(block, tmp_path):
     """The wheel line, run on a copy of the sources: the wheel the next line installs, with the
     bundled data, the recordings, the licence and the command in it."""
@@ -275,7 +281,7 @@ def test_install_from_a_wheel(block, tmp_path):
         shutil.copy(ROOT / name, sources / name)
     shutil.copytree(ROOT / "kilo_litellm", sources / "kilo_litellm", ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
-        [sys.executable, "-m", *argv], cwd=sources, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", *argv], cwd=sources, capture_output=True, text=True, timeout=CEILING, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
     [requirement] = pip_requirements(install)
@@ -648,6 +654,7 @@ def test_drift(block, at_emulator, monkeypatch, capsys):
 
 
 @readme_block("Drift: checking the live gateway", "bash", 1)
+@pytest.mark.slow
 def test_live_suite_smoke(block, gw):
     """The live suite, pointed at the emulator: the smoke test of the suite the README describes."""
     [line] = block.commands
@@ -661,7 +668,7 @@ def test_live_suite_smoke(block, gw):
         env=env,
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=CEILING,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -686,6 +693,7 @@ def python_check(heading: str, index: int = 0):
 
 
 @pytest.mark.parametrize("key", PYTHON_BLOCKS, ids=[block_id(*k) for k in PYTHON_BLOCKS])
+@pytest.mark.slow
 def test_python_block_runs_as_pasted(key, request, tmp_path):
     block = find(*key)
     assert block.marker in MARKERS | {None}, f"unknown readme-test marker {block.marker!r} at line {block.line}"
@@ -896,14 +904,26 @@ def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
     assert json.loads(target.read_text())["data"] == at_emulator.served_models()
 
 
+@functools.cache
+def bench_options(script: str) -> frozenset[str]:
+    """The options ``bench/<script> --help`` lists, read in this process: the script runs as
+    ``__main__`` and exits at ``--help`` before it starts anything, and its imports are the suite's."""
+    shown, argv, path = io.StringIO(), sys.argv, list(sys.path)
+    sys.argv, sys.path[:0] = [script, "--help"], [str((ROOT / script).parent)]
+    try:
+        with contextlib.redirect_stdout(shown), pytest.raises(SystemExit) as exited:
+            runpy.run_path(str(ROOT / script), run_name="__main__")
+    finally:
+        sys.argv, sys.path[:] = argv, path
+    assert exited.value.code == 0, shown.getvalue()
+    return frozenset(re.findall(r"(--[\w-]+)", shown.getvalue()))
+
+
 def check_bench_line(line: str) -> None:
     """A ``.venv/bin/python bench/X.py ...`` line: the script exists and its ``--help`` takes each option."""
     argv = shlex.split(line)
     assert argv[0] == ".venv/bin/python" and argv[1].startswith("bench/") and (ROOT / argv[1]).is_file(), line
-    shown = subprocess.run(
-        [sys.executable, argv[1], "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    options = re.findall(r"(--[\w-]+)", shown.stdout)
+    options = bench_options(argv[1])
     for arg in argv[2:]:
         assert not arg.startswith("--") or arg in options, (line, arg)
 
@@ -926,6 +946,13 @@ def test_proxy_benchmarks(block):
 @readme_block("Two replicas and the free-tier budget", "bash")
 def test_replica_benchmarks(block):
     assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 3
+    for line in block.commands:
+        check_bench_line(line)
+
+
+@readme_block("Start-up", "bash")
+def test_startup_benchmarks(block):
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/startup.py"] * 3
     for line in block.commands:
         check_bench_line(line)
 
@@ -999,6 +1026,7 @@ def test_fail_recipe_request(block):
     assert line == readme.replace("curl -s ", "curl -s -i ")
 
 
+@pytest.mark.slow
 def test_fail_recipe_runs_end_to_end(tmp_path):
     """The recipe as written: ``kilo-litellm emulator --fail kilo-auto/free=429``, the shipped
     config's proxy in front of it, the curl line: a 200 from the next free model, one fallback."""
@@ -1093,6 +1121,7 @@ def test_development_set_up(block):
 
 
 @readme_block("Tests", "bash")
+@pytest.mark.slow
 def test_test_commands(block):
     """The full run is ``.ci/run``'s; the subsets select tests (``--collect-only``, no run)."""
     full, *subsets = block.commands
@@ -1105,7 +1134,7 @@ def test_test_commands(block):
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=CEILING,
             check=False,
         )
         counts = [int(n) for n in re.findall(r"^tests/\S+\.py: (\d+)$", done.stdout, flags=re.M)]
@@ -1113,6 +1142,7 @@ def test_test_commands(block):
 
 
 @readme_block("Documentation", "bash")
+@pytest.mark.slow
 def test_docs_site_builds_strictly(block, tmp_path):
     """The docs' own build line, into a temporary folder: no warning (broken links and anchors
     included, ``validation`` in mkdocs.yml), and the architecture diagram reaches the page as mermaid."""
@@ -1127,7 +1157,7 @@ def test_docs_site_builds_strictly(block, tmp_path):
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=CEILING,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

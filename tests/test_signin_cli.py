@@ -18,9 +18,12 @@ from pathlib import Path
 
 import pytest
 from keyring_backends import ENV_FILE
+from processes import CEILING
 
 from kilo_litellm.emulator import Reply
 from kilo_litellm.emulator.account import DENIED, EXPIRED
+
+pytestmark = pytest.mark.slow
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 TESTS = Path(__file__).resolve().parent
@@ -59,7 +62,7 @@ class User:
             capture_output=True,
             text=True,
             env={**self.env, **env},
-            timeout=110,
+            timeout=CEILING,
             check=False,
         )
         self.outputs.append(done.stdout + done.stderr)

@@ -154,6 +154,7 @@ async def test_an_error_event_then_keep_alives_ends_at_the_error_not_at_the_time
 )
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.slow
 async def test_kilo_keep_alives_forever_end_in_a_timeout(gw, body, stream, is_async):
     """``: KILO PROCESSING`` keeps nothing alive past the call's timeout."""
     gw.script(Reply(body=body, stream=True, keep_open=True, drip=KILO_KEEP_ALIVE))

@@ -65,13 +65,14 @@ FROM_NOWHERE = "none"
 def user_agent() -> str:
     """``kilo-litellm/<version>`` from the installed package's metadata, so that Kilo can tell this
     client and its release apart from its own (``Kilo-Code/7.7.9 ...``, ``kilo/7.7.9``). Read once,
-    on the first request: ``importlib.metadata`` is not imported with the package."""
+    on the first request: ``importlib.metadata`` is not imported with the package. A source tree that
+    was never installed has no metadata: ``unknown`` then."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return f"{USER_AGENT}/{version(USER_AGENT)}"
-    except PackageNotFoundError:  # a source tree that was never installed: no version to name
-        return USER_AGENT
+    except PackageNotFoundError:
+        return f"{USER_AGENT}/unknown"
 
 
 def editor_name() -> str:

@@ -20,9 +20,10 @@ emulator serves both: ``/api/gateway/...`` is the gateway, and beside it (``KILO
   ``GET /api/organizations/{id}/defaults`` → the organisation's (its ``defaultModel``, else the same);
   an organisation the caller is not a member of is ``403``, as for its model list.
 
-Synthesised from the official client's code (no recording exists): the status codes and fields are
-what it reads. The token an approval hands out is :attr:`~AccountEmulator.token` when set (a test
-that wants a token the gateway then rejects sets one containing ``expired``), else a fresh one.
+Synthesised from the official client's code (no recording exists; docs/gateway-contract.md, "Sign-in
+and organisations"): the status codes and fields are what it reads. The token an approval hands
+out is :attr:`~AccountEmulator.token` when set (a test that wants a token the gateway then rejects
+sets one containing ``expired``), else a fresh one.
 """
 
 from __future__ import annotations

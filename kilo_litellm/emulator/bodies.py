@@ -1,4 +1,4 @@
-"""The gateway's own error bodies, byte for byte as its server code builds them.
+"""The gateway's own error bodies, byte for byte as its server code builds them (docs/gateway-contract.md, "Errors").
 
 Synthesised (no recording of them exists) from the server code: each carries a top-level
 ``error_type``, the reliable key. Three shapes: the flat ``{"error", "error_type", "message"}``,

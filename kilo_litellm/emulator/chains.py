@@ -6,7 +6,7 @@
   ``"image"`` among ``architecture.input_modalities``, ``tools`` and ``structured_outputs`` among
   ``supported_parameters``, the window in ``context_length``.
 * **Streams cut mid-way.** ``Reply(disconnect_after=N)`` ends a stream after its first ``N`` data
-  events with the event the gateway sends when the upstream breaks:
+  events with the event the gateway sends when the upstream breaks (docs/gateway-contract.md, "Streams"):
   ``{"error": {"code": 503, "type": "upstream_disconnect", ...}}``, then closes it. Without a body
   or recording of its own, the reply cuts what the emulator would have answered the request.
 * **Prefill.** A request whose last message is an assistant message asks the model to continue it

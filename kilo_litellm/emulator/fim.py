@@ -1,7 +1,7 @@
 """Fill-in-the-middle (``POST /api/fim/completions``, also under every gateway prefix) and Next Edit: synthesised.
 
 No recording of the route exists; the rules and bodies are read from Kilo's server code
-(``fim-completions.ts``), checked in the gateway's order:
+(``fim-completions.ts``; docs/gateway-contract.md, "Fill-in-the-middle"), checked in the gateway's order:
 
 * no bearer: 401 ``{"success":false,"error":"Unauthorized"}``; a bearer the emulator rejects (the
   chat route's rule, see :mod:`.rules`): 401 ``{"success":false,"error":"Invalid API token"}``.

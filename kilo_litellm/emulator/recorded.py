@@ -129,8 +129,9 @@ def assemble(raw_sse: bytes) -> bytes:
 
 
 def reserialised(raw_sse: bytes) -> bytes:
-    """A stream as the gateway passes it on: each event re-serialised as ``data: <json>``,
-    keep-alives as ``: KILO PROCESSING``, ``delta.role: null`` removed, a missing ``choices`` as ``[]``."""
+    """A stream as the gateway passes it on (docs/gateway-contract.md, "Streams"): each event
+    re-serialised as ``data: <json>``, keep-alives as ``: KILO PROCESSING``, ``delta.role: null``
+    removed, a missing ``choices`` as ``[]``."""
     out = []
     for block in raw_sse.decode("utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if line.strip()]

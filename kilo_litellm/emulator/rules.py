@@ -1,5 +1,8 @@
 """The gateway's rules as pure functions: which path is which route, who the caller is, which model it serves.
 
+The facts and their evidence: docs/gateway-contract.md, "Paths and hosts", "Authentication", "The
+model list", "Free models and limits".
+
 **Paths.** One handler behind three prefixes: ``/api/gateway/X`` = ``/api/openrouter/X`` =
 ``/api/v1/X``, the first two also with ``/v1`` inside (``/api/gateway/v1/X``), as the web app's
 rewrites send them all to the gateway host's ``/api/v1/X``. Outside those families the gateway

@@ -23,8 +23,8 @@ as its successor.
 
 from __future__ import annotations
 
-import difflib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -100,11 +100,23 @@ def active() -> Catalog:
     return _live if _live is not None else bundled()
 
 
+_on_install: list[Callable[[Catalog], None]] = []
+
+
+def on_install(hook: Callable[[Catalog], None]) -> None:
+    """Call ``hook`` with the catalog each :func:`install` makes active from now on (once per hook):
+    how the registered provider tells LiteLLM about every model in it."""
+    if hook not in _on_install:
+        _on_install.append(hook)
+
+
 def install(live: Catalog | None) -> None:
     """Make ``live`` (from the gateway's ``/models``) the active catalog; ``None`` goes back to the bundled one."""
     global _live
     _live = live
     _table.cache_clear()
+    for hook in _on_install:
+        hook(active())
 
 
 @lru_cache(maxsize=1)
@@ -147,6 +159,8 @@ def served_names(limit: int = 6) -> list[str]:
 def close_name(name: str) -> str | None:
     """The catalog name closest to a mistyped ``name``, said with its state: ``kilo/<alias>``, or
     ``kilo/<alias> (retired; use <successor>)`` for a retired one; ``None`` when nothing is close."""
+    import difflib
+
     table = _table()
     [match] = difflib.get_close_matches(name.strip().lower(), list(table), n=1, cutoff=0.75) or [None]
     if match is None:

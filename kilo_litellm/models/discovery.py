@@ -15,15 +15,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import httpx
-import litellm
 from pydantic import ValidationError
 
 from kilo_litellm.config import settings
@@ -79,7 +80,8 @@ class _Copy:
 class ModelDiscovery:
     """Fetches ``/models`` at most once per TTL, one fetch at a time, and installs the result.
 
-    ``client`` is an ``httpx.Client`` or LiteLLM ``HTTPHandler`` (default: LiteLLM's shared one);
+    ``client`` is an ``httpx.Client`` or LiteLLM ``HTTPHandler`` (default: LiteLLM's shared one, or
+    in a process that has not loaded LiteLLM, such as the command line, a client of its own);
     ``clock`` returns Unix seconds (injectable for tests); ``register=False`` leaves the active
     catalog and LiteLLM's model map alone.
     """
@@ -185,6 +187,8 @@ class ModelDiscovery:
             return self._client
         if self._client is not None and isinstance(getattr(self._client, "client", None), httpx.Client):
             return self._client.client
+        if "litellm" not in sys.modules:
+            return _own_client()
         from litellm.llms.custom_httpx.http_handler import _get_httpx_client
 
         return _get_httpx_client().client
@@ -232,9 +236,15 @@ class ModelDiscovery:
 
 
 def install(found: Catalog) -> None:
-    """Make ``found`` the catalog calls resolve against and tell LiteLLM about every model in it."""
+    """Make ``found`` the catalog calls resolve against (and, once the provider is registered, LiteLLM's
+    model map: :func:`catalog.on_install`)."""
     catalog.install(found)
-    litellm.register_model(catalog.model_cost_map(found))
+
+
+@lru_cache(maxsize=1)
+def _own_client() -> httpx.Client:
+    """The client of a process without LiteLLM (the command line's ``models``)."""
+    return httpx.Client()
 
 
 _default: ModelDiscovery | None = None

@@ -23,13 +23,15 @@ first).
 
 from __future__ import annotations
 
-import litellm
-
 LITELLM_KEY_PREFIXES = ("vercel_ai_gateway/", "")
 
 
 def declared(gateway_id: str) -> bool | None:
-    """What LiteLLM's model map declares for ``gateway_id``, or ``None`` when it says nothing."""
+    """What LiteLLM's model map declares for ``gateway_id``, or ``None`` when it says nothing.
+
+    Read only when the catalog is registered with LiteLLM, so the catalog itself needs no LiteLLM."""
+    import litellm
+
     for prefix in LITELLM_KEY_PREFIXES:
         key = f"{prefix}{gateway_id}"
         value = (litellm.model_cost.get(key) or litellm.model_cost.get(key.lower()) or {}).get(

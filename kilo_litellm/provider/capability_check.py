@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import litellm
-
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog, needs
@@ -60,6 +58,8 @@ def refusal(
     small = needs.too_small(info, prompt_tokens)
     if not lacking and not small:
         return None
+    import litellm
+
     label = model if settings.has_provider_prefix(model) else f"{PROVIDER}/{model}"
     message = needs.refusal_message(label, lacking, wanted, prompt_tokens, info.get(needs.WINDOW))
     if lacking:

@@ -1,6 +1,6 @@
 """Gateway error bodies → ``litellm.*`` exceptions with a message that says what to do (pure).
 
-The gateway answers errors in three shapes (``docs/gateway-contract.md``, *Errors*):
+The gateway answers errors in three shapes (wire notes §2.3, §8.5):
 
 * flat, from the gateway itself: ``{"error": "Rate limit exceeded", "message": "Free model ..."}``
 * nested, from the gateway itself: ``{"error": {"code": "PAID_MODEL_AUTH_REQUIRED", "message": ...}}``
@@ -9,7 +9,7 @@ The gateway answers errors in three shapes (``docs/gateway-contract.md``, *Error
   also sent *inside* a 200 stream as an SSE event.
 
 Since 2026-04 the gateway's own bodies also carry a top-level ``error_type``, and an in-band
-stream error names its kind in ``error.type`` (same section, and *Streams*); a known type decides the
+stream error names its kind in ``error.type`` (today's notes §4, §5); a known type decides the
 class and the hint (:mod:`error_types`), else the status does. Some answers carry ``Retry-After``
 (``top_up_in_progress``, the abuse layer's 429s); it is kept on the exception's ``response`` so a
 LiteLLM Router waits and cools down for as long as the gateway asked. LiteLLM maps only its own

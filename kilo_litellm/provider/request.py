@@ -1,10 +1,10 @@
 """OpenAI-style call → the gateway's ``POST /chat/completions`` request (pure).
 
 The gateway forwards the JSON body to OpenRouter after a few rewrites and validates nothing but
-``model`` (``docs/gateway-contract.md``, *Requests*), so every OpenAI and OpenRouter parameter is
-passed through. What must *not* be forwarded are the keys LiteLLM itself puts into
-``optional_params`` (``max_retries``, ``stream``, ``stream_options``, ``extra_body``, ...).
-``extra_body`` is merged into the body, as LiteLLM's built-in OpenAI-compatible providers do.
+``model`` (wire notes §5), so every OpenAI and OpenRouter parameter is passed through. What must
+*not* be forwarded are the keys LiteLLM itself puts into ``optional_params`` (``max_retries``,
+``stream``, ``stream_options``, ``extra_body``, ...). ``extra_body`` is merged into the body, as
+LiteLLM's built-in OpenAI-compatible providers do.
 
 Usage is always requested (``usage: {include: true}``, and ``include_usage`` on streams): the
 gateway's usage carries the upstream cost, which is what the caller is billed.
@@ -108,9 +108,9 @@ def build_messages(messages: Any) -> Any:
 def input_problem(*, messages: Any, params: Mapping[str, Any]) -> str | None:
     """What is wrong with a call the gateway would pass upstream unchecked, or ``None``.
 
-    The gateway validates nothing but ``model`` (``docs/gateway-contract.md``, *Requests*): a
-    negative ``max_tokens`` or a message whose content is not text would reach the upstream and come
-    back as an opaque error (or be billed), so such calls are refused before anything is sent.
+    The gateway validates nothing but ``model`` (wire notes §5): a negative ``max_tokens`` or a
+    message whose content is not text would reach the upstream and come back as an opaque error
+    (or be billed), so such calls are refused before anything is sent.
     """
     for name in ("max_tokens", "max_completion_tokens"):
         value = params.get(name)

@@ -39,6 +39,7 @@ from litellm.types.utils import ModelResponseStream, Usage
 
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider.reasoning_details import merge_details
 from kilo_litellm.provider.usage import to_usage
 
 
@@ -258,30 +259,6 @@ def _merge_logprobs(into: Any, more: Any) -> Any:
         elif out.get(key) is None:
             out[key] = value
     return out
-
-
-_CONCATENATED = ("text", "summary", "data")
-
-
-def merge_details(merged: list[dict[str, Any]], fragments: list[Any]) -> None:
-    """Fold streamed ``reasoning_details`` fragments into whole items, in place.
-
-    OpenRouter streams each reasoning item in pieces that share an ``index`` and ``type``; their
-    ``text``/``summary``/``data`` strings concatenate, other fields (``id``, ``format``,
-    ``signature``) arrive once. The whole list is what must go back on the next assistant turn.
-    """
-    for fragment in fragments:
-        if not isinstance(fragment, dict):
-            continue
-        last = merged[-1] if merged else None
-        if last is not None and last.get("type") == fragment.get("type") and last.get("index") == fragment.get("index"):
-            for key, value in fragment.items():
-                if key in _CONCATENATED and isinstance(value, str) and isinstance(last.get(key), str):
-                    last[key] += value
-                elif value is not None:
-                    last[key] = value
-        else:
-            merged.append(dict(fragment))
 
 
 def _delta(delta: dict[str, Any]) -> dict[str, Any]:

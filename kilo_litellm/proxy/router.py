@@ -32,15 +32,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from litellm import Router
-
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import capability_check
-from kilo_litellm.proxy import capabilities, cooldowns
+from kilo_litellm.proxy import cooldowns
 
 if TYPE_CHECKING:
+    from litellm import Router
+
     from kilo_litellm.proxy.free_budget import FreeBudget
 
 CHAIN_LENGTH = 4
@@ -128,6 +128,10 @@ def free_router(
         **CHAIN_ROUTER_SETTINGS,
     }
     kwargs.update(router_kwargs)
+    from litellm import Router
+
+    from kilo_litellm.proxy import capabilities
+
     capabilities.register()
     router = Router(**kwargs)
     if free_budget is not None:
