@@ -5,6 +5,10 @@ with ``litellm.register_model`` and one ``LoopProbe`` in ``litellm.callbacks`` (
 can fail at the call); all three are idempotent. Nothing is fetched at import: the catalog is the
 ``/models`` list an earlier refresh remembered on disk, else the bundled snapshot, until
 :func:`refresh_models` fetches the gateway's live list (LiteLLM's model map follows each one).
+The command line (``kilo-litellm``, ``python -m kilo_litellm``, ``python -m kilo_litellm.emulator``)
+imports the package without registering, so that it starts without LiteLLM; its commands that call
+a model register first (:mod:`kilo_litellm.provider.registration`). Each public name is imported
+when first read.
 
 The public names, where users, the README and configs name them (``tests/test_architecture.py``
 checks that each resolves):
@@ -31,6 +35,7 @@ guard) < ``emulator`` < ``cli``.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import sys
@@ -50,60 +55,37 @@ def _running_as_cli() -> bool:
     )
 
 
-if _running_as_cli():
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
-import litellm  # noqa: E402
-
-from kilo_litellm.config.settings import DEFAULT_API_BASE, PROVIDER  # noqa: E402
-from kilo_litellm.models import catalog  # noqa: E402
-from kilo_litellm.models.discovery import refresh_models  # noqa: E402
-from kilo_litellm.provider import caller_loop, embeddings  # noqa: E402
-from kilo_litellm.provider.embeddings import refresh_embedding_models  # noqa: E402
-from kilo_litellm.provider.handler import KiloLLM  # noqa: E402
-from kilo_litellm.proxy.router import free_router  # noqa: E402
-
 __version__ = "0.2.0"
 
-kilo_llm = KiloLLM()
+_PUBLIC = {
+    "DEFAULT_API_BASE": "kilo_litellm.config.settings",
+    "PROVIDER": "kilo_litellm.config.settings",
+    "KiloLLM": "kilo_litellm.provider.handler",
+    "free_router": "kilo_litellm.proxy.router",
+    "kilo_llm": "kilo_litellm.provider.registration",
+    "refresh_embedding_models": "kilo_litellm.provider.embeddings",
+    "refresh_models": "kilo_litellm.models.discovery",
+    "register": "kilo_litellm.provider.registration",
+}
+"""Each public name and the module that defines it, imported when the name is first read."""
 
 
-def _tell_litellm(found: catalog.Catalog) -> None:
-    """LiteLLM's model map follows every catalog installed (a refresh, the background one too)."""
-    litellm.register_model(catalog.model_cost_map(found))
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def register(handler: KiloLLM | None = None) -> KiloLLM:
-    """Make ``kilo/...`` models callable through LiteLLM; calling it again changes nothing.
-
-    If the map already has a ``kilo`` entry (for instance from a proxy config), that entry is kept
-    and returned, so a config's handler always wins.
-    """
-    for item in litellm.custom_provider_map:
-        if item.get("provider") == PROVIDER and isinstance(item.get("custom_handler"), KiloLLM):
-            handler = item["custom_handler"]
-            break
-    else:
-        handler = handler or kilo_llm
-        litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
-    litellm.utils.custom_llm_setup()
-    caller_loop.install()
-    catalog.on_install(_tell_litellm)
-    litellm.register_model(catalog.model_cost_map())
-    litellm.register_model(embeddings.model_cost_map())
-    return handler
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
 
 
-register()
+if _running_as_cli():
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+else:
+    importlib.import_module("kilo_litellm.provider.registration").register()
 
-__all__ = [
-    "DEFAULT_API_BASE",
-    "PROVIDER",
-    "KiloLLM",
-    "__version__",
-    "free_router",
-    "kilo_llm",
-    "refresh_embedding_models",
-    "refresh_models",
-    "register",
-]
+__all__ = ["__version__", *_PUBLIC]

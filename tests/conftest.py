@@ -9,71 +9,32 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 # The tests never read or write the sign-in of the user running them (``kilo-litellm login``): an
 # empty folder of their own for the 0600 file, and keyring's documented "no keyring" backend.
 os.environ["KILO_LITELLM_CONFIG_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-config-")
+# Nor the model list the gateway served them (``kilo-litellm models``, ``refresh_models``): a cache
+# folder of their own, which the processes they start inherit.
+os.environ["KILO_LITELLM_CACHE_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-cache-")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 os.environ["KILO_LITELLM_CACHE_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-cache-")
 
 import pytest
+from processes import CEILING, PROCESS_FIXTURES, starts_a_process
 
 import kilo_litellm  # noqa: F401  (registers the provider)
 from kilo_litellm.emulator import GatewayEmulator
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
-# ``-m "not slow"``: the day-to-day subset. Slow are the tests that start a process (the real proxy,
-# the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose, or run load.
-SLOW_MODULES = (
-    "test_proxy.py",
-    "test_proxy_clients.py",
-    "test_agents.py",
-    "test_load.py",
-    "test_faults.py",
-    "test_signin_cli.py",
-    "test_signin_proxy.py",
-)
-SLOW_MODULE_PREFIXES = ("test_replicas",)
-SLOW_FIXTURES = frozenset({"proxy", "keyless_proxy", "proxied", "run", "start_emulator", "redis_server"})
-SLOW_TESTS = frozenset(
-    {
-        "test_live_suite_smoke",
-        "test_set_up_and_run",
-        "test_committed_proxy_config_is_what_the_command_writes",
-        "test_the_live_suite_is_skipped_unless_asked_for_and_collects",
-        "test_the_installed_command_prints_the_report_without_the_key",
-        "test_refresh_snapshot_script_writes_the_gateway_list",
-        "test_import_fetches_nothing",
-        "test_kilo_keep_alives_forever_end_in_a_timeout",
-        "test_a_router_waits_as_long_as_retry_after_says",
-        "test_thinking_through_the_messages_bridge_keeps_its_budget",
-        "test_python_block_runs_as_pasted",
-        "test_install_from_a_wheel",
-        "test_redis_starts_stops_and_restarts_on_the_same_port",
-        "test_python_m_emulator_accepts_only_the_keys_it_is_given",
-        "test_the_images_healthcheck_passes_on_the_running_proxy_and_fails_once_it_stops",
-        "test_the_image_builds_starts_as_a_user_and_answers_liveliness",
-        "test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback",
-        "test_python_m_entry_points_answer_help",
-        "test_the_import_linter_contracts_in_pyproject_are_kept",
-        "test_docs_site_builds_strictly",
-        "test_fail_recipe_runs_end_to_end",
-        "test_test_commands",
-    }
-)
-
-
-def _slow(item: pytest.Item) -> bool:
-    module = item.path.name
-    return (
-        module in SLOW_MODULES
-        or module.startswith(SLOW_MODULE_PREFIXES)
-        or bool(SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())))
-        or getattr(item, "originalname", item.name) in SLOW_TESTS
-    )
-
 
 def pytest_collection_modifyitems(config, items):
+    """``-m "not slow"`` is the day-to-day subset. Slow are the tests that start a process (the real
+    proxy, the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose or run load: each
+    module, test or fixture says so where it is defined (``pytestmark``, ``@pytest.mark.slow``,
+    ``@starts_a_process``). A slow test waits on processes, so its bound is theirs
+    (``processes.CEILING``) unless it sets its own."""
     for item in items:
-        if _slow(item):
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(CEILING))
 
 
 def _litellm_version() -> tuple[int, ...]:
@@ -117,7 +78,6 @@ def bundled_catalog_afterwards():
 
     yield
     catalog.install(None)
-    litellm.register_model(catalog.model_cost_map())
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +108,7 @@ def gw(gateway, monkeypatch):
     yield from _clean(gateway, monkeypatch)
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
     """A real ``redis-server`` for the module (see ``redis_server.py``; ``.ci/run`` installs it)."""

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import httpx
 import yaml
+from processes import NotReadyError, wait_until_ready
 
 from kilo_litellm.models import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = ROOT / "litellm_config.yaml"
 FREE_GROUP = "kilo-auto/free"
-STARTUP_BUDGET = 240.0  # a loaded 2-core machine has taken 100 s
 
 SPEND_LOGGER = """
 import json
@@ -115,8 +115,8 @@ class Proxy:
     pid: int = 0
 
 
-class ProxyStartError(RuntimeError):
-    pass
+class ProxyStartError(NotReadyError):
+    """The proxy exited before it answered ``/health/liveliness``, or never did (``processes.CEILING``)."""
 
 
 @contextlib.contextmanager
@@ -133,19 +133,18 @@ def run_proxy(config: Path, workdir: Path, env: Mapping[str, str]) -> Iterator[P
     with log_path.open("wb") as log:
         process = subprocess.Popen(cmd, cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+
+    def live() -> bool:
+        try:
+            return httpx.get(f"{base}/health/liveliness", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     try:
-        deadline = time.monotonic() + STARTUP_BUDGET
-        while True:
-            if process.poll() is not None:
-                raise ProxyStartError(f"the proxy exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health/liveliness", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise ProxyStartError(f"the proxy did not start in {STARTUP_BUDGET} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        try:
+            wait_until_ready(process, live, what="the proxy", log=log_path.read_text)
+        except NotReadyError as exc:
+            raise ProxyStartError(str(exc)) from None
         yield Proxy(base, master_key, log_path, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)

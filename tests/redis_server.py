@@ -11,13 +11,11 @@ import contextlib
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import redis
-
-STARTUP_BUDGET = 15.0
+from processes import wait_until_ready
 
 
 class RedisMissingError(RuntimeError):
@@ -57,14 +55,14 @@ class RedisServer:
         cmd = [self.binary, "--port", str(self.port), "--bind", self.host, "--save", "", "--appendonly", "no"]
         log = (self.workdir / f"redis-{self.port}.log").open("ab")
         self.process = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + STARTUP_BUDGET
-        while True:
-            with contextlib.suppress(redis.RedisError):
-                if self.client().ping():
-                    return self
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start on port {self.port}")
-            time.sleep(0.05)
+        log_path = self.workdir / f"redis-{self.port}.log"
+        wait_until_ready(self.process, self._answers, what=f"redis-server on port {self.port}", log=log_path.read_text)
+        return self
+
+    def _answers(self) -> bool:
+        with contextlib.suppress(redis.RedisError):
+            return bool(self.client().ping())
+        return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

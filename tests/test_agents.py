@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 from agents_cache import install
+from processes import starts_a_process
 from proxy_helpers import FREE_GROUP, agents_config, gateway_id, run_proxy, write_config
 from readme_blocks import claude_env, codex_config
 
 from kilo_litellm.emulator import TOOL_MARKER, Reply, recording, sse_payloads, streamed_text
 
-pytestmark = pytest.mark.agents
+pytestmark = [pytest.mark.slow, pytest.mark.agents]
 
 AGENTS = {"@anthropic-ai/claude-code": "2.1.197", "@openai/codex": "0.171.0"}
 RUN_TIMEOUT = 120
@@ -41,6 +42,7 @@ def agent_bin() -> Path:
     return install(AGENTS, "Claude Code and Codex CLI") / ".bin"
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("proxy-agents")

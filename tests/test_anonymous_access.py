@@ -10,6 +10,7 @@ import pytest
 from conftest import MESSAGES, call_litellm
 from gateway_models import make_gateway_model, models_body
 from litellm.exceptions import MidStreamFallbackError
+from processes import CEILING
 
 import kilo_litellm
 from kilo_litellm.emulator import INVALID_TOKEN_BODY, Reply
@@ -238,6 +239,7 @@ def test_free_router_chain_follows_the_refreshed_catalog(gw, tmp_path):
     assert [q.model for q in gw.chat_requests] == ["kilo-auto/free", "acme/one:free"]
 
 
+@pytest.mark.slow
 def test_committed_proxy_config_is_what_the_command_writes(tmp_path):
     import os
     import subprocess
@@ -248,7 +250,7 @@ def test_committed_proxy_config_is_what_the_command_writes(tmp_path):
     out = tmp_path / "config.yaml"
     env = {**os.environ, "KILO_LITELLM_CACHE_DIR": str(tmp_path / "cache"), "KILO_API_BASE": "http://127.0.0.1:9"}
     subprocess.run(
-        [sys.executable, "-m", "kilo_litellm", "proxy-config", "-o", str(out)], check=True, env=env, timeout=120
+        [sys.executable, "-m", "kilo_litellm", "proxy-config", "-o", str(out)], check=True, env=env, timeout=CEILING
     )
     assert out.read_text() == committed.read_text()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from gateway_models import make_gateway_model, models_body
+from processes import CEILING, starts_a_process
 
 from kilo_litellm.emulator import Reply, recording, sse_payloads, streamed_text
 from kilo_litellm.models.listing import parse_models, snapshot_payload
@@ -23,6 +24,7 @@ GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = streamed_text(GPT41)
 
 
+@starts_a_process
 @pytest.fixture
 def run(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
@@ -37,7 +39,7 @@ def run(tmp_path):
             capture_output=True,
             text=True,
             env={**env, **extra_env},
-            timeout=110,
+            timeout=CEILING,
             check=False,
         )
 
@@ -263,6 +265,7 @@ def test_every_option_has_help_and_shows_its_default(run):
 # -- kilo-litellm emulator -------------------------------------------------------------------------
 
 
+@starts_a_process
 @pytest.fixture
 def start_emulator(tmp_path):
     """``kilo-litellm emulator ...`` in the foreground; returns the process and the api_base it printed."""
@@ -310,6 +313,7 @@ def test_the_emulator_command_serves_until_stopped(start_emulator, run, stop):
     assert "Traceback" not in err and err.strip() == "emulator stopped"
 
 
+@pytest.mark.slow
 def test_python_m_emulator_accepts_only_the_keys_it_is_given(start_emulator):
     proc, base, lines = start_emulator("--port", "0", "--key", "sk-one-0123456789", "--key", "sk-two-0123", module=True)
     assert "accepts only the 2 key(s) given with --key" in lines[0]
@@ -371,7 +375,7 @@ def test_emulator_fail_refuses_one_model_so_litellm_raises_and_a_router_falls_ba
 def test_a_bad_emulator_fail_value_is_one_line(run, value, message, module):
     if module:
         command = [sys.executable, "-m", "kilo_litellm.emulator", "--port", "0", "--fail", value]
-        out = subprocess.run(command, capture_output=True, text=True, timeout=110, check=False)
+        out = subprocess.run(command, capture_output=True, text=True, timeout=CEILING, check=False)
     else:
         out = run("emulator", "--port", "0", "--fail", value)
     assert one_line_error(out) == message

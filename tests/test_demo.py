@@ -121,12 +121,13 @@ def test_it_ends_with_what_to_try_next(tour):
     next_steps = out.split("\nDone:")[1].split("\n", 2)[2]
     assert out.rstrip().endswith(demo.NEXT_STEPS.rstrip())
     for command in (
-        '.venv/bin/kilo-litellm chat "Say hello."',
+        'kilo-litellm chat "Say hello."',
         "export KILO_API_KEY=",
         "--model kilo/anthropic/claude-sonnet-4.6",
-        ".venv/bin/kilo-litellm proxy-config -o litellm_config.yaml",
+        "kilo-litellm proxy-config -o litellm_config.yaml",
+        "kilo-litellm emulator",
         "export LITELLM_MASTER_KEY=sk-",
-        ".venv/bin/litellm --config litellm_config.yaml --port 4000",
+        "litellm --config litellm_config.yaml --port 4000",
     ):
         assert command in next_steps, command
     assert f'"{AGENTS_SECTION}"' in " ".join(next_steps.split())

@@ -139,6 +139,7 @@ def test_no_deploy_file_installs_the_package_from_an_index():
         assert '"kilo-litellm' not in text
 
 
+@pytest.mark.slow
 def test_the_images_healthcheck_passes_on_the_running_proxy_and_fails_once_it_stops(tmp_path):
     """The ``HEALTHCHECK`` command and the image's ``CMD`` (as ``run_proxy`` starts it, on loopback
     and a free port) against the real proxy serving the committed config."""
@@ -169,6 +170,7 @@ def _docker(*args: str, timeout: float = 120) -> str:
 
 
 @pytest.mark.timeout(1800)
+@pytest.mark.slow
 def test_the_image_builds_starts_as_a_user_and_answers_liveliness():
     reason = _no_docker_daemon()
     if reason:

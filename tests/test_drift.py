@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from gateway_models import make_gateway_model, models_body
+from processes import CEILING
 
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.cli import drift
@@ -310,13 +311,14 @@ def test_json_is_refused_with_a_model_before_anything_is_sent(gw, capsys):
     assert gw.requests == []
 
 
+@pytest.mark.slow
 def test_the_installed_command_prints_the_report_without_the_key(gw, tmp_path):
     script(gw)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
     env.update(KILO_LITELLM_CACHE_DIR=str(tmp_path / "cache"), KILO_API_KEY=KEY, KILO_API_BASE=gw.api_base)
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "kilo_litellm"]
     out = subprocess.run(
-        [*command, "check", "--json"], capture_output=True, text=True, env=env, timeout=110, check=False
+        [*command, "check", "--json"], capture_output=True, text=True, env=env, timeout=CEILING, check=False
     )
     assert out.returncode == 0, out.stderr
     assert KEY not in out.stdout + out.stderr
@@ -327,11 +329,12 @@ def test_the_installed_command_prints_the_report_without_the_key(gw, tmp_path):
     assert {r.authorization for r in gw.requests[1:]} == {f"Bearer {KEY}"}
 
 
+@pytest.mark.slow
 def test_the_live_suite_is_skipped_unless_asked_for_and_collects(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
     run = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_live.py"]
     skipped = subprocess.run(
-        [*run, "-q", "-rs"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=110, check=False
+        [*run, "-q", "-rs"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=CEILING, check=False
     )
     assert skipped.returncode == 0, skipped.stdout
     assert (
@@ -345,7 +348,7 @@ def test_the_live_suite_is_skipped_unless_asked_for_and_collects(tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=110,
+        timeout=CEILING,
         check=False,
     )
     assert collected.returncode == 0, collected.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 import litellm
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import SHIPPED_CONFIG, run_proxy
 
 import kilo_litellm
@@ -121,6 +122,7 @@ def test_embedding_models_listing_failure_keeps_what_is_known(gw, caplog):
 # -- the real proxy, called with the openai client --------------------------------------------
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
     """The real proxy from the shipped ``litellm_config.yaml``, in front of an emulator."""

@@ -27,6 +27,8 @@ from litellm.exceptions import MidStreamFallbackError
 
 from kilo_litellm.emulator import GatewayEmulator, Reply, recording, sse_payloads, streamed_text
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 1.0
 HANG_BOUND = TIMEOUT + 5.0
 MODEL = "kilo/kilo-auto/free"

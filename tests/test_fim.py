@@ -15,7 +15,7 @@ import pytest
 from conftest import PAYMENT_REQUIRED
 
 from kilo_litellm.cli import commands as cli
-from kilo_litellm.emulator import Reply, bundled_models, gateway_model
+from kilo_litellm.emulator import Reply
 from kilo_litellm.emulator import fim as emulated
 from kilo_litellm.models import catalog
 from kilo_litellm.models.fim import FIM_MODELS
@@ -80,7 +80,6 @@ async def test_text_completion_reaches_fim_with_the_suffix_intact(gw, model, str
 
 
 def test_a_chat_call_to_the_same_model_still_goes_to_chat_completions(gw):
-    gw.models = [*bundled_models(), gateway_model(CODESTRAL.removeprefix("kilo/"), free=False)]
     litellm.completion(model=CODESTRAL, messages=[{"role": "user", "content": "hi"}], api_key=KEY, api_base=gw.api_base)
     [sent] = gw.requests
     assert sent.path == "/api/gateway/chat/completions"
@@ -300,8 +299,8 @@ def test_what_the_fim_route_cannot_take_fails_before_sending(gw, kwargs, phrase)
 
 async def test_a_router_sends_text_completions_with_a_suffix_to_fim(gw):
     """``atext_completion`` is what the proxy's ``/v1/completions`` calls. (The Router's sync
-    ``text_completion`` sends the group name as the model, for every provider: LiteLLM 1.110.2
-    ``router_rust/invoke/endpoints.py:2148``.)"""
+    ``text_completion`` sends the group name as the model, for every provider: LiteLLM 1.110.2;
+    docs/litellm-assumptions.md, "Router".)"""
     deployment = {"model": CODESTRAL, "api_key": KEY, "api_base": gw.api_base}
     router = litellm.Router(model_list=[{"model_name": "autocomplete", "litellm_params": deployment}])
     resp = await router.atext_completion(model="autocomplete", prompt=PROMPT, suffix=SUFFIX, max_tokens=20)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import (
     agents_config,
     fresh_emulator_and_spend,
@@ -26,6 +27,7 @@ SUFFIX = "\n\nprint(fib(10))  \n"
 GROUPS = ["mistralai/codestral-2508", "inception/mercury-edit-2"]
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     with proxy_with_spend_log(

@@ -17,6 +17,7 @@ import litellm
 import pytest
 import yaml
 from conftest import MESSAGES
+from processes import CEILING
 
 from kilo_litellm import free_router
 from kilo_litellm.proxy import proxy_config
@@ -181,6 +182,7 @@ async def test_paid_models_are_not_counted(gw, shared, guards):
     assert _sent(gw) == ["anthropic/claude-sonnet-4.6"] * 2
 
 
+@pytest.mark.slow
 def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path):
     out = tmp_path / "litellm_config.yaml"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
@@ -188,7 +190,7 @@ def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path)
         [sys.executable, "-m", "kilo_litellm", "proxy-config", "--free-budget", "-o", str(out)],
         check=True,
         env=env,
-        timeout=120,
+        timeout=CEILING,
         capture_output=True,
     )
     written = yaml.safe_load(out.read_text())

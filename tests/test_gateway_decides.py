@@ -1,7 +1,7 @@
 """The gateway decides what is free and what exists: ids the catalog does not list are sent, bundled
 data refuses nothing, and the names and URLs in errors help.
 
-The gateway serves ids free that no rule on the id predicts (``stealth/<name>-alpha``, ids without
+The gateway serves ids free that no rule on the id predicts (docs/gateway-contract.md, "Free models and limits": ``stealth/<name>-alpha``, ids without
 ``:free``). The package's bundled catalog lists none of the ids here; the emulator lists them in its
 ``/models`` (as the live gateway does), and the package sends what its catalog does not list and
 lets the answer decide: an id the gateway's list does not hold comes back as its 404

@@ -1,4 +1,4 @@
-"""The gateway's limits as they are (issue 20, point 2; today's notes §8.3), in-process, no Redis.
+"""The gateway's limits as they are (docs/gateway-contract.md, "Free models and limits"), in-process, no Redis.
 
 Both published free limits, 429 "Model usage limit reached" (200/h) and 401
 ``promotion_limit_reached`` (10,000/24 h), are checked only for rate-limited Kilo-exclusive models

@@ -33,6 +33,8 @@ from litellm.types.utils import ModelResponse
 import kilo_litellm
 from kilo_litellm.emulator import recording, sse_payloads, streamed_text
 
+pytestmark = pytest.mark.slow
+
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
 STREAM_TEXT = streamed_text(GPT41)
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"

@@ -1,4 +1,4 @@
-"""The gateway's ``/models`` fields (today's notes §8.2), through LiteLLM and ``kilo-litellm models`` against the
+"""The gateway's ``/models`` fields (docs/gateway-contract.md, "The model list"), through LiteLLM and ``kilo-litellm models`` against the
 emulator: display names without the gateway's marks (ids untouched), ``expiration_date`` kept,
 shown and warned about once before the model retires, ``mayTrainOnYourPrompts`` true for a free
 entry that leaves it out, ``~vendor/model-latest`` ids sent as they are."""

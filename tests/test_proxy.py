@@ -13,10 +13,13 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import ProxyStartError, run_proxy
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, GatewayEmulator, Reply, recording, sse_payloads, streamed_text
 from kilo_litellm.proxy.router import free_chain
+
+pytestmark = pytest.mark.slow
 
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 FREE_MODELS = [e.gateway_id for e in free_chain()]
@@ -30,12 +33,14 @@ TOOLS = [{"type": "function", "function": {"name": "search_files", "parameters":
 KILO_KEY = "kilo-proxy-test-" + secrets.token_hex(8)
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     """``(base_url, master_key, log_path)`` of a running proxy with a Kilo key; SIGTERM at the end of the module."""
     yield from _running_proxy(emulator, tmp_path_factory, KILO_API_KEY=KILO_KEY)
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def keyless_proxy(emulator, tmp_path_factory):
     """The same proxy with ``KILO_API_KEY`` unset, as a new user starts it."""

@@ -12,6 +12,7 @@ import time
 
 import anthropic
 import pytest
+from processes import starts_a_process
 from proxy_helpers import (
     FREE_GROUP,
     agents_config,
@@ -44,6 +45,7 @@ CUT_AFTER = 10
 PARTIAL = streamed_text(GPT41[:CUT_AFTER])
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     with proxy_with_spend_log(

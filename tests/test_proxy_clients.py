@@ -11,6 +11,7 @@ import json
 
 import anthropic
 import pytest
+from processes import starts_a_process
 from proxy_helpers import (
     FREE_GROUP,
     agents_config,
@@ -23,6 +24,8 @@ from proxy_helpers import (
 )
 
 from kilo_litellm.emulator import RATE_LIMIT_BODY, Reply, recording, sse_payloads, streamed_text
+
+pytestmark = pytest.mark.slow
 
 CONFIG = agents_config()
 FREE_ID = gateway_id(CONFIG, FREE_GROUP)
@@ -44,6 +47,7 @@ ANTHROPIC_TOOLS = [{"name": "search_files", "description": "Search files", "inpu
 TOOL_ARGUMENTS = {"path": "src", "regex": "read_file", "file_pattern": "*.ts"}
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     with proxy_with_spend_log(

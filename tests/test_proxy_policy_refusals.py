@@ -1,4 +1,4 @@
-"""The gateway's policy refusals (today's notes §8.4) through the real LiteLLM proxy, seen by the ``openai`` client.
+"""The gateway's policy refusals (docs/gateway-contract.md, "Errors") through the real LiteLLM proxy, seen by the ``openai`` client.
 
 The proxy runs as a subprocess with a config of its own: ``num_retries: 2`` (so a retried error
 would show), a ``pool`` group of two deployments on two emulators (so a cooled-down deployment
@@ -13,6 +13,7 @@ import secrets
 
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import ProxyStartError, run_proxy, write_config
 
 from kilo_litellm.emulator import BYOK_RECONNECT_URL, GatewayEmulator, policy_reply, too_many_requests
@@ -63,6 +64,7 @@ def other():
         yield gw
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, other, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("proxy-policy")

@@ -17,6 +17,7 @@ import anthropic
 import httpx
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import ProxyStartError, agents_config, run_proxy, write_config
 
 from kilo_litellm.emulator import bundled_models, gateway_model
@@ -26,6 +27,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 KILO_KEY = "kilo-proxy-today-" + secrets.token_hex(8)
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("proxy-today")

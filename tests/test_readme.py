@@ -34,6 +34,8 @@ proved:
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import io
 import json
 import logging
@@ -56,6 +58,7 @@ import pytest
 import tomllib
 import yaml
 from deploy_files import COMPOSE, DOCKERFILE, header_commands
+from processes import CEILING, starts_a_process
 from proxy_helpers import (
     ROOT,
     SHIPPED_CONFIG,
@@ -71,7 +74,7 @@ from replica_helpers import KEEPALIVE_TIMEOUT
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads, streamed_text
 from kilo_litellm.models import catalog, discovery
-from kilo_litellm.proxy import capabilities, free_budget, proxy_config
+from kilo_litellm.proxy import capabilities, config_names, free_budget, proxy_config
 from kilo_litellm.proxy.router import free_chain
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -135,7 +138,7 @@ def run_block(block, cwd: Path, text: str | None = None, **env: str) -> str:
     clean.update(KILO_LITELLM_CACHE_DIR=str(cwd / "cache"), LITELLM_LOCAL_MODEL_COST_MAP="True")
     clean.update({"KILO_LITELLM_CONFIG_DIR": str(cwd / "config"), **env})  # no stored sign-in
     done = subprocess.run(
-        [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=90, check=False
+        [sys.executable, script.name], cwd=cwd, env=clean, capture_output=True, text=True, timeout=CEILING, check=False
     )
     assert done.returncode == 0, f"the block at {block.where} failed:\n{done.stderr}"
     return done.stdout
@@ -195,6 +198,7 @@ def run_curl(line: str, base: str, master_key: str) -> str:
 # -- one proxy for the module: the shipped config plus the docs' embedding deployment ------------
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(gateway, tmp_path_factory):
     config = yaml.safe_load(SHIPPED_CONFIG.read_text())
@@ -211,7 +215,56 @@ def proxy(gateway, tmp_path_factory):
 # -- the blocks, in README order, then the docs pages' ------------------------------------------------
 
 
+@readme_block("kilo-litellm", "bash")
+def test_the_first_snippet_offline(block, tmp_path):
+    """The first snippet where the reader is: ``kilo-litellm emulator`` started as the block says (on
+    a free port, not 4010, so parallel runs do not collide), the two exports it names, and the
+    snippet saved as ``hello.py`` answers from the emulator, without a LiteLLM cost-map warning."""
+    start, *exported, run = block.commands
+    assert start == "kilo-litellm emulator" and run == "python hello.py"
+    env = exports(block)
+    assert list(env) == ["KILO_API_BASE", "LITELLM_LOCAL_MODEL_COST_MAP"] and len(exported) == 2
+    assert env["KILO_API_BASE"] == f"http://{foreground.HOST}:{foreground.PORT}/api/gateway"
+    assert env["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
+    clean.update(KILO_LITELLM_CACHE_DIR=str(tmp_path / "cache"), KILO_LITELLM_CONFIG_DIR=str(tmp_path / "config"))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "kilo_litellm", *shlex.split(start)[1:], "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean,
+    )
+    try:
+        printed = []
+        for line in emulator.stdout:
+            printed.append(line.strip())
+            if line.startswith("Ctrl-C"):
+                break
+        [base] = [line.split(": ", 1)[1] for line in printed if line.startswith("api_base: ")]
+        assert f"export KILO_API_BASE={base}" in printed  # the export the block copies, at port 4010
+        assert base == env["KILO_API_BASE"].replace(f":{foreground.PORT}/", f":{httpx.URL(base).port}/")
+        (tmp_path / "hello.py").write_text(find("kilo-litellm", "python").text, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, *shlex.split(run)[1:]],
+            cwd=tmp_path,
+            env={**clean, **env, "KILO_API_BASE": base},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+        emulator.stdout.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == PLAIN_TEXT + "\n"
+    assert "cost map" not in done.stderr, done.stderr
+
+
 @readme_block("Set up and run", "bash")
+@pytest.mark.slow
 def test_set_up_and_run(block, tmp_path):
     demo, tests = block.commands
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
@@ -224,7 +277,7 @@ def test_set_up_and_run(block, tmp_path):
     command = [str(script)] if script.exists() else [sys.executable, "-m", "kilo_litellm"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)
-    done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=CEILING, check=False)
     assert done.returncode == 0, done.stderr
     [summary] = [line for line in done.stdout.splitlines() if line.startswith("Done:")]
     assert "Try next" in done.stdout.split(summary)[1]
@@ -263,6 +316,7 @@ def test_install(block):
 
 
 @readme_block("Install from a wheel", "bash")
+@pytest.mark.slow
 def test_install_from_a_wheel(block, tmp_path):
     """The wheel line, run on a copy of the sources: the wheel the next line installs, with the
     bundled data, the recordings, the licence and the command in it."""
@@ -275,7 +329,7 @@ def test_install_from_a_wheel(block, tmp_path):
         shutil.copy(ROOT / name, sources / name)
     shutil.copytree(ROOT / "kilo_litellm", sources / "kilo_litellm", ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
-        [sys.executable, "-m", *argv], cwd=sources, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", *argv], cwd=sources, capture_output=True, text=True, timeout=CEILING, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
     [requirement] = pip_requirements(install)
@@ -407,7 +461,7 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [
         capabilities.CALLBACK,
-        proxy_config.LIVE_CATALOG_CALLBACK,
+        config_names.LIVE_CATALOG,
         proxy_config.GUARD_CALLBACK,
     ]
     env = {name: value.strip() for name, value in exports(block).items()}
@@ -425,6 +479,19 @@ def test_free_budget_config_line(block):
     """The line ``--free-budget`` adds (``test_replicas_budget.py`` runs it in two real proxies)."""
     added = proxy_config.with_free_budget(proxy_config.config())["litellm_settings"]["callbacks"]
     assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
+
+
+@readme_block("Kilo in an existing proxy config", "yaml")
+def test_the_existing_config_snippet_is_the_generated_configs_lines(block):
+    """The snippet's lines are the generated config's (``test_proxy_operator.py`` serves it in a real proxy)."""
+    snippet = yaml.safe_load(block.text)
+    generated = proxy_config.with_free_budget(proxy_config.config())
+    assert snippet["litellm_settings"]["custom_provider_map"] == generated["litellm_settings"]["custom_provider_map"]
+    assert set(snippet["litellm_settings"]["callbacks"]) <= set(generated["litellm_settings"]["callbacks"])
+    [deployment] = snippet["model_list"]
+    same = next(d for d in generated["model_list"] if d["model_name"] == deployment["model_name"])
+    for key in ("model", "api_key", "api_base"):
+        assert deployment["litellm_params"][key] == same["litellm_params"][key]
 
 
 def agent_versions_under_test() -> dict[str, str]:
@@ -649,6 +716,7 @@ def test_drift(block, at_emulator, monkeypatch, capsys):
 
 
 @readme_block("Drift: checking the live gateway", "bash", 1)
+@pytest.mark.slow
 def test_live_suite_smoke(block, gw):
     """The live suite, pointed at the emulator: the smoke test of the suite the README describes."""
     [line] = block.commands
@@ -662,7 +730,7 @@ def test_live_suite_smoke(block, gw):
         env=env,
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=CEILING,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -687,6 +755,7 @@ def python_check(heading: str, index: int = 0):
 
 
 @pytest.mark.parametrize("key", PYTHON_BLOCKS, ids=[block_id(*k) for k in PYTHON_BLOCKS])
+@pytest.mark.slow
 def test_python_block_runs_as_pasted(key, request, tmp_path):
     block = find(*key)
     assert block.marker in MARKERS | {None}, f"unknown readme-test marker {block.marker!r} at line {block.line}"
@@ -885,26 +954,40 @@ def test_cassettes(block, monkeypatch, capsys, tmp_path):
 @readme_block("Refreshing the bundled model snapshot", "bash")
 def test_refresh_snapshot(block, at_emulator, monkeypatch, capsys, tmp_path):
     """Against the emulator (which serves the snapshot's entries, with the ``opencode`` blocks the
-    gateway adds), so no model is new or gone; the rewrite goes to a temporary ``--output`` instead
-    of the bundled file and holds what the emulator served."""
+    gateway adds, and the FIM models), so no model is gone; the rewrite goes to a temporary
+    ``--output`` instead of the bundled file and holds what the emulator served."""
     check, rewrite = block.commands
     snapshot = json.loads(recording_snapshot())
     out = run_script(check, monkeypatch, capsys)
-    assert f"{len(snapshot['data'])} models (0 new, 0 gone) from {at_emulator.api_base}/models" in out
+    served = at_emulator.served_models()
+    new = len(served) - len(snapshot["data"])  # the gateway lists more than the snapshot (the FIM models)
+    assert f"{len(served)} models ({new} new, 0 gone) from {at_emulator.api_base}/models" in out
     target = tmp_path / "snapshot.json"
     out = run_script(rewrite, monkeypatch, capsys, extra=("--output", str(target)))
     assert f"wrote {target}" in out
-    assert json.loads(target.read_text())["data"] == at_emulator.served_models()
+    assert json.loads(target.read_text())["data"] == served
+
+
+@functools.cache
+def bench_options(script: str) -> frozenset[str]:
+    """The options ``bench/<script> --help`` lists, read in this process: the script runs as
+    ``__main__`` and exits at ``--help`` before it starts anything, and its imports are the suite's."""
+    shown, argv, path = io.StringIO(), sys.argv, list(sys.path)
+    sys.argv, sys.path[:0] = [script, "--help"], [str((ROOT / script).parent)]
+    try:
+        with contextlib.redirect_stdout(shown), pytest.raises(SystemExit) as exited:
+            runpy.run_path(str(ROOT / script), run_name="__main__")
+    finally:
+        sys.argv, sys.path[:] = argv, path
+    assert exited.value.code == 0, shown.getvalue()
+    return frozenset(re.findall(r"(--[\w-]+)", shown.getvalue()))
 
 
 def check_bench_line(line: str) -> None:
     """A ``.venv/bin/python bench/X.py ...`` line: the script exists and its ``--help`` takes each option."""
     argv = shlex.split(line)
     assert argv[0] == ".venv/bin/python" and argv[1].startswith("bench/") and (ROOT / argv[1]).is_file(), line
-    shown = subprocess.run(
-        [sys.executable, argv[1], "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    options = re.findall(r"(--[\w-]+)", shown.stdout)
+    options = bench_options(argv[1])
     for arg in argv[2:]:
         assert not arg.startswith("--") or arg in options, (line, arg)
 
@@ -927,6 +1010,13 @@ def test_proxy_benchmarks(block):
 @readme_block("Two replicas and the free-tier budget", "bash")
 def test_replica_benchmarks(block):
     assert [shlex.split(c)[1] for c in block.commands] == ["bench/replicas.py"] * 3
+    for line in block.commands:
+        check_bench_line(line)
+
+
+@readme_block("Start-up", "bash")
+def test_startup_benchmarks(block):
+    assert [shlex.split(c)[1] for c in block.commands] == ["bench/startup.py"] * 3
     for line in block.commands:
         check_bench_line(line)
 
@@ -1000,6 +1090,7 @@ def test_fail_recipe_request(block):
     assert line == readme.replace("curl -s ", "curl -s -i ")
 
 
+@pytest.mark.slow
 def test_fail_recipe_runs_end_to_end(tmp_path):
     """The recipe as written: ``kilo-litellm emulator --fail kilo-auto/free=429``, the shipped
     config's proxy in front of it, the curl line: a 200 from the next free model, one fallback."""
@@ -1094,6 +1185,7 @@ def test_development_set_up(block):
 
 
 @readme_block("Tests", "bash")
+@pytest.mark.slow
 def test_test_commands(block):
     """The full run is ``.ci/run``'s; the subsets select tests (``--collect-only``, no run)."""
     full, *subsets = block.commands
@@ -1106,7 +1198,7 @@ def test_test_commands(block):
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=CEILING,
             check=False,
         )
         counts = [int(n) for n in re.findall(r"^tests/\S+\.py: (\d+)$", done.stdout, flags=re.M)]
@@ -1114,6 +1206,7 @@ def test_test_commands(block):
 
 
 @readme_block("Documentation", "bash")
+@pytest.mark.slow
 def test_docs_site_builds_strictly(block, tmp_path):
     """The docs' own build line, into a temporary folder: no warning (broken links and anchors
     included, ``validation`` in mkdocs.yml), and the architecture diagram reaches the page as mermaid."""
@@ -1128,7 +1221,7 @@ def test_docs_site_builds_strictly(block, tmp_path):
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=CEILING,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

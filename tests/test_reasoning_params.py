@@ -71,6 +71,7 @@ def test_a_deployment_declaring_reasoning_effort_levels_needs_no_allow_list(gw):
     assert _sent(gw)["reasoning"] == {"effort": "high"}
 
 
+@pytest.mark.slow
 async def test_thinking_through_the_messages_bridge_keeps_its_budget(gw):
     """LiteLLM's /v1/messages bridge passes ``thinking`` untouched for "claude" model names."""
     resp = await litellm.anthropic.messages.acreate(

@@ -5,6 +5,7 @@ import redis
 from redis_server import running_redis
 
 
+@pytest.mark.slow
 def test_redis_starts_stops_and_restarts_on_the_same_port(tmp_path):
     with running_redis(tmp_path) as server:
         server.client().set("k", "v")

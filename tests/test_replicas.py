@@ -29,7 +29,7 @@ CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND, LAST = CHAIN[0], CHAIN[1], CHAIN[-1]
 HOURLY = Reply(status=429, body=RATE_LIMIT_BODY)
 CLI = Path(sys.executable).with_name("kilo-litellm")
-pytestmark = pytest.mark.timeout(300)  # two proxies start in the first test's setup
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # two proxies start in the first test's setup
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import sys
 import pytest
 from proxy_helpers import ROOT
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _run(*argv: str) -> str:

@@ -24,6 +24,8 @@ from kilo_litellm.proxy import proxy_config
 from kilo_litellm.proxy.free_budget import ENV_PER_MODEL, MODEL_INFO_KEY
 from kilo_litellm.proxy.router import free_chain
 
+pytestmark = pytest.mark.slow
+
 CHAIN = [e.gateway_id for e in free_chain()]
 FIRST, SECOND = CHAIN[:2]
 WINDOW = 6

@@ -42,7 +42,7 @@ HOURLY = Reply(status=429, body=RATE_LIMIT_BODY)
 BUDGET = f"1000/{1_000_000_000}"
 HANG_BOUND_S = 10.0
 BREAKER_RECOVERY_S = 3
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture

@@ -18,9 +18,12 @@ from pathlib import Path
 
 import pytest
 from keyring_backends import ENV_FILE
+from processes import CEILING
 
 from kilo_litellm.emulator import Reply
 from kilo_litellm.emulator.account import DENIED, EXPIRED
+
+pytestmark = pytest.mark.slow
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
 TESTS = Path(__file__).resolve().parent
@@ -59,7 +62,7 @@ class User:
             capture_output=True,
             text=True,
             env={**self.env, **env},
-            timeout=110,
+            timeout=CEILING,
             check=False,
         )
         self.outputs.append(done.stdout + done.stderr)
@@ -153,6 +156,25 @@ def test_login_with_an_organisation_sends_it_afterwards(user, gw):
     whoami = user.run("whoami").stdout
     assert "organisation in use: Emulator Team (org-emulator-1, owner), chosen at login\n" in whoami
     assert "balance: $250.00 (organisation)\n" in whoami
+
+
+@pytest.mark.timeout(300)
+def test_login_takes_the_organisation_the_profile_selects_and_whoami_shows_it(user, gw):
+    gw.account.selected_organization_id = "org-emulator-1"
+    login = user.run("login", "--no-browser", *FAST)
+    assert login.returncode == 0, login.stderr
+    assert (
+        "Organisation: Emulator Team (org-emulator-1, owner), as your Kilo profile selects it; "
+        "sent as X-KiloCode-OrganizationId.\n"
+        "`kilo-litellm login --personal` signs in without it, `--org ID` with another.\n"
+    ) in login.stdout
+    assert json.loads(user.store.read_text())["org_id"] == "org-emulator-1"
+    whoami = user.run("whoami").stdout
+    assert "organisation in use: Emulator Team (org-emulator-1, owner), chosen at login\n" in whoami
+    personal = user.run("login", "--no-browser", "--personal", *FAST)
+    assert personal.returncode == 0, personal.stderr
+    assert "Personal account. Your organisations: Emulator Team" in personal.stdout
+    assert "organisation in use" not in user.run("whoami").stdout
 
 
 def test_without_a_browser_the_url_is_all(user):

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import openai
 import pytest
+from processes import starts_a_process
 from proxy_helpers import SHIPPED_CONFIG, ProxyStartError, run_proxy
 
 from kilo_litellm.config import credentials
+
+pytestmark = pytest.mark.slow
 
 TOKEN = "kilo-stored-PROXY-SECRET-8d2f6b1e9a"
 OTHER = "kilo-stored-PROXY-SECRET-again-3c7a"
@@ -36,6 +39,7 @@ def _store(config_dir, token: str | None, **fields: str) -> None:
     credentials.forget_cache()
 
 
+@starts_a_process
 @pytest.fixture(scope="module")
 def proxy(emulator, config_dir, tmp_path_factory):
     _store(config_dir, TOKEN, org_id="org-emulator-1", org_name="Emulator Team")

@@ -1,4 +1,4 @@
-"""The gateway's stream endings (today's notes §5), built from the real recordings, through LiteLLM.
+"""The gateway's stream endings (docs/gateway-contract.md, "Streams"), built from the real recordings, through LiteLLM.
 
 The gateway now re-writes every stream: keep-alives are ``: KILO PROCESSING``, ``data: [DONE]``
 comes only if the upstream sent it, and an upstream failure becomes an in-band
@@ -26,7 +26,7 @@ STREAMS = ("stream-openai-gpt41.sse", "stream-grok-reasoning.sse", "stream-devst
 
 
 def today(raw: bytes) -> bytes:
-    """A recording as today's gateway sends it: its keep-alives, no ``[DONE]``, compact JSON events."""
+    """A recording as the gateway sends it: its keep-alives, no ``[DONE]``, compact JSON events."""
     out = []
     for block in raw.replace(b"\r\n", b"\n").split(b"\n\n"):
         text = block.strip()
@@ -154,6 +154,7 @@ async def test_an_error_event_then_keep_alives_ends_at_the_error_not_at_the_time
 )
 @pytest.mark.parametrize("stream", [False, True], ids=["nonstream", "stream"])
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.slow
 async def test_kilo_keep_alives_forever_end_in_a_timeout(gw, body, stream, is_async):
     """``: KILO PROCESSING`` keeps nothing alive past the call's timeout."""
     gw.script(Reply(body=body, stream=True, keep_open=True, drip=KILO_KEEP_ALIVE))

@@ -19,6 +19,10 @@
 ``--api-base``/``--api-key`` (or ``KILO_API_BASE``/``KILO_API_KEY``) choose the gateway and key, as
 for the provider. Every failure is one line on stderr and exit status 1 (:mod:`cli_errors`); the
 key is never printed. This module and :mod:`demo` are the only ones that print.
+
+Only ``chat``, ``demo`` and ``check --model`` call a model through LiteLLM; they load it and
+register the provider (:func:`_litellm`). The others start without LiteLLM, which takes seconds to
+import.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from kilo_litellm.config import env, settings
 
@@ -72,24 +76,43 @@ class _RefreshReported(logging.Filter):
         return not str(record.msg).startswith("kilo /models from ")
 
 
-@contextlib.contextmanager
-def _quiet_logs() -> Iterator[None]:
-    """LiteLLM's own notices (cost-map fetch retries with no network, provider hints) would bury the
-    output. For the command only: a caller running :func:`main` in its own process gets its logging
-    back as it was."""
+_restore: list[Callable[[], None]] = []
+
+
+def _litellm():
+    """LiteLLM, with the ``kilo`` provider registered and its own notices (cost-map fetch retries with
+    no network, provider hints) quiet for the command, which they would bury."""
     import litellm
 
-    suppressed, litellm_logger = litellm.suppress_debug_info, logging.getLogger("LiteLLM")
-    level, kilo, reported = litellm_logger.level, logging.getLogger("kilo_litellm"), _RefreshReported()
-    litellm.suppress_debug_info = True
-    litellm_logger.setLevel(logging.ERROR)
+    from kilo_litellm.provider.registration import register
+
+    register()
+    if not _restore:
+        suppressed, litellm_logger = litellm.suppress_debug_info, logging.getLogger("LiteLLM")
+        level = litellm_logger.level
+
+        def restore() -> None:
+            litellm_logger.setLevel(level)
+            litellm.suppress_debug_info = suppressed
+
+        _restore.append(restore)
+        litellm.suppress_debug_info = True
+        litellm_logger.setLevel(logging.ERROR)
+    return litellm
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """For the command only: a caller running :func:`main` in its own process gets its logging back
+    as it was."""
+    kilo, reported = logging.getLogger("kilo_litellm"), _RefreshReported()
     kilo.addFilter(reported)
     try:
         yield
     finally:
         kilo.removeFilter(reported)
-        litellm_logger.setLevel(level)
-        litellm.suppress_debug_info = suppressed
+        while _restore:
+            _restore.pop()()
 
 
 def _fail(message: str) -> int:
@@ -321,10 +344,10 @@ def _check(args: argparse.Namespace) -> int:
         return _drift(args)
     if args.json:
         return _fail("--json is for the drift report: leave out --model")
-    import litellm
+    litellm = _litellm()
 
-    from kilo_litellm import refresh_models
     from kilo_litellm.cli.errors import one_line
+    from kilo_litellm.models.discovery import refresh_models
 
     found = refresh_models(args.api_base)
     print(f"catalog: {_catalog_line(found)}")
@@ -368,8 +391,7 @@ def _prompt(args: argparse.Namespace) -> str:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    import litellm
-
+    litellm = _litellm()
     prompt = _prompt(args).strip()
     if not prompt:
         return _fail("no prompt: pass one as arguments or on stdin")
@@ -394,6 +416,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    _litellm()
     from kilo_litellm.cli import demo
     from kilo_litellm.models import catalog
 

@@ -10,10 +10,9 @@ do (:func:`one_line`).
 from __future__ import annotations
 
 import re
+import sys
 
 import httpx
-import litellm
-import openai
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import DEFAULT_API_BASE, ENV_API_BASE, PROVIDER, Settings
@@ -41,6 +40,8 @@ def api_base_problem(value: str) -> str | None:
 
 def _other_provider(name: str) -> str | None:
     """The provider LiteLLM would send ``name`` to (``gpt-4`` -> ``openai``), from its own tables."""
+    import litellm
+
     prefix = name.split("/", 1)[0].lower()
     if "/" in name and prefix in litellm.provider_list:
         return prefix
@@ -83,9 +84,10 @@ def flat(exc: BaseException) -> str:
 def one_line(exc: BaseException, *, api_base: str, api_key: str | None = None) -> str:
     """The line to print for an exception a command raised; the URL and the fix when it is the network."""
     detail = flat(exc)
-    if isinstance(exc, openai.APITimeoutError):
+    openai = sys.modules.get("openai")  # a process that never loaded it raised none of its errors
+    if openai is not None and isinstance(exc, openai.APITimeoutError):
         line = f"the Kilo Gateway at {api_base} did not answer in time ({detail}); {OFFLINE_HINT}"
-    elif isinstance(exc, openai.APIConnectionError):
+    elif openai is not None and isinstance(exc, openai.APIConnectionError):
         reason = _UNREACHED.sub("", detail)
         line = f"could not reach the Kilo Gateway at {api_base} ({reason}); {OFFLINE_HINT}"
     else:

@@ -5,8 +5,10 @@ file the emulator shares; notes keys starting with ``_`` left out), each with th
 adds for Kilo's own client: ``opencode: {family, prompt, ai_sdk_provider}``. ``ai_sdk_provider``
 names the API the official client calls the model with: ``anthropic`` (``/messages``), ``openai``
 (``/responses``), ``openai-compatible`` or ``openrouter``/absent (``/chat/completions``). The
-mapping by vendor is the emulator's (:data:`OPENCODE`); every kind occurs at least once.
-``GatewayEmulator.models`` replaces the whole list.
+mapping by vendor is the emulator's (:data:`OPENCODE`); every kind occurs at least once. The two
+fill-in-the-middle models follow (:data:`FIM_ENTRIES`): the gateway's ``/models`` is OpenRouter's
+list plus Kilo's own, and OpenRouter lists them as chat models too. ``GatewayEmulator.models``
+replaces the whole list.
 """
 
 from __future__ import annotations
@@ -30,6 +32,29 @@ OPENCODE: dict[str, dict[str, str]] = {
 """Id prefix -> the ``opencode`` block of its entries; other ids (``kilo-auto/*``, ...) have none."""
 
 
+FIM_ENTRIES: tuple[dict[str, Any], ...] = tuple(
+    {
+        "id": model_id,
+        "canonical_slug": model_id,
+        "name": name,
+        "created": 1754006400,
+        "description": "",
+        "context_length": context,
+        "architecture": {"input_modalities": ["text"], "output_modalities": ["text"], "tokenizer": "Other"},
+        "top_provider": {"is_moderated": False, "context_length": context, "max_completion_tokens": None},
+        "pricing": {"prompt": prompt, "completion": completion},
+        "supported_parameters": ["max_tokens", "temperature", "top_p", "stop", "tools", "tool_choice"],
+        "isFree": False,
+        "mayTrainOnYourPrompts": False,
+    }
+    for model_id, name, context, prompt, completion in (
+        ("mistralai/codestral-2508", "Mistral: Codestral 2508", 256000, "0.0000003", "0.0000009"),
+        ("inception/mercury-edit-2", "Inception: Mercury Edit 2", 32000, "0.00000025", "0.000001"),
+    )
+)
+"""The models ``/api/fim/completions`` serves, as ``/models`` entries (prices as OpenRouter gives Codestral's)."""
+
+
 def _served(entry: Mapping[str, Any]) -> dict[str, Any]:
     served = {k: v for k, v in entry.items() if not k.startswith("_")}
     block = next((b for prefix, b in OPENCODE.items() if str(entry.get("id", "")).startswith(prefix)), None)
@@ -41,7 +66,9 @@ def _served(entry: Mapping[str, Any]) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _bundled() -> tuple[str, ...]:
     raw = json.loads(resources.files("kilo_litellm").joinpath(SNAPSHOT).read_text("utf-8"))
-    return tuple(json.dumps(_served(entry)) for entry in raw["data"])
+    listed = {entry["id"] for entry in raw["data"]}
+    extra = [entry for entry in FIM_ENTRIES if entry["id"] not in listed]
+    return tuple(json.dumps(_served(entry)) for entry in [*raw["data"], *extra])
 
 
 def bundled_models() -> list[dict[str, Any]]:

@@ -13,17 +13,16 @@ for the live list, so the live gateway, when asked, replaces it entry for entry.
 
 Free is what ``/models`` says (``isFree``), and nothing else: the gateway serves ids free that no
 rule on the id predicts (``stepfun/step-5-preview-free``, ``inclusionai/ling-3.1-flash``,
-``stealth/<name>-alpha``; today's notes §8.2) and changes that rule monthly. So an id the catalog
-does not list is neither free nor paid here: it is sent (without ``Authorization`` when there is no
-key) and the gateway answers, with 401 ``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id
-the catalog lists as paid is refused before sending without a key. ``kilo-auto/free`` is today's
-stable free entry (today's notes §2.2); the seed page's free ids are all retired and each names it
-as its successor.
+``stealth/<name>-alpha``; docs/gateway-contract.md, "Free models and limits") and changes that rule
+monthly. So an id the catalog does not list is neither free nor paid here: it is sent (without
+``Authorization`` when there is no key) and the gateway answers, with 401
+``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id the catalog lists as paid is refused
+before sending without a key. ``kilo-auto/free`` is the stable free entry (same section); the seed
+page's free ids are all retired and each names it as its successor.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import time
 from collections.abc import Callable
@@ -72,6 +71,7 @@ def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
             input_cost_per_token=seed.input_cost_per_token,
             output_cost_per_token=seed.output_cost_per_token,
             cache_read_input_token_cost=seed.cache_read_input_token_cost,
+            cache_write_input_token_cost=seed.cache_write_input_token_cost,
         )
     return live.model_copy(update=update)
 
@@ -246,6 +246,8 @@ def served_names(limit: int = 6) -> list[str]:
 def close_name(name: str) -> str | None:
     """The catalog name closest to a mistyped ``name``, said with its state: ``kilo/<alias>``, or
     ``kilo/<alias> (retired; use <successor>)`` for a retired one; ``None`` when nothing is close."""
+    import difflib
+
     table = _table()
     [match] = difflib.get_close_matches(name.strip().lower(), list(table), n=1, cutoff=0.75) or [None]
     if match is None:
@@ -297,6 +299,8 @@ def summary(source: Catalog | None = None) -> Summary:
 def nearest(gateway_id: str, limit: int = 3) -> list[str]:
     """``kilo/...`` names of the served models whose id is closest to ``gateway_id`` (a typo's answer:
     ``kilo-auto/fre`` → ``kilo/kilo-auto/free``), nearest first; never the id itself nor a retired one."""
+    import difflib
+
     wanted = gateway_id.strip().lower().removeprefix(f"{PROVIDER}/")
     served = {e.gateway_id.lower(): e for e in active().models if not e.retired and e.listed}
     served.pop(wanted, None)

@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,7 @@ from pydantic import ValidationError
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.dirs import cache_dir
-from kilo_litellm.config.urls import endpoint
+from kilo_litellm.config.urls import endpoint, models_endpoint
 from kilo_litellm.models import catalog, remembered
 from kilo_litellm.models.catalog import Catalog, ModelEntry, Provenance
 from kilo_litellm.models.listing import DiscoveryError, ModelsPayload, parse_models, snapshot_origin
@@ -88,7 +90,8 @@ class Discovered:
 class ModelDiscovery:
     """Fetches ``/models`` at most once per TTL, one fetch at a time, and installs the result.
 
-    ``client`` is an ``httpx.Client`` or LiteLLM ``HTTPHandler`` (default: one of its own);
+    ``client`` is an ``httpx.Client`` or LiteLLM ``HTTPHandler`` (default: LiteLLM's shared one, or
+    in a process that has not loaded LiteLLM, such as the command line, a client of its own);
     ``clock`` returns Unix seconds (injectable for tests); ``register=False`` leaves the active
     catalog and LiteLLM's model map alone.
     """
@@ -111,9 +114,6 @@ class ModelDiscovery:
         self._generation = 0
         self._memory: remembered.Copy | None = None
         self._last: Discovered | None = None
-        self._installed: Catalog | None = None
-        self._own: httpx.Client | None = None
-        self._own_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ModelDiscovery(ttl={self._ttl}, cache_dir={str(cache_dir(self._cache_dir))!r})"
@@ -138,9 +138,8 @@ class ModelDiscovery:
                 result = self._fetch_or_fallback(base)
             self._generation += 1
             self._last = result
-            if self._register and result.catalog is not self._installed:
+            if self._register and result.catalog is not catalog.active():
                 install(result)
-                self._installed = result.catalog
         return result
 
     def _fresh(self, copy: remembered.Copy | None, base: str) -> bool:
@@ -200,19 +199,23 @@ class ModelDiscovery:
             return self._client
         if self._client is not None and isinstance(getattr(self._client, "client", None), httpx.Client):
             return self._client.client
-        with self._own_lock:
-            if self._own is None:
-                self._own = httpx.Client()
-            return self._own
+        if "litellm" not in sys.modules:
+            return _own_client()
+        from litellm.llms.custom_httpx.http_handler import _get_httpx_client
+
+        return _get_httpx_client().client
 
     def _fetch(self, base: str) -> list:
-        """``GET {base}/models``; the list is public, so no key is sent."""
-        url = endpoint(base, "models")
-        resp = self._http().get(
-            url,
-            headers={"Accept": "application/json", "User-Agent": settings.user_agent()},
-            timeout=FETCH_TIMEOUT,
-        )
+        """``GET {base}/models``; the list is public, so no key is sent. With an organisation (and a
+        key) its own list, ``/api/organizations/{id}/models``, sent with both, as Kilo's own client
+        reads it (:func:`kilo_litellm.config.urls.models_endpoint`)."""
+        conf = settings.resolve(api_base=base)
+        org_id = conf.org_id if conf.has_real_key else None
+        url = models_endpoint(base, org_id)
+        headers = {"Accept": "application/json", "User-Agent": settings.user_agent()}
+        if org_id and url != endpoint(base, "models"):
+            headers.update({"Authorization": f"Bearer {conf.api_key.strip()}", settings.ORG_HEADER: org_id})
+        resp = self._http().get(url, headers=headers, timeout=FETCH_TIMEOUT)
         if resp.status_code >= 400:
             raise DiscoveryError(f"GET {url} answered HTTP {resp.status_code}")
         try:
@@ -234,6 +237,12 @@ def install(found: Discovered) -> None:
         return
     source = "live" if found.source in ("live", "memory") else found.source
     catalog.install(found.catalog, Provenance(source, found.api_base, found.fetched_at))
+
+
+@lru_cache(maxsize=1)
+def _own_client() -> httpx.Client:
+    """The client of a process without LiteLLM (the command line's ``models``)."""
+    return httpx.Client()
 
 
 _default: ModelDiscovery | None = None

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litellm.litellm_core_utils.prompt_templates.common_utils import request_contains_image_content
 from pydantic import BaseModel
 
 from kilo_litellm.config.settings import ENV_API_KEY
@@ -50,6 +49,8 @@ def wants_schema(response_format: Any) -> bool:
 
 def of(messages: Any, params: Mapping[str, Any]) -> tuple[Need, ...]:
     """The capabilities a request needs besides a context window, in a fixed order."""
+    from litellm.litellm_core_utils.prompt_templates.common_utils import request_contains_image_content
+
     found = []
     if isinstance(messages, list) and request_contains_image_content(messages):
         found.append(IMAGES)

@@ -23,20 +23,20 @@ first).
 
 from __future__ import annotations
 
-import sys
-
 LITELLM_KEY_PREFIXES = ("vercel_ai_gateway/", "")
 
 
 def declared(gateway_id: str) -> bool | None:
-    """What LiteLLM's model map declares for ``gateway_id``, or ``None`` when it says nothing (or LiteLLM
-    is not loaded: the catalog is read without it by the CLI's ``models``, and the flag matters only
-    to a process that registers the catalog with LiteLLM, which has loaded it)."""
-    litellm = sys.modules.get("litellm")
-    model_cost = getattr(litellm, "model_cost", None) or {}
+    """What LiteLLM's model map declares for ``gateway_id``, or ``None`` when it says nothing.
+
+    Read only when the catalog is registered with LiteLLM, so the catalog itself needs no LiteLLM."""
+    import litellm
+
     for prefix in LITELLM_KEY_PREFIXES:
         key = f"{prefix}{gateway_id}"
-        value = (model_cost.get(key) or model_cost.get(key.lower()) or {}).get("supports_assistant_prefill")
+        value = (litellm.model_cost.get(key) or litellm.model_cost.get(key.lower()) or {}).get(
+            "supports_assistant_prefill"
+        )
         if isinstance(value, bool):
             return value
     return None

@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import litellm
-
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog, needs, serving
@@ -64,6 +62,8 @@ def refusal(
     small = needs.too_small(info, prompt_tokens)
     if not lacking and not small:
         return None
+    import litellm
+
     label = model if settings.has_provider_prefix(model) else f"{PROVIDER}/{model}"
     message = needs.refusal_message(label, lacking, wanted, prompt_tokens, info.get(needs.WINDOW))
     if lacking:
@@ -77,7 +77,9 @@ def gone(model: str) -> Exception | None:
     reason = serving.skipped(model)
     if reason is None:
         return None
-    label = model if model.lower().startswith(f"{PROVIDER}/") else f"{PROVIDER}/{model}"
+    import litellm
+
+    label = model if settings.has_provider_prefix(model) else f"{PROVIDER}/{model}"
     return litellm.NotFoundError(
         message=f"{label} was skipped by the free chain: {reason}. Write the config again: {serving.REGENERATE}.",
         model=label,

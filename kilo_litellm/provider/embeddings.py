@@ -24,16 +24,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import litellm
-from litellm.types.utils import Embedding, EmbeddingResponse, Usage
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.config.urls import endpoint
-from kilo_litellm.provider import litellm_internals
+
+if TYPE_CHECKING:
+    from litellm.types.utils import EmbeddingResponse
 
 logger = logging.getLogger("kilo_litellm")
 
@@ -144,6 +144,8 @@ def model_cost_map(models: Iterable[EmbeddingModel] | None = None) -> dict[str, 
 
 def register(models: Iterable[EmbeddingModel]) -> list[EmbeddingModel]:
     """Make ``models`` the known embedding models and register them with LiteLLM."""
+    import litellm
+
     models = list(models)
     _known.update({m.id: m for m in models})
     litellm.register_model(model_cost_map(models))
@@ -182,6 +184,10 @@ def cost(model: EmbeddingModel | None, model_id: str, usage: Mapping[str, Any]) 
 
 def fill(model_response: EmbeddingResponse, data: Any, model_id: str) -> EmbeddingResponse:
     """The gateway's JSON → LiteLLM's ``EmbeddingResponse``, with usage and cost."""
+    from litellm.types.utils import Embedding, Usage
+
+    from kilo_litellm.provider import litellm_internals
+
     rows = data.get("data") if isinstance(data, Mapping) else None
     if not isinstance(rows, list):
         raise ValueError(f"expected {{'data': [...]}}, got {str(data)[:200]!r}")

@@ -35,9 +35,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from kilo_litellm.models import needs
 from kilo_litellm.provider import capability_check
-
-CALLBACK = "kilo_litellm.proxy.capabilities.capability_filter"
-"""Where a proxy config names the filter: ``litellm_settings.callbacks``."""
+from kilo_litellm.proxy.config_names import CAPABILITY_FILTER as CALLBACK
 
 
 def _model(deployment: Mapping[str, Any]) -> str:

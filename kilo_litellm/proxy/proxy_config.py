@@ -8,10 +8,10 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   limits and prices ``import kilo_litellm`` registers.
 * The free chain of :func:`router.free_chain` comes first and falls back in order; retries are off
   (the gateway's rate-limit 429s mostly have no ``Retry-After``). Its deployments are marked for the
-  capability checks and :data:`capabilities.CALLBACK` is a callback, with LiteLLM's pre-call checks
+  capability checks and :data:`CAPABILITY_FILTER` is a callback, with LiteLLM's pre-call checks
   and mid-stream continuation on (:data:`router.CHAIN_ROUTER_SETTINGS`): the same chain as
   :func:`router.free_router`.
-* The chain follows the live list while the proxy runs: :data:`LIVE_CATALOG_CALLBACK` fetches
+* The chain follows the live list while the proxy runs: :data:`config_names.LIVE_CATALOG` fetches
   ``/models`` at start-up and hourly in the background, members the gateway no longer serves (or
   that answered 404 ``model_not_found``, or are past their ``expiration_date``) are skipped with one
   warning, and free models it newly lists join the end of the chain without a new config.
@@ -36,12 +36,9 @@ import yaml
 from kilo_litellm.config.settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.provider import embeddings
-from kilo_litellm.proxy import capabilities, cooldowns, router
+from kilo_litellm.proxy import cooldowns, router
+from kilo_litellm.proxy.config_names import CAPABILITY_FILTER, GUARD_CALLBACK, HANDLER, LIVE_CATALOG
 
-GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
-LIVE_CATALOG_CALLBACK = "kilo_litellm.proxy.live_catalog.refresher"
-"""The proxy's background ``/models`` refresh and live chain (:mod:`live_catalog`), named, not imported:
-looking it up starts the refresh."""
 EMBEDDING_DROPS = ("encoding_format",)
 """LiteLLM refuses ``encoding_format`` for a custom provider's embeddings, and the ``openai`` client
 sends ``base64`` by default: dropped, the gateway answers floats, which the client accepts."""
@@ -146,8 +143,8 @@ def config() -> dict[str, Any]:
     return {
         "model_list": [*listed, wildcard],
         "litellm_settings": {
-            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": "kilo_litellm.kilo_llm"}],
-            "callbacks": [capabilities.CALLBACK, LIVE_CATALOG_CALLBACK],
+            "custom_provider_map": [{"provider": PROVIDER, "custom_handler": HANDLER}],
+            "callbacks": [CAPABILITY_FILTER, LIVE_CATALOG],
         },
         "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks(), **router.CHAIN_ROUTER_SETTINGS},
         "general_settings": {"background_health_checks": False},

@@ -40,17 +40,15 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from litellm import Router
-from litellm.router_api import ChangeSet
-from litellm.types.router import Deployment
-
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog, serving
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import capability_check
-from kilo_litellm.proxy import capabilities, cooldowns
+from kilo_litellm.proxy import cooldowns
 
 if TYPE_CHECKING:
+    from litellm import Router
+
     from kilo_litellm.proxy.free_budget import FreeBudget
 
 CHAIN_LENGTH = 4
@@ -156,6 +154,9 @@ def extend(router: Router) -> list[str]:
     """
     if catalog.provenance().source == "snapshot":
         return []
+    from litellm.router_api import ChangeSet
+    from litellm.types.router import Deployment
+
     with _extend_lock:
         order = members(router)
         if not order:
@@ -225,6 +226,10 @@ def free_router(
         **CHAIN_ROUTER_SETTINGS,
     }
     kwargs.update(router_kwargs)
+    from litellm import Router
+
+    from kilo_litellm.proxy import capabilities
+
     capabilities.register()
     router = follow(Router(**kwargs))
     if free_budget is not None:
