@@ -26,7 +26,7 @@ from netns import INSIDE_HOST, loopback_only
 from kilo_litellm.config.settings import user_agent
 from kilo_litellm.emulator import GatewayEmulator
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the first test installs the client
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "kilo-client.md"
