@@ -13,7 +13,7 @@ import json
 import httpx
 import pytest
 from kilo_cli import VERSION, KiloUser, binary
-from netns import loopback_only
+from netns import INSIDE_HOST, loopback_only
 
 from kilo_litellm.emulator import TOOL_MARKER, GatewayEmulator, gateway_model, recording, sse_payloads, streamed_text
 from kilo_litellm.emulator import fim as emulated_fim
@@ -41,7 +41,7 @@ def namespace():
 @pytest.fixture(scope="module")
 def inside(namespace):
     """An emulator listening inside the namespace."""
-    emulator = namespace.call(GatewayEmulator).start()
+    emulator = namespace.call(GatewayEmulator, host=INSIDE_HOST).start()
     yield emulator
     emulator.stop()
 

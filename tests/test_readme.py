@@ -480,6 +480,19 @@ def test_free_budget_config_line(block):
     assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
 
 
+@readme_block("Kilo in an existing proxy config", "yaml")
+def test_the_existing_config_snippet_is_the_generated_configs_lines(block):
+    """The snippet's lines are the generated config's (``test_proxy_operator.py`` serves it in a real proxy)."""
+    snippet = yaml.safe_load(block.text)
+    generated = proxy_config.with_free_budget(proxy_config.config())
+    assert snippet["litellm_settings"]["custom_provider_map"] == generated["litellm_settings"]["custom_provider_map"]
+    assert set(snippet["litellm_settings"]["callbacks"]) <= set(generated["litellm_settings"]["callbacks"])
+    [deployment] = snippet["model_list"]
+    same = next(d for d in generated["model_list"] if d["model_name"] == deployment["model_name"])
+    for key in ("model", "api_key", "api_base"):
+        assert deployment["litellm_params"][key] == same["litellm_params"][key]
+
+
 def agent_versions_under_test() -> dict[str, str]:
     """``test_agents.py``'s ``AGENTS``: the npm packages and the versions it runs."""
     source = (ROOT / "tests" / "test_agents.py").read_text()

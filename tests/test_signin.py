@@ -18,6 +18,7 @@ import pytest
 from conftest import MESSAGES, call_litellm
 from keyring_backends import ENV_FILE, BrokenKeyring, FileKeyring
 
+import kilo_litellm
 from kilo_litellm.account.client import (
     AccountClient,
     AccountError,
@@ -34,7 +35,7 @@ from kilo_litellm.account.client import (
 )
 from kilo_litellm.account.device_flow import sign_in
 from kilo_litellm.config import credentials, settings
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import Reply, gateway_model
 from kilo_litellm.emulator.account import DENIED, EXPIRED
 from kilo_litellm.proxy import free_budget
 
@@ -153,6 +154,20 @@ def test_the_organisation_chosen_at_login_goes_with_the_stored_sign_in_only(gw, 
     monkeypatch.setenv("KILO_ORG_ID", "org-from-env")
     litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)
     assert _sent(gw) == (f"Bearer {TOKEN}", "org-from-env")
+
+
+def test_an_organisations_model_list_comes_from_its_own_route(
+    gw, store, tmp_path, monkeypatch, bundled_catalog_afterwards
+):
+    monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path))
+    credentials.save(TOKEN, org_id=ORG, org_name="Emulator Team")
+    gw.organization_models[ORG] = [gateway_model("acme/org-only-model"), gateway_model("kilo-auto/free")]
+    found = kilo_litellm.refresh_models(gw.api_base, force=True)
+    assert (found.source, found.error) == ("live", None)
+    assert "acme/org-only-model" in {m.gateway_id for m in found.models}
+    [sent] = gw.requests
+    assert sent.path == f"/api/organizations/{ORG}/models"
+    assert (sent.authorization, sent.headers["x-kilocode-organizationid"]) == (f"Bearer {TOKEN}", ORG)
 
 
 def test_the_free_budget_guard_counts_a_stored_sign_in_as_a_key(store):
@@ -361,6 +376,28 @@ def test_sign_in_with_an_organisation_by_id_or_name(gw, account, wanted, chosen)
     clock = Clock()
     result = sign_in(account, org=wanted, clock=clock, sleep=clock.sleep)
     assert result.organization.id == chosen
+
+
+SECOND = "org-emulator-2"
+CHOICES = {
+    "selected": ({"selected_organization_id": SECOND}, SECOND),
+    "selected but not listed": ({"selected_organization_id": "org-gone"}, None),
+    "no personal account": ({"has_personal_account": False}, ORG),
+    "personal account": ({}, None),
+    "--personal": ({"selected_organization_id": SECOND}, "personal"),
+}
+
+
+@pytest.mark.parametrize("case", list(CHOICES))
+def test_without_org_the_organisation_is_chosen_as_kilos_own_client_does(gw, account, case):
+    profile, expected = CHOICES[case]
+    gw.account.organizations.append({"id": SECOND, "name": "Second Team", "role": "member"})
+    for name, value in profile.items():
+        setattr(gw.account, name, value)
+    clock = Clock()
+    result = sign_in(account, personal=expected == "personal", clock=clock, sleep=clock.sleep)
+    chosen = result.organization.id if result.organization else None
+    assert chosen == (None if expected == "personal" else expected)
 
 
 def test_an_organisation_the_account_lacks_is_refused_listing_its_own(gw, account):

@@ -45,6 +45,7 @@ AUTO_ROUTER_ID = "kilo/auto"
 
 ORG_HEADER = "X-KiloCode-OrganizationId"
 FEATURE_HEADER = "X-KiloCode-Feature"
+EDITOR_HEADER = "X-KiloCode-EditorName"
 FEATURE = "direct-gateway"
 USER_AGENT = "kilo-litellm"
 """The product token of :func:`user_agent`."""
@@ -72,6 +73,11 @@ def user_agent() -> str:
         return f"{USER_AGENT}/{version(USER_AGENT)}"
     except PackageNotFoundError:
         return f"{USER_AGENT}/unknown"
+
+
+def editor_name() -> str:
+    """``X-KiloCode-EditorName``, usage metadata the gateway stores (Kilo's CLI sends ``Kilo CLI 7.7.9``)."""
+    return user_agent().replace("/", " ", 1)
 
 
 def is_placeholder(key: str | None) -> bool:

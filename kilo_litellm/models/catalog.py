@@ -68,6 +68,7 @@ def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
             input_cost_per_token=seed.input_cost_per_token,
             output_cost_per_token=seed.output_cost_per_token,
             cache_read_input_token_cost=seed.cache_read_input_token_cost,
+            cache_write_input_token_cost=seed.cache_write_input_token_cost,
         )
     return live.model_copy(update=update)
 

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.dirs import cache_dir
-from kilo_litellm.config.urls import endpoint
+from kilo_litellm.config.urls import endpoint, models_endpoint
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog, ModelEntry
 from kilo_litellm.models.listing import DiscoveryError, ModelsPayload, parse_models, snapshot_origin
@@ -194,13 +194,16 @@ class ModelDiscovery:
         return _get_httpx_client().client
 
     def _fetch(self, base: str) -> list:
-        """``GET {base}/models``; the list is public, so no key is sent."""
-        url = endpoint(base, "models")
-        resp = self._http().get(
-            url,
-            headers={"Accept": "application/json", "User-Agent": settings.user_agent()},
-            timeout=FETCH_TIMEOUT,
-        )
+        """``GET {base}/models``; the list is public, so no key is sent. With an organisation (and a
+        key) its own list, ``/api/organizations/{id}/models``, sent with both, as Kilo's own client
+        reads it (:func:`kilo_litellm.config.urls.models_endpoint`)."""
+        conf = settings.resolve(api_base=base)
+        org_id = conf.org_id if conf.has_real_key else None
+        url = models_endpoint(base, org_id)
+        headers = {"Accept": "application/json", "User-Agent": settings.user_agent()}
+        if org_id and url != endpoint(base, "models"):
+            headers.update({"Authorization": f"Bearer {conf.api_key.strip()}", settings.ORG_HEADER: org_id})
+        resp = self._http().get(url, headers=headers, timeout=FETCH_TIMEOUT)
         if resp.status_code >= 400:
             raise DiscoveryError(f"GET {url} answered HTTP {resp.status_code}")
         try:

@@ -34,6 +34,8 @@ class ModelEntry(BaseModel):
     input_cost_per_token: float | None = 0.0
     output_cost_per_token: float | None = 0.0
     cache_read_input_token_cost: float | None = None
+    cache_write_input_token_cost: float | None = None
+    """``/models`` ``pricing.input_cache_write``; ``None``: the input price."""
     may_train: bool = False
     supports_vision: bool = False
     supports_reasoning: bool = False
@@ -80,8 +82,10 @@ class ModelEntry(BaseModel):
     def model_info(self) -> dict:
         """The ``litellm.register_model`` value for this entry.
 
-        Unknown prices are registered as 0 (LiteLLM has no "unknown"; a stale price must not linger
-        from an earlier registration): the cost of such a call is what the gateway reports. The
+        An unknown price (``-1`` in ``/models``) registers no price at all: LiteLLM then treats the
+        call's cost as unknown (the proxy sends no cost header) instead of as free, and the cost is
+        what the gateway reports. (``register_model`` merges, so a price an earlier list gave stays
+        registered until the process restarts.) The
         gateway's ``expiration_date`` becomes LiteLLM's ``deprecation_date``, which the proxy's
         ``/model/deprecations`` reports (LiteLLM's ``register_model`` merges, so a date the gateway
         later drops stays registered until the process restarts).
@@ -103,12 +107,15 @@ class ModelEntry(BaseModel):
             "supports_response_schema": self.supports_response_schema,
             "supports_system_messages": True,
         }
+        if self.billed_prices is None:
+            return {k: v for k, v in info.items() if v is not None}
         input_price, output_price = prices
         cache_read = input_price if self.cache_read_input_token_cost is None else self.cache_read_input_token_cost
         info["input_cost_per_token"] = input_price
         info["output_cost_per_token"] = output_price
         info["cache_read_input_token_cost"] = 0.0 if self.free else cache_read
-        info["cache_creation_input_token_cost"] = input_price
+        cache_write = input_price if self.cache_write_input_token_cost is None else self.cache_write_input_token_cost
+        info["cache_creation_input_token_cost"] = 0.0 if self.free else cache_write
         if self.expiration_date is not None:
             info["deprecation_date"] = self.expiration_date.isoformat()
         return {k: v for k, v in info.items() if v is not None}

@@ -62,6 +62,7 @@ class Pricing(BaseModel):
     prompt: str | None = None
     completion: str | None = None
     input_cache_read: str | None = None
+    input_cache_write: str | None = None
 
 
 class GatewayModel(BaseModel):
@@ -152,6 +153,7 @@ def to_entry(model: GatewayModel) -> ModelEntry:
         input_cost_per_token=per_token(model.pricing.prompt),
         output_cost_per_token=per_token(model.pricing.completion),
         cache_read_input_token_cost=cache_read or None,
+        cache_write_input_token_cost=per_token(model.pricing.input_cache_write) or None,
         may_train=free if model.may_train is None else model.may_train,
         supports_vision="image" in {m.lower() for m in model.architecture.input_modalities},
         supports_reasoning=bool(params & {"reasoning", "include_reasoning"}),

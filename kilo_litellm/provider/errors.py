@@ -239,6 +239,40 @@ def _status_hint(error: GatewayError, status: int, has_real_key: bool | None, st
     return ""
 
 
+_POLICY_CODES = ("content_policy_violation", "invalid_prompt")
+_POLICY_PHRASES = ("rejected as a result of our safety system", "violating our usage policy")
+
+
+def refused_content(error: GatewayError) -> bool:
+    """Whether the model's provider refused the request's content, as the gateway passes it through.
+
+    OpenAI's own 400 (``code`` ``content_policy_violation`` or ``invalid_prompt``: "Invalid prompt:
+    your prompt was flagged as potentially violating our usage policy"), OpenAI's refusal wrapped by
+    OpenRouter (400, ``metadata.raw`` naming ``content_policy_violation``, "rejected as a result of
+    our safety system") and OpenRouter's moderation 403 ("Your input was flagged", with
+    ``metadata.flagged_input`` or ``reasons``). Every other 400 and 403 is not one.
+    """
+    status = _status_of(error)
+    if status not in (400, 403):
+        return False
+    message = error.message.lower()
+    raw = error.metadata.get("raw")
+    if str(error.code or "").lower() in _POLICY_CODES:
+        return True
+    if isinstance(raw, str) and any(code in raw.lower() for code in _POLICY_CODES):
+        return True
+    if status == 403:
+        flagged = "flagged_input" in error.metadata or "reasons" in error.metadata
+        return flagged and "flagged" in message
+    return any(phrase in message for phrase in _POLICY_PHRASES)
+
+
+CONTENT_POLICY_HINT = (
+    "The model's provider refused the request under its content policy; nothing is gained by retrying it "
+    "unchanged. A Router's (or the proxy's) content_policy_fallbacks try another model."
+)
+
+
 def classify(
     error: GatewayError,
     entry: catalog.ModelEntry | None = None,
@@ -258,6 +292,8 @@ def classify(
     refused = status == 404 or error_type in ("paid_model_auth_required", *_GONE)
     if entry is not None and entry.retired and refused:
         return litellm.NotFoundError, 404, _retired(entry)
+    if refused_content(error):
+        return litellm.ContentPolicyViolationError, 400, CONTENT_POLICY_HINT
     by_status = _by_status(status, error.message)
     if error_type is None:
         cls, hint = by_status, _status_hint(error, status, has_real_key, stored_sign_in)
@@ -351,10 +387,12 @@ def to_exception(
     return exc
 
 
-def auth_required(model: str) -> litellm.AuthenticationError:
+def auth_required(model: str, detail: str | None = None) -> litellm.AuthenticationError:
     """Raised before sending: a paid model with no key would only earn the gateway's 401."""
     return litellm.AuthenticationError(
-        message=(
+        message=f"KiloException - {detail}"
+        if detail
+        else (
             f"KiloException - '{model}' is a paid model and no Kilo API key is set. Run `{LOGIN_COMMAND}`, "
             f"or set {ENV_API_KEY} (or pass api_key=) to a key from {SIGN_UP_URL}, or use a free model: "
             f"{', '.join(catalog.current_free_models())}."
@@ -362,6 +400,11 @@ def auth_required(model: str) -> litellm.AuthenticationError:
         model=model,
         llm_provider=PROVIDER,
     )
+
+
+def retired(model: str, entry: catalog.ModelEntry) -> litellm.NotFoundError:
+    """A model the catalog marks retired, named with what to use instead."""
+    return litellm.NotFoundError(message=f"KiloException - {_retired(entry)}", model=model, llm_provider=PROVIDER)
 
 
 def unknown_model(model: str, reason: str) -> litellm.NotFoundError:

@@ -44,6 +44,7 @@ from kilo_litellm.provider import (
     admission,
     caller_loop,
     errors,
+    health_probe,
     planning,
     resend,
     session,
@@ -264,8 +265,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        http = internals.async_client(client, self._aclient)
+        if health_probe.requested(litellm_params):
+            return await health_probe.answer(model, api_key, api_base, http, model_response)
         call = _completion_call(**_arguments(locals()), stream=False)
-        return await _aread_all(internals.async_client(client, self._aclient), call, model_response)
+        return await _aread_all(http, call, model_response)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -439,8 +443,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         litellm_params: Any = None,
     ) -> EmbeddingResponse:
+        http = internals.async_client(None, self._aclient)
+        if health_probe.requested(litellm_params):
+            return await health_probe.answer_embedding(model, api_key, api_base, http, model_response)
         call = _embedding_call(**_arguments(locals()))
-        return await _aread_all(internals.async_client(None, self._aclient), call, model_response)
+        return await _aread_all(http, call, model_response)
 
     # -- what the gateway has no route for: a 400 before anything is sent ------------------------
 

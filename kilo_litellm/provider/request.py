@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kilo_litellm.config.settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, Settings, user_agent
+from kilo_litellm.config.settings import (
+    COALESCE_PARAM,
+    EDITOR_HEADER,
+    FEATURE,
+    FEATURE_HEADER,
+    ORG_HEADER,
+    Settings,
+    editor_name,
+    user_agent,
+)
 from kilo_litellm.provider.params import to_gateway
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
@@ -138,6 +147,7 @@ def build_headers(*, settings: Settings, extra: Mapping[str, str] | None = None)
         "Accept": "application/json, text/event-stream",
         "User-Agent": user_agent(),
         FEATURE_HEADER: FEATURE,
+        EDITOR_HEADER: editor_name(),
     }
     if settings.has_real_key:
         headers["Authorization"] = f"Bearer {settings.api_key.strip()}"

@@ -37,8 +37,9 @@ from typing import Any
 
 from litellm.types.utils import ModelResponseStream, Usage
 
+from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider import cost, errors, litellm_internals
 from kilo_litellm.provider.reasoning_details import merge_details
 from kilo_litellm.provider.usage import to_usage
 
@@ -50,7 +51,18 @@ class StreamConverter:
     ``coalesce=True``, merges their deltas into one chunk.
     """
 
-    __slots__ = ("_coalesce", "_created", "_details", "_entry", "_finish", "_id", "_model", "_roles_sent", "done")
+    __slots__ = (
+        "_coalesce",
+        "_created",
+        "_details",
+        "_entry",
+        "_finish",
+        "_id",
+        "_model",
+        "_named",
+        "_roles_sent",
+        "done",
+    )
 
     def __init__(self, model: str, entry: ModelEntry, *, coalesce: bool = False) -> None:
         self._model = model
@@ -61,6 +73,7 @@ class StreamConverter:
         self._finish: dict[int, str] = {}
         self._details: list[dict[str, Any]] = []
         self._roles_sent: set[int] = set()
+        self._named = False
         self.done = False
 
     def on_event(self, data: str) -> list[ModelResponseStream]:
@@ -171,20 +184,35 @@ class StreamConverter:
             out.append((choices, None))
         usage = event.get("usage")
         if isinstance(usage, dict):
-            usage_obj = to_usage(usage, cost.from_usage(self._entry, usage))
+            usage_obj = to_usage(usage, cost.charge(self._entry, usage).amount)
             out.append(([{"index": 0, "delta": {}}], usage_obj))
         return out
+
+    def _chunk_model(self) -> str:
+        """The requested name on the first chunk (as on LiteLLM's own terminal chunk), ``kilo/<name>`` after it.
+
+        LiteLLM's stream builder names the assembled response after the first chunk whose model
+        differs from the first one's (its rule for routers that name the served model later), then
+        looks its provider up by that name: ``kilo/<name>`` resolves to this provider, the bare name
+        to nothing (LiteLLM then prints its "Provider List" banner).
+        """
+        if self._named:
+            return f"{PROVIDER}/{self._model}"
+        self._named = True
+        return self._model
 
     def _chunk(self, choices: list[dict], usage: Usage | None = None) -> ModelResponseStream:
         """LiteLLM's chunk; fields of a shape it refuses are the gateway's fault, not a ``ValidationError``."""
         extra = {"usage": usage} if usage is not None else {}
         try:
-            return ModelResponseStream(
-                id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
+            chunk = ModelResponseStream(
+                id=self._id or "kilo-stream", created=self._created, model=self._chunk_model(), choices=choices, **extra
             )
         except (TypeError, ValueError, AttributeError) as exc:
             shown = json.dumps({"id": self._id, "created": self._created, "choices": choices}, default=repr)
             raise errors.bad_response(self._model, f"unexpected stream event {shown[:200]}") from exc
+        litellm_internals.hidden_params(chunk)["custom_llm_provider"] = PROVIDER
+        return chunk
 
 
 def merge_choices(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
