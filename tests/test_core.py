@@ -131,7 +131,7 @@ def test_retired_alias_names_current_free_models(gw, alias, gateway_id):
 
 
 def test_unknown_alias_names_todays_models_and_sends_nothing(gw):
-    """Measured before: the "valid aliases" it listed were all retired. Now today's served names come
+    """Measured before: the "valid aliases" it listed were all retired. Now the served names come
     first, and a near miss that is retired says so."""
     with pytest.raises(litellm.NotFoundError) as info:
         litellm.completion(model="kilo/glm-6-free", messages=MESSAGES, api_base=gw.api_base)

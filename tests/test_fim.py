@@ -1,8 +1,9 @@
 """Fill-in-the-middle: ``litellm.text_completion``/``atext_completion`` → the gateway's ``/fim/completions``.
 
-Every call goes over loopback HTTP to the gateway emulator, which answers the route as today's
-gateway does (``kilo_litellm.emulator.fim``): Codestral in Mistral's chat shape, Mercury Edit in the
-text-completion shape. Each test asserts what the caller got and the body the gateway received.
+Every call goes over loopback HTTP to the gateway emulator, which answers the route as the gateway
+does (``kilo_litellm.emulator.fim``; docs/gateway-contract.md, "Fill-in-the-middle"): Codestral in
+Mistral's chat shape, Mercury Edit in the text-completion shape. Each test asserts what the caller
+got and the body the gateway received.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ async def test_a_configured_per_model_budget_counts_only_models_the_catalog_list
 
 
 async def test_a_deployments_own_budget_counts_any_kilo_model(gw, guards):
-    """``kilo-auto/small`` is listed as paid, yet routes to today's rate-limited model without a
+    """``kilo-auto/small`` is listed as paid, yet routes to the rate-limited model without a
     balance: a budget written on its deployment is counted."""
     deployment = {
         "model_name": "small",

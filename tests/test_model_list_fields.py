@@ -85,7 +85,7 @@ def test_display_names_lose_the_gateways_marks_and_ids_keep_theirs(gw, refresh, 
 
 
 def test_the_emulators_models_exercise_the_gateways_fields(gw, capsys):
-    """Today's emulator serves a name with a mark, an ``expiration_date`` and a free entry without
+    """The emulator serves a name with a mark, an ``expiration_date`` and a free entry without
     ``mayTrainOnYourPrompts``; ``kilo-litellm models`` shows them as the catalog keeps them."""
     rows = _models_json(gw, capsys)
     assert rows["dots-studio/dots-3-note-preview:free"]["retires"] == "2026-12-31"

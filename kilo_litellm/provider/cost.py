@@ -14,8 +14,9 @@ unknown (``kilo-auto/balanced``: ``/models`` says ``-1``) reporting no cost has 
 never 0.
 
 :data:`SOURCE_HEADER` names where the cost came from (:data:`GATEWAY`, :data:`CATALOG` or
-:data:`UNKNOWN`); it travels in the response's ``additional_headers``, which LiteLLM copies into the
-standard logging payload's ``hidden_params`` and the proxy into the response headers.
+:data:`UNKNOWN`); it travels in a non-streaming response's ``additional_headers``, which LiteLLM
+copies into the standard logging payload's ``hidden_params`` and the proxy into the response
+headers (LiteLLM keeps no such headers for a custom provider's stream).
 """
 
 from __future__ import annotations
