@@ -19,7 +19,7 @@ from kilo_litellm.emulator import TOOL_MARKER, GatewayEmulator, gateway_model, r
 from kilo_litellm.emulator import fim as emulated_fim
 from kilo_litellm.emulator.account import DENIED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the first test installs the client
 
 TOKEN = "kilo-emulator-token-0123456789abcdef"
 ANSWER = streamed_text(sse_payloads(recording("stream-openai-gpt41.sse")))

@@ -26,7 +26,7 @@ from netns import INSIDE_HOST, loopback_only
 from kilo_litellm.config.settings import user_agent
 from kilo_litellm.emulator import GatewayEmulator
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the first test installs the client
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "kilo-client.md"
@@ -35,6 +35,7 @@ CLIENT, OURS = "Kilo CLI", "kilo-litellm"
 TRANSPORT = frozenset({"host", "connection", "accept", "accept-encoding", "content-length", "content-type"})
 """Headers of HTTP itself, not of the gateway's contract."""
 PROMPT, SUFFIX = "def fib(n):\n    ", "\n"
+ORG = "7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"
 
 
 def shape(request) -> dict[str, set[str]]:
@@ -118,6 +119,19 @@ def _scenarios(kilo, ns, gw, tmp_path_factory) -> dict[str, tuple[list, list]]:
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
     out["model list"] = (client_models, _taken(gw, "/api/gateway/models"))
 
+    gw.account.organizations = [{"id": ORG, "name": "Acme", "role": "member"}]
+    gw.account.selected_organization_id = ORG
+    client.signed_in(TOKEN, org_id=ORG)
+    listed = client.run("models", "kilo")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    client_org_models = _taken(gw, f"/api/organizations/{ORG}/models")
+    home = tmp_path_factory.mktemp("ours-org")
+    for args in (("login", "--no-browser"), ("models", "--refresh")):
+        done = _kilo_litellm(ns, gw, home, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    out["organisation model list"] = (client_org_models, _taken(gw, f"/api/organizations/{ORG}/models"))
+    client.signed_in(TOKEN)
+
     ran = client.run("run", "-m", "kilo/kilo-auto/free", "say hello")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     [client_chat, *_] = _taken(gw, "/api/openrouter/chat/completions")
@@ -168,7 +182,7 @@ def _kilo_litellm(ns, gw, home: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
-KINDS = ("chat", "streamed chat", "fim", "sign-in", "model list")
+KINDS = ("chat", "streamed chat", "fim", "sign-in", "model list", "organisation model list")
 
 
 @pytest.mark.timeout(900)

@@ -81,7 +81,9 @@ class StreamConverter:
 
     def on_events(self, datas: Iterable[str]) -> Iterator[ModelResponseStream]:
         """The chunks for the events of one read, in order; their deltas merged into one chunk when
-        coalescing. Usage and the closing chunks stay chunks of their own. A chunk already decoded
+        coalescing. The stream's first chunk, usage and the closing chunks stay chunks of their own:
+        the first carries the requested name and the later ones ``kilo/<name>`` (:meth:`_chunk_model`),
+        so a whole stream in one read is named as it is one event at a time. A chunk already decoded
         when a later event raises (an in-band error) is yielded before the error."""
         if not self._coalesce:
             for data in datas:
@@ -91,7 +93,7 @@ class StreamConverter:
         try:
             for data in datas:
                 for choices, usage in self._parts(data):
-                    if usage is None and not self.done:
+                    if usage is None and not self.done and self._named:
                         pending.append(choices)
                         continue
                     if pending:
