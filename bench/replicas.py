@@ -16,8 +16,8 @@ keep-alive race (``bench/keepalive.py``) costs no call.
 Runs, each on fresh replicas and an empty Redis:
 
 * ``defaults``: the guard with its defaults (no budget configured) in front of a gateway that, like
-  today's for ``kilo-auto/free`` and the ``:free`` ids (today's notes §8.3), limits nothing: the
-  guard must count and refuse nothing;
+  the real one for ``kilo-auto/free`` and the ``:free`` ids (docs/gateway-contract.md, "Free models
+  and limits"), limits nothing: the guard must count and refuse nothing;
 * ``defaults-no-guard``: the same without the guard;
 * ``configured``: a gateway that limits every model of the chain to ``--budget`` requests (then
   the 429 ``rate_limit_exceeded`` "Model usage limit reached", no ``Retry-After``), standing in for a
@@ -64,7 +64,7 @@ QUICK = {"calls": 400, "concurrency": 20, "budget": 80}
 
 class LimitedGateway(GatewayEmulator):
     """The emulator with a per-model limit: each model answers ``budget`` requests, then 429s
-    (``None``: no limit, as today's gateway for ``kilo-auto/free`` and the ``:free`` ids)."""
+    (``None``: no limit, as the gateway for ``kilo-auto/free`` and the ``:free`` ids)."""
 
     def __init__(self, budget: int | None, reply: Reply) -> None:
         super().__init__(default=reply)

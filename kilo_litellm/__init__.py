@@ -2,8 +2,9 @@
 
 Importing registers the ``kilo`` provider in ``litellm.custom_provider_map``, the catalog's models
 with ``litellm.register_model`` and one ``LoopProbe`` in ``litellm.callbacks`` (so async streams
-can fail at the call); all three are idempotent. Nothing is fetched at import:
-:func:`refresh_models` replaces the bundled catalog with the gateway's live ``/models`` list.
+can fail at the call); all three are idempotent. Nothing is fetched at import: the catalog is the
+``/models`` list an earlier refresh remembered on disk, else the bundled snapshot, until
+:func:`refresh_models` fetches the gateway's live list (LiteLLM's model map follows each one).
 The command line (``kilo-litellm``, ``python -m kilo_litellm``, ``python -m kilo_litellm.emulator``)
 imports the package without registering, so that it starts without LiteLLM; its commands that call
 a model register first (:mod:`kilo_litellm.provider.registration`). Each public name is imported

@@ -1,4 +1,4 @@
-"""Builders for ``GET /models`` bodies in the gateway's documented shape (wire notes §4.1)."""
+"""Builders for ``GET /models`` bodies in the gateway's documented shape (docs/gateway-contract.md, "The model list")."""
 
 from __future__ import annotations
 

@@ -27,6 +27,10 @@ from typing import Any, TypeVar
 import pytest
 
 CLONE_NEWNET = 0x40000000
+INSIDE_HOST = "127.0.0.2"
+"""Where servers inside listen: never an address of this process's own servers on 127.0.0.1, so a
+pooled keep-alive connection to one of those (same port number, other namespace) is never reused
+for one inside."""
 READY = "ready"
 T = TypeVar("T")
 

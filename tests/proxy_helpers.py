@@ -127,6 +127,7 @@ def run_proxy(config: Path, workdir: Path, env: Mapping[str, str]) -> Iterator[P
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
     full_env.update(LITELLM_MASTER_KEY=master_key, LITELLM_OFFLINE_MODE="true")
     full_env.update({"KILO_LITELLM_CONFIG_DIR": str(workdir / "kilo-config"), **env})  # no stored sign-in unless given
+    full_env.setdefault("KILO_LITELLM_CACHE_DIR", str(workdir / "kilo-cache"))  # its /models list stays in workdir
     log_path = workdir / "proxy.log"
     cmd = proxy_command(config, port)
     with log_path.open("wb") as log:

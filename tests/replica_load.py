@@ -26,7 +26,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 
 
 def paced_stream(chunk_delay: float, delay: float = 0.0) -> Reply:
-    """The recorded stream as today's gateway sends it, after ``delay``, one event every ``chunk_delay`` seconds."""
+    """The recorded stream as the gateway sends it, after ``delay``, one event every ``chunk_delay`` seconds."""
     body = reserialised(recording("stream-openai-gpt41.sse"))
     return Reply(body=body, stream=True, chunk_delay=chunk_delay, delay=delay)
 

@@ -92,7 +92,7 @@ def test_the_call_names_a_tool_the_agent_offers(gw, stream, offered, name, argum
 
 
 def test_only_the_id_and_the_call_differ_from_the_recording(gw):
-    """Today's gateway passes the edited recording on re-serialised (see ``reserialised``)."""
+    """The gateway passes the edited recording on re-serialised (see ``reserialised``)."""
     emulator = gw
     body = {"model": "kilo-auto/free", "messages": [PROMPT], "tools": [_tool("Bash")], "stream": True}
     served = httpx.post(f"{emulator.api_base}/chat/completions", json=body, timeout=10).content

@@ -86,18 +86,27 @@ def test_kilo_auto_free_is_registered_and_free(gw):
     assert resp._hidden_params["response_cost"] == 0.0
 
 
-@pytest.mark.parametrize("name", ["frontier", "balanced", "efficient", "small"])
+@pytest.mark.parametrize("name", ["frontier", "balanced", "efficient"])
 def test_other_kilo_auto_models_are_known_paid_and_priced_by_the_gateway_only(gw, name):
     entry = catalog.lookup(f"kilo-auto/{name}")
     assert entry is not None and not entry.free and entry.billed_prices is None
-    with pytest.raises(litellm.AuthenticationError, match="paid model"):
+    with pytest.raises(litellm.AuthenticationError, match="You need to sign in"):
         litellm.completion(model=f"kilo/kilo-auto/{name}", messages=MESSAGES, api_base=gw.api_base)
-    assert gw.chat_requests == []
+    assert [(r.model, r.authorization) for r in gw.chat_requests] == [(f"kilo-auto/{name}", None)]
     resp = litellm.completion(
         model=f"kilo/kilo-auto/{name}", messages=MESSAGES, api_base=gw.api_base, api_key="kilo-real-1"
     )
     assert resp._hidden_params["response_cost"] == pytest.approx(resp.usage.model_extra.get("cost") or 0.001425)
     assert resp._hidden_params["response_cost"] > 0
+
+
+def test_kilo_auto_small_is_priced_yet_sent_and_served_without_a_key(gw):
+    entry = catalog.lookup("kilo-auto/small")
+    assert entry is not None and not entry.free and entry.keyless
+    assert entry.billed_prices == (5e-08, 4e-07)
+    resp = litellm.completion(model="kilo/kilo-auto/small", messages=MESSAGES, api_base=gw.api_base)
+    assert resp.choices[0].message.content
+    assert [(r.model, r.authorization) for r in gw.chat_requests] == [("kilo-auto/small", None)]
 
 
 @pytest.mark.parametrize("key", [None, "kilo-real-1"], ids=["keyless", "with-key"])
@@ -110,7 +119,7 @@ def test_seed_alias_still_sends_its_own_gateway_id(gw, alias, key):
     assert gw.chat_requests[-1].model == SEED_ALIASES[alias]
     assert gw.chat_requests[-1].authorization == (f"Bearer {key}" if key else None)
     message = str(caught.value)
-    assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-3.7-flash:free" in message
+    assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-5-preview-free" in message
 
 
 @MODES
@@ -122,7 +131,7 @@ async def test_retired_alias_names_kilo_auto_free_in_every_call_mode(gw, is_asyn
     assert isinstance(exc, litellm.NotFoundError)
     message = str(exc)
     assert "kilo/kilo-auto/free" in message
-    assert "kilo/stepfun/step-3.7-flash:free" in message
+    assert "kilo/stepfun/step-5-preview-free" in message
 
 
 def test_bundled_catalog_marks_every_seed_alias_retired_with_successor():

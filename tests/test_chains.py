@@ -256,7 +256,7 @@ def test_the_catalog_marks_which_models_continue_a_prefill(continuing):
 @pytest.mark.parametrize(
     "model,accepts",
     [
-        ("kilo/stepfun/step-3.7-flash:free", True),
+        ("kilo/stepfun/step-5-preview-free", True),
         ("kilo/anthropic/claude-haiku-4.5", True),
         ("kilo/anthropic/claude-opus-4.6", False),
         ("kilo/openai/gpt-4.1", False),

@@ -218,9 +218,9 @@ def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
 
 
 def test_check_sends_an_id_the_catalog_does_not_list_without_a_key(gw, run):
-    out = run("check", "--model", "kilo/stepfun/step-5-preview-free", "--api-base", gw.api_base)
+    out = run("check", "--model", "kilo/stealth/nightjar-alpha", "--api-base", gw.api_base)
     assert out.returncode == 0, out.stderr
-    assert "gateway id: stepfun/step-5-preview-free  (not in the catalog, sent as given" in out.stdout
+    assert "gateway id: stealth/nightjar-alpha  (not in the catalog, sent as given" in out.stdout
     assert "no Authorization header" in out.stdout and "ping: OK" in out.stdout
     assert gw.chat_requests[-1].authorization is None
 

@@ -233,6 +233,8 @@ def test_any_split_of_the_bytes_is_observed_as_without_coalescing(gw, name, cuts
 
 @pytest.mark.parametrize("name", ["stream-openai-gpt41.sse", "derived-tools-and-reasoning", "derived-n2-logprobs"])
 def test_a_burst_reaches_the_caller_in_fewer_chunks_than_events(gw, name):
+    """One content chunk per read, plus the stream's first chunk, which goes out alone (it carries the
+    requested name, the later ones ``kilo/<name>``, which ``stream_chunk_builder`` names the response after)."""
     body = STREAMS[name]
     gw.script(Reply(body=body, stream=True, chunk_size=16384))
     chunks, error = asyncio.run(_consume(gw, is_async=False, n=_n(name)))
@@ -241,8 +243,7 @@ def test_a_burst_reaches_the_caller_in_fewer_chunks_than_events(gw, name):
     content_chunks = [
         c for c in chunks if c.choices and any(ch.delta.content or ch.delta.tool_calls for ch in c.choices)
     ]
-    assert len(content_chunks) <= reads < events
-    assert len(chunks) < events
+    assert len(content_chunks) <= reads + 1 < events
 
 
 def _dumps(chunks: list) -> list[dict]:

@@ -26,7 +26,7 @@ FIRST, SECOND = (e.gateway_id for e in free_chain()[:2])
 
 
 def _flat(error: str, error_type: str, message: str | None = None) -> bytes:
-    """The gateway's flat error body (today's notes §4)."""
+    """The gateway's flat error body (docs/gateway-contract.md, "Errors")."""
     return json.dumps({"error": error, "error_type": error_type, "message": message or error}).encode()
 
 

@@ -19,7 +19,7 @@ SEEDS = [
 ]
 FREE_TODAY = [
     ("kilo/kilo-auto/free", "kilo-auto/free"),
-    ("kilo/stepfun/step-3.7-flash:free", "stepfun/step-3.7-flash:free"),
+    ("kilo/stepfun/step-5-preview-free", "stepfun/step-5-preview-free"),
 ]
 NONSTREAM_TEXT = "Lorem ipsum dolor sit amet, consectetur adipiscing elit"
 GPT41 = sse_payloads(recording("stream-openai-gpt41.sse"))
@@ -88,19 +88,20 @@ def test_organisation_header_from_environment(gw, monkeypatch):
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_paid_model_without_key_fails_before_sending(gw, stream):
+def test_paid_model_without_key_is_the_gateways_401_naming_the_key(gw, stream):
+    """The bundled snapshot refuses nothing: the gateway says the model wants a key."""
     with pytest.raises(litellm.AuthenticationError, match="KILO_API_KEY"):
         resp = litellm.completion(
             model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base, stream=stream
         )
         list(resp)
-    assert gw.requests == []
+    assert [(r.model, r.authorization) for r in gw.chat_requests] == [("anthropic/claude-sonnet-4.6", None)]
 
 
-async def test_paid_model_without_key_fails_before_sending_async(gw):
+async def test_paid_model_without_key_is_the_gateways_401_naming_the_key_async(gw):
     with pytest.raises(litellm.AuthenticationError, match="KILO_API_KEY"):
         await litellm.acompletion(model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base)
-    assert gw.requests == []
+    assert [(r.model, r.authorization) for r in gw.chat_requests] == [("anthropic/claude-sonnet-4.6", None)]
 
 
 def test_paid_model_with_key_is_sent_as_given_and_priced(gw):
@@ -126,17 +127,17 @@ def test_retired_alias_names_current_free_models(gw, alias, gateway_id):
     assert gw.chat_requests[-1].model == gateway_id
     message = str(info.value)
     assert "retired" in message
-    assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-3.7-flash:free" in message
+    assert "kilo/kilo-auto/free" in message and "kilo/stepfun/step-5-preview-free" in message
 
 
 def test_unknown_alias_names_todays_models_and_sends_nothing(gw):
-    """Measured before: the "valid aliases" it listed were all retired. Now today's served names come
+    """Measured before: the "valid aliases" it listed were all retired. Now the served names come
     first, and a near miss that is retired says so."""
     with pytest.raises(litellm.NotFoundError) as info:
         litellm.completion(model="kilo/glm-6-free", messages=MESSAGES, api_base=gw.api_base)
     message = str(info.value)
     served = message.split("Served today: ", 1)[1]
-    assert served.startswith("kilo/kilo-auto/free, kilo/stepfun/step-3.7-flash:free")
+    assert served.startswith("kilo/kilo-auto/free, kilo/stepfun/step-5-preview-free")
     assert "Did you mean kilo/glm-5-free (retired; use kilo/kilo-auto/free)?" in message
     assert not any(f"kilo/{alias}" in served for e in catalog.active().models if e.retired for alias in e.aliases)
     assert gw.requests == []

@@ -65,7 +65,7 @@ def serve(gw, *models: dict) -> None:
         ({"pricing": {"prompt": "0.000003", "completion": "0.000015"}}, "input_cost_per_token", 3e-06),
         ({"pricing": {"prompt": "0.000003", "completion": "0.000015"}}, "output_cost_per_token", 1.5e-05),
         ({"pricing": {"input_cache_read": "0.0000003"}}, "cache_read_input_token_cost", 3e-07),
-        ({"pricing": {"prompt": "-1", "completion": "-1"}}, "input_cost_per_token", 0.0),
+        ({"pricing": {"input_cache_write": "0.00000375"}}, "cache_creation_input_token_cost", 3.75e-06),
         ({"architecture": {"input_modalities": ["text", "image"]}}, "supports_vision", True),
         ({}, "supports_vision", False),
         ({"supported_parameters": ["tools", "tool_choice"]}, "supports_function_calling", True),
@@ -81,6 +81,15 @@ def test_each_field_reaches_get_model_info(gw, discovery, overrides, field, expe
     serve(gw, make_gateway_model(id="acme/field-test", **overrides))
     discovery.refresh(gw.api_base)
     assert litellm.get_model_info("kilo/acme/field-test")[field] == pytest.approx(expected)
+
+
+def test_an_unknown_price_registers_none_so_litellm_does_not_price_the_model_as_free(gw, discovery):
+    """``-1`` (a router such as ``kilo-auto/balanced``): no price is registered; LiteLLM's model info
+    then has none to declare, and its proxy sends no cost header for a call the gateway did not price."""
+    serve(gw, make_gateway_model(id="acme/unknown-price", pricing={"prompt": "-1", "completion": "-1"}))
+    discovery.refresh(gw.api_base)
+    assert "input_cost_per_token" not in litellm.model_cost["kilo/acme/unknown-price"]
+    assert "output_cost_per_token" not in litellm.model_cost["kilo/acme/unknown-price"]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 Kilo's real host names are routed to two local emulators (``kilo_hosts``), so the command runs as a
 user runs it, without ``--api-base``, and each emulator sees only its host's probes. The emulators
-answer as today's gateway does (unscripted).
+answer as the gateway does (unscripted).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every ``error_type`` of today's gateway (today's notes §4), sent by the emulator, → what a caller sees.
+"""Every ``error_type`` of the gateway (docs/gateway-contract.md, "Errors"), sent by the emulator, → what a caller sees.
 
 The bodies are the gateway's own where its source or the notes give them; each goes through
 ``litellm.completion`` over loopback HTTP, and a few also through ``acompletion`` and both kinds
@@ -42,8 +42,8 @@ DOC_TYPES = (
     "upstream_disconnect, client_disconnect, top_up_in_progress, refusal_cooldown, discontinued_free_model, "
     "upgrade_required, abuse_blocked, account_restricted, unsupported_fim_model"
 ).split(", ")
-"""Section 4's list of today's notes, ``account_restricted`` from section 8.4 and the FIM route's
-``unsupported_fim_model`` from section 8.5."""
+"""The ``error_type`` values listed in docs/gateway-contract.md, "Errors" (``account_restricted`` and the FIM
+route's ``unsupported_fim_model`` included)."""
 
 
 def flat(error_type: str, error: str, message: str | None = None) -> bytes:
@@ -451,7 +451,7 @@ CASES = [
 
 def test_the_table_covers_every_documented_error_type_and_each_has_a_case():
     assert set(DOC_TYPES) <= set(ERROR_TYPES)
-    assert set(ERROR_TYPES) - set(DOC_TYPES) == {"timeout"}  # the in-band stream kind (§5)
+    assert set(ERROR_TYPES) - set(DOC_TYPES) == {"timeout"}  # the in-band stream kind ("Streams")
     assert {case.error_type for case in CASES} == set(DOC_TYPES)
 
 

@@ -1,4 +1,4 @@
-"""Every gateway error body (wire notes §2.3 and §8.5, plus the recorded ones) → the right litellm error."""
+"""Every gateway error body (docs/gateway-contract.md, "Errors", plus the recorded ones) → the right litellm error."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ CASES = [
         "openrouter-403",
         403,
         b'{"error":{"message":"Moderation flagged","code":403,"metadata":{"reasons":["x"]}}}',
-        litellm.PermissionDeniedError,
+        litellm.ContentPolicyViolationError,
         ["Moderation flagged"],
         403,
     ),
@@ -183,8 +183,9 @@ CASES = [
 ]
 
 # The anonymous daily cap comes as a 401 but is a limit: raised as a 429, so a LiteLLM proxy does not
-# tell its own client that its key is wrong.
-RAISED_AS = {"promotion-limit": 429}
+# tell its own client that its key is wrong. OpenRouter's moderation 403 is a content-policy refusal,
+# a 400 as LiteLLM's ContentPolicyViolationError always is.
+RAISED_AS = {"promotion-limit": 429, "openrouter-403": 400}
 
 
 def _unwrap(exc: BaseException) -> BaseException:

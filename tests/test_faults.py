@@ -262,7 +262,7 @@ def _router(primary_base: str, backup_base: str) -> litellm.Router:
             },
             {
                 "model_name": "backup",
-                "litellm_params": {"model": "kilo/stepfun/step-3.7-flash:free", "api_base": backup_base},
+                "litellm_params": {"model": "kilo/stepfun/step-5-preview-free", "api_base": backup_base},
             },
         ],
         fallbacks=[{"primary": ["backup"]}],
@@ -271,7 +271,7 @@ def _router(primary_base: str, backup_base: str) -> litellm.Router:
 
 
 def _assert_answered_by_the_fallback(gw, resp, chunks) -> None:
-    assert gw.chat_requests[-1].model == "stepfun/step-3.7-flash:free"
+    assert gw.chat_requests[-1].model == "stepfun/step-5-preview-free"
     if chunks is not None:
         assert litellm.stream_chunk_builder(chunks).choices[0].message.content == STREAM_TEXT
     else:

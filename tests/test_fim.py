@@ -1,8 +1,9 @@
 """Fill-in-the-middle: ``litellm.text_completion``/``atext_completion`` → the gateway's ``/fim/completions``.
 
-Every call goes over loopback HTTP to the gateway emulator, which answers the route as today's
-gateway does (``kilo_litellm.emulator.fim``): Codestral in Mistral's chat shape, Mercury Edit in the
-text-completion shape. Each test asserts what the caller got and the body the gateway received.
+Every call goes over loopback HTTP to the gateway emulator, which answers the route as the gateway
+does (``kilo_litellm.emulator.fim``; docs/gateway-contract.md, "Fill-in-the-middle"): Codestral in
+Mistral's chat shape, Mercury Edit in the text-completion shape. Each test asserts what the caller
+got and the body the gateway received.
 """
 
 from __future__ import annotations
@@ -299,8 +300,8 @@ def test_what_the_fim_route_cannot_take_fails_before_sending(gw, kwargs, phrase)
 
 async def test_a_router_sends_text_completions_with_a_suffix_to_fim(gw):
     """``atext_completion`` is what the proxy's ``/v1/completions`` calls. (The Router's sync
-    ``text_completion`` sends the group name as the model, for every provider: LiteLLM 1.110.2
-    ``router_rust/invoke/endpoints.py:2148``.)"""
+    ``text_completion`` sends the group name as the model, for every provider: LiteLLM 1.110.2;
+    docs/litellm-assumptions.md, "Router".)"""
     deployment = {"model": CODESTRAL, "api_key": KEY, "api_base": gw.api_base}
     router = litellm.Router(model_list=[{"model_name": "autocomplete", "litellm_params": deployment}])
     resp = await router.atext_completion(model="autocomplete", prompt=PROMPT, suffix=SUFFIX, max_tokens=20)

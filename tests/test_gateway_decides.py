@@ -1,12 +1,13 @@
-"""The gateway decides what is free and what exists: ids the catalog does not list are sent, and the
-names and URLs in errors help.
+"""The gateway decides what is free and what exists: ids the catalog does not list are sent, bundled
+data refuses nothing, and the names and URLs in errors help.
 
-The gateway serves ids free that no rule on the id predicts: ``stepfun/step-5-preview-free`` (a
-hyphen, no ``:free``), ``inclusionai/ling-3.1-flash`` and ``stealth/<name>-alpha``. The package's
-bundled catalog lists none of them; the emulator here lists them in its ``/models`` (as the live
-gateway does), and the package sends what its catalog does not list and lets the answer decide: an
-id the gateway's list does not hold comes back as its 404 ``model_not_found``. Only an id the
-catalog lists as paid is refused before sending without a key.
+The gateway serves ids free that no rule on the id predicts (docs/gateway-contract.md, "Free models and limits": ``stealth/<name>-alpha``, ids without
+``:free``). The package's bundled catalog lists none of the ids here; the emulator lists them in its
+``/models`` (as the live gateway does), and the package sends what its catalog does not list and
+lets the answer decide: an id the gateway's list does not hold comes back as its 404
+``model_not_found``. A model the bundled snapshot prices is sent too (the gateway's 401 says when it
+wants a key); only a live ``/models`` list less than a day old that prices the model refuses it
+before sending without a key.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ MODES = pytest.mark.parametrize(
     [(False, False), (True, False), (False, True), (True, True)],
     ids=["sync", "async", "sync-stream", "async-stream"],
 )
-FREE_UNLISTED = ["stepfun/step-5-preview-free", "inclusionai/ling-3.1-flash", "stealth/nightjar-alpha"]
+FREE_UNLISTED = ["acme/next-model-free", "openrouter/next:free", "stealth/nightjar-alpha"]
 PAID_UNLISTED = "acme/brand-new-model"
 KEY = "sk-test-gateway-decides-0123456789"
 
@@ -86,12 +87,58 @@ async def test_an_unlisted_free_looking_id_the_gateway_wants_a_key_for_is_an_aut
 
 
 @MODES
-async def test_a_listed_paid_id_without_a_key_is_still_refused_before_sending(gw, is_async, stream):
+async def test_a_model_the_bundled_snapshot_prices_is_sent_without_a_key_and_the_gateway_answers(gw, is_async, stream):
+    with pytest.raises(litellm.AuthenticationError) as caught:
+        await call_litellm(is_async, stream, model="kilo/anthropic/claude-sonnet-4.6", api_base=gw.api_base)
+    [sent] = gw.chat_requests
+    assert sent.model == "anthropic/claude-sonnet-4.6" and sent.authorization is None
+    assert caught.value.kilo_code == "PAID_MODEL_AUTH_REQUIRED"
+    assert "set KILO_API_KEY (or pass api_key=) to a Kilo API key from https://app.kilo.ai" in str(caught.value)
+
+
+def _live_list(gw, tmp_path, clock=None):
+    from kilo_litellm.models.discovery import ModelDiscovery
+
+    kwargs = {"clock": clock} if clock else {}
+    return ModelDiscovery(cache_dir=tmp_path, **kwargs).refresh(gw.api_base, force=True)
+
+
+@MODES
+@pytest.mark.usefixtures("bundled_catalog_afterwards")
+async def test_a_model_a_live_list_of_the_last_day_prices_is_refused_before_sending(gw, tmp_path, is_async, stream):
+    assert _live_list(gw, tmp_path).source == "live"
+    gw.requests.clear()
     with pytest.raises(litellm.AuthenticationError) as caught:
         await call_litellm(is_async, stream, model="kilo/anthropic/claude-sonnet-4.6", api_base=gw.api_base)
     assert "'kilo/anthropic/claude-sonnet-4.6' is a paid model" in str(caught.value)
     assert "https://app.kilo.ai" in str(caught.value)
     assert gw.requests == []
+
+
+@pytest.mark.usefixtures("bundled_catalog_afterwards")
+def test_a_live_list_older_than_a_day_refuses_nothing(gw, tmp_path):
+    import time
+
+    assert _live_list(gw, tmp_path, clock=lambda: time.time() - 25 * 3600).source == "live"
+    gw.requests.clear()
+    with pytest.raises(litellm.AuthenticationError, match="You need to sign in"):
+        litellm.completion(model="kilo/anthropic/claude-sonnet-4.6", messages=MESSAGES, api_base=gw.api_base)
+    assert [r.model for r in gw.chat_requests] == ["anthropic/claude-sonnet-4.6"]
+
+
+@pytest.mark.parametrize("model", ["kilo-auto/small", "stealth/glyph-cluster"])
+@pytest.mark.usefixtures("bundled_catalog_afterwards")
+def test_keyless_models_are_sent_without_a_key_even_on_a_fresh_live_list(gw, tmp_path, model):
+    """``kilo-auto/small`` is priced in /models yet served without a key; ``stealth/glyph-cluster`` is free
+    with no marker in its id."""
+    for fresh in (False, True):
+        if fresh:
+            assert _live_list(gw, tmp_path).source == "live"
+        gw.requests.clear()
+        resp = litellm.completion(model=f"kilo/{model}", messages=MESSAGES, api_base=gw.api_base)
+        assert resp.choices[0].message.content
+        [sent] = gw.chat_requests
+        assert sent.model == model and sent.authorization is None
 
 
 async def test_an_unlisted_id_with_a_key_sends_the_key(lists_them):

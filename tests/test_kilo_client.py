@@ -13,13 +13,13 @@ import json
 import httpx
 import pytest
 from kilo_cli import VERSION, KiloUser, binary
-from netns import loopback_only
+from netns import INSIDE_HOST, loopback_only
 
 from kilo_litellm.emulator import TOOL_MARKER, GatewayEmulator, gateway_model, recording, sse_payloads, streamed_text
 from kilo_litellm.emulator import fim as emulated_fim
 from kilo_litellm.emulator.account import DENIED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the first test installs the client
 
 TOKEN = "kilo-emulator-token-0123456789abcdef"
 ANSWER = streamed_text(sse_payloads(recording("stream-openai-gpt41.sse")))
@@ -41,7 +41,7 @@ def namespace():
 @pytest.fixture(scope="module")
 def inside(namespace):
     """An emulator listening inside the namespace."""
-    emulator = namespace.call(GatewayEmulator).start()
+    emulator = namespace.call(GatewayEmulator, host=INSIDE_HOST).start()
     yield emulator
     emulator.stop()
 

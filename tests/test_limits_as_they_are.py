@@ -1,4 +1,4 @@
-"""The gateway's limits as they are (issue 20, point 2; today's notes §8.3), in-process, no Redis.
+"""The gateway's limits as they are (docs/gateway-contract.md, "Free models and limits"), in-process, no Redis.
 
 Both published free limits, 429 "Model usage limit reached" (200/h) and 401
 ``promotion_limit_reached`` (10,000/24 h), are checked only for rate-limited Kilo-exclusive models
@@ -61,20 +61,20 @@ async def test_the_201st_and_later_kilo_auto_free_requests_of_the_hour_are_sent(
 
 async def test_a_configured_per_model_budget_counts_only_models_the_catalog_lists_as_free(gw, guards):
     router = free_router(api_base=gw.api_base, free_budget=guards(Limits(per_model=Budget(2, HOUR))))
-    gw.models = [*bundled_models(), gateway_model("stepfun/step-5-preview-free")]  # free, unknown to the catalog
+    gw.models = [*bundled_models(), gateway_model("stealth/nightjar-alpha")]  # free, unknown to the catalog
     for _ in range(3):
-        await router.acompletion(model="kilo/stepfun/step-5-preview-free", messages=MESSAGES)
-    assert [r.model for r in gw.chat_requests] == ["stepfun/step-5-preview-free"] * 3
+        await router.acompletion(model="kilo/stealth/nightjar-alpha", messages=MESSAGES)
+    assert [r.model for r in gw.chat_requests] == ["stealth/nightjar-alpha"] * 3
     gw.requests.clear()
-    answered = [await router.acompletion(model="stepfun/step-3.7-flash:free", messages=MESSAGES) for _ in range(3)]
-    listed = "stepfun/step-3.7-flash:free"
+    answered = [await router.acompletion(model="stepfun/step-5-preview-free", messages=MESSAGES) for _ in range(3)]
+    listed = "stepfun/step-5-preview-free"
     assert [r.model for r in gw.chat_requests][:2] == [listed, listed]
     assert gw.chat_requests[2].model != listed, "the third fell back before reaching the spent model"
     assert answered[2]._hidden_params["additional_headers"]["x-litellm-attempted-fallbacks"] == 1
 
 
 async def test_a_deployments_own_budget_counts_any_kilo_model(gw, guards):
-    """``kilo-auto/small`` is listed as paid, yet routes to today's rate-limited model without a
+    """``kilo-auto/small`` is listed as paid, yet routes to the rate-limited model without a
     balance: a budget written on its deployment is counted."""
     deployment = {
         "model_name": "small",

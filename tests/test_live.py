@@ -8,11 +8,11 @@ answers from recordings, so it says nothing about the live gateway). ``KILO_API_
 used for the paid seed aliases only: every other call here is anonymous, as a new user's would be.
 Each call is tiny (a few tokens).
 
-The second host (``https://ai-gateway.kilo.ai/api/v1``, today's notes §8.1) gets its own model-list
+The second host (``https://ai-gateway.kilo.ai/api/v1``, docs/gateway-contract.md, "Paths and hosts") gets its own model-list
 and free-chat checks; ``KILO_LIVE_SECOND_BASE`` points those elsewhere, and with a ``KILO_API_BASE``
 ending in ``/api/gateway`` they use ``/api/v1`` on the same host (the emulator serves both). The
 error shapes provoked on both hosts are the harmless ones the gateway answers before it looks at the
-key (§8.4): an empty model, a ``providerOptions`` field.
+key ("Errors" there): an empty model, a ``providerOptions`` field.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def test_models_parse_and_mark_free_models():
 
 
 def test_models_names_lose_their_marks_and_retiring_models_are_dated():
-    """December's ``/models`` (today's notes §8.2): marks on names, ``expiration_date`` on models."""
+    """The ``/models`` fields (docs/gateway-contract.md, "The model list"): marks on names, ``expiration_date`` on models."""
     found = kilo_litellm.refresh_models(BASE, force=True)
     raw = {m["id"]: m for m in httpx.get(f"{BASE}/models", timeout=TIMEOUT).json()["data"]}
     marked = [e.gateway_id for e in found.models if e.name and re.search(r"\((new|\$+|retires [^)]*)\)$", e.name)]
@@ -155,7 +155,7 @@ def test_each_seed_alias_works_or_is_not_found(alias, gateway_id):
     assert resp.choices, f"kilo/{alias} ({gateway_id}) answered without choices"
 
 
-# -- the second host (today's notes §8.1) ------------------------------------------------------------
+# -- the second host (docs/gateway-contract.md, "Paths and hosts") ----------------------------------
 
 
 @needs_second
@@ -178,7 +178,7 @@ def test_second_host_answers_a_free_chat(stream):
     assert built.choices and built.usage.prompt_tokens > 0
 
 
-# -- December's error shapes that cost nothing (answered before the key is checked, §8.4) ------------
+# -- error shapes that cost nothing, answered before the key is checked (docs/gateway-contract.md, "Errors")
 
 
 @pytest.mark.parametrize("key", [None, "sk-kilo-invalid-0000"], ids=["anonymous", "bad-key"])
@@ -213,7 +213,7 @@ def test_provider_options_are_a_bad_request_before_the_key(base, key):
 
 @pytest.mark.parametrize("gateway_id", ["stepfun/step-5-preview-free", "inclusionai/ling-3.1-flash"])
 def test_an_id_the_catalog_does_not_list_is_sent_and_the_gateway_answers(gateway_id):
-    """Free today without ``:free`` (today's notes §8.2): answered, or refused by the gateway itself
+    """Free without ``:free`` (docs/gateway-contract.md, "Free models and limits"): answered, or refused by the gateway itself
     (``kilo_code``/``kilo_error_type`` come only from its answer), never by the provider before sending.
     A 401 ``PAID_MODEL_AUTH_REQUIRED`` here means Kilo made the id paid since: the error says how to get a key."""
     try:
@@ -228,12 +228,13 @@ def test_an_id_the_catalog_does_not_list_is_sent_and_the_gateway_answers(gateway
     assert resp.choices
 
 
-# -- fill-in-the-middle (today's notes §8.5) ---------------------------------------------------------
+# -- fill-in-the-middle (docs/gateway-contract.md, "Fill-in-the-middle") ----------------------------
 
 
 @pytest.mark.parametrize("base", HOSTS)
 def test_fim_without_a_key_is_refused_the_web_apps_way(base):
-    """The provider never sends a FIM call without a key; this checks the body it maps (today's notes §8.5)."""
+    """The provider never sends a FIM call without a key; this checks the body it maps (docs/gateway-contract.md,
+    "Fill-in-the-middle")."""
     answer = httpx.post(
         f"{base}/fim/completions",
         json={"model": "mistralai/codestral-2508", "prompt": "def f(", "suffix": "):", "max_tokens": 4},

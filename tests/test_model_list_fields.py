@@ -1,4 +1,4 @@
-"""The gateway's ``/models`` fields (today's notes §8.2), through LiteLLM and ``kilo-litellm models`` against the
+"""The gateway's ``/models`` fields (docs/gateway-contract.md, "The model list"), through LiteLLM and ``kilo-litellm models`` against the
 emulator: display names without the gateway's marks (ids untouched), ``expiration_date`` kept,
 shown and warned about once before the model retires, ``mayTrainOnYourPrompts`` true for a free
 entry that leaves it out, ``~vendor/model-latest`` ids sent as they are."""
@@ -85,21 +85,21 @@ def test_display_names_lose_the_gateways_marks_and_ids_keep_theirs(gw, refresh, 
 
 
 def test_the_emulators_models_exercise_the_gateways_fields(gw, capsys):
-    """Today's emulator serves a name with a mark, an ``expiration_date`` and a free entry without
+    """The emulator serves a name with a mark, an ``expiration_date`` and a free entry without
     ``mayTrainOnYourPrompts``; ``kilo-litellm models`` shows them as the catalog keeps them."""
     rows = _models_json(gw, capsys)
-    assert rows["poolside/laguna-s-2.1:free"]["retires"] == "2026-12-31"
-    assert rows["poolside/laguna-s-2.1:free"]["name"] == "Poolside: Laguna S 2.1 (free)"
+    assert rows["dots-studio/dots-3-note-preview:free"]["retires"] == "2026-12-31"
+    assert rows["dots-studio/dots-3-note-preview:free"]["name"] == "Dots Studio: Dots 3 Note Preview (free)"
     assert rows["nvidia/nemotron-3-ultra-550b-a55b:free"]["name"] == "NVIDIA: Nemotron 3 Ultra (free)"
-    assert rows["stepfun/step-3.7-flash:free"]["may_train_on_prompts"] is True
+    assert rows["stealth/glyph-cluster"]["may_train_on_prompts"] is True
     assert rows["anthropic/claude-opus-4.6"]["preferred_index"] == 6
     assert rows["kilo-auto/free"]["retires"] is None
     capsys.readouterr()
     assert main(["models", "--api-base", gw.api_base, "--refresh"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[-1] == "retires"
-    [poolside] = [line for line in lines if line.startswith("kilo/poolside/laguna-s-2.1:free ")]
-    assert poolside.split()[-1] == "2026-12-31"
+    [dots] = [line for line in lines if line.startswith("kilo/dots-studio/dots-3-note-preview:free ")]
+    assert dots.split()[-1] == "2026-12-31"
 
 
 def test_expiration_date_is_kept_and_reaches_litellms_deprecation_date(refresh):

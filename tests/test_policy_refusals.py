@@ -1,4 +1,4 @@
-"""The gateway's policy refusals (today's notes §8.4) → what a caller and a Router see.
+"""The gateway's policy refusals (docs/gateway-contract.md, "Errors") → what a caller and a Router see.
 
 Each shape is the gateway's own body (``kilo_litellm.emulator.policy_errors``), sent by the emulator over
 loopback HTTP and met through ``litellm.completion``/``acompletion``, streaming or not, and through a

@@ -1,4 +1,4 @@
-"""The gateway's policy refusals (today's notes §8.4) through the real LiteLLM proxy, seen by the ``openai`` client.
+"""The gateway's policy refusals (docs/gateway-contract.md, "Errors") through the real LiteLLM proxy, seen by the ``openai`` client.
 
 The proxy runs as a subprocess with a config of its own: ``num_retries: 2`` (so a retried error
 would show), a ``pool`` group of two deployments on two emulators (so a cooled-down deployment

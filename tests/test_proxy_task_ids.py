@@ -106,7 +106,7 @@ def test_a_model_the_gateway_lists_to_retire_shows_in_model_deprecations(proxy):
     )
     assert answer.status_code == 200, answer.text
     listed = {m["model_name"]: m for bucket in answer.json().values() if isinstance(bucket, list) for m in bucket}
-    assert listed["poolside/laguna-s-2.1:free"]["deprecation_date"] == "2026-12-31"
+    assert listed["dots-studio/dots-3-note-preview:free"]["deprecation_date"] == "2026-12-31"
     assert "kilo-auto/free" not in listed
 
 

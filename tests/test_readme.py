@@ -74,7 +74,7 @@ from replica_helpers import KEEPALIVE_TIMEOUT
 from kilo_litellm.cli import commands as cli
 from kilo_litellm.emulator import GatewayEmulator, Reply, foreground, recording, sse_payloads, streamed_text
 from kilo_litellm.models import catalog, discovery
-from kilo_litellm.proxy import capabilities, free_budget, proxy_config
+from kilo_litellm.proxy import capabilities, config_names, free_budget, proxy_config
 from kilo_litellm.proxy.router import free_chain
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -213,6 +213,54 @@ def proxy(gateway, tmp_path_factory):
 
 
 # -- the blocks, in README order, then the docs pages' ------------------------------------------------
+
+
+@readme_block("kilo-litellm", "bash")
+def test_the_first_snippet_offline(block, tmp_path):
+    """The first snippet where the reader is: ``kilo-litellm emulator`` started as the block says (on
+    a free port, not 4010, so parallel runs do not collide), the two exports it names, and the
+    snippet saved as ``hello.py`` answers from the emulator, without a LiteLLM cost-map warning."""
+    start, *exported, run = block.commands
+    assert start == "kilo-litellm emulator" and run == "python hello.py"
+    env = exports(block)
+    assert list(env) == ["KILO_API_BASE", "LITELLM_LOCAL_MODEL_COST_MAP"] and len(exported) == 2
+    assert env["KILO_API_BASE"] == f"http://{foreground.HOST}:{foreground.PORT}/api/gateway"
+    assert env["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KILO_", "LITELLM_"))}
+    clean.update(KILO_LITELLM_CACHE_DIR=str(tmp_path / "cache"), KILO_LITELLM_CONFIG_DIR=str(tmp_path / "config"))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "kilo_litellm", *shlex.split(start)[1:], "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean,
+    )
+    try:
+        printed = []
+        for line in emulator.stdout:
+            printed.append(line.strip())
+            if line.startswith("Ctrl-C"):
+                break
+        [base] = [line.split(": ", 1)[1] for line in printed if line.startswith("api_base: ")]
+        assert f"export KILO_API_BASE={base}" in printed  # the export the block copies, at port 4010
+        assert base == env["KILO_API_BASE"].replace(f":{foreground.PORT}/", f":{httpx.URL(base).port}/")
+        (tmp_path / "hello.py").write_text(find("kilo-litellm", "python").text, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, *shlex.split(run)[1:]],
+            cwd=tmp_path,
+            env={**clean, **env, "KILO_API_BASE": base},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+        emulator.stdout.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == PLAIN_TEXT + "\n"
+    assert "cost map" not in done.stderr, done.stderr
 
 
 @readme_block("Set up and run", "bash")
@@ -413,6 +461,7 @@ def test_free_budget_setup(block, monkeypatch, capsys, tmp_path):
     assert written == proxy_config.render(redis, free_cooldowns=True, free_budget=True)
     assert yaml.safe_load(written)["litellm_settings"]["callbacks"] == [
         capabilities.CALLBACK,
+        config_names.LIVE_CATALOG,
         proxy_config.GUARD_CALLBACK,
     ]
     env = {name: value.strip() for name, value in exports(block).items()}
@@ -430,6 +479,19 @@ def test_free_budget_config_line(block):
     """The line ``--free-budget`` adds (``test_replicas_budget.py`` runs it in two real proxies)."""
     added = proxy_config.with_free_budget(proxy_config.config())["litellm_settings"]["callbacks"]
     assert yaml.safe_load(block.text) == {"litellm_settings": {"callbacks": added}}
+
+
+@readme_block("Kilo in an existing proxy config", "yaml")
+def test_the_existing_config_snippet_is_the_generated_configs_lines(block):
+    """The snippet's lines are the generated config's (``test_proxy_operator.py`` serves it in a real proxy)."""
+    snippet = yaml.safe_load(block.text)
+    generated = proxy_config.with_free_budget(proxy_config.config())
+    assert snippet["litellm_settings"]["custom_provider_map"] == generated["litellm_settings"]["custom_provider_map"]
+    assert set(snippet["litellm_settings"]["callbacks"]) <= set(generated["litellm_settings"]["callbacks"])
+    [deployment] = snippet["model_list"]
+    same = next(d for d in generated["model_list"] if d["model_name"] == deployment["model_name"])
+    for key in ("model", "api_key", "api_base"):
+        assert deployment["litellm_params"][key] == same["litellm_params"][key]
 
 
 def agent_versions_under_test() -> dict[str, str]:
@@ -739,7 +801,7 @@ def check_live_model_list(out, gw):
 
 @python_check("Usage")
 def check_usage(out, gw):
-    assert sent(gw) == [(FREE, None), ("stepfun/step-3.7-flash:free", None)]
+    assert sent(gw) == [(FREE, None), ("stepfun/step-5-preview-free", None)]
     assert gw.chat_requests[0].json["stream"] is True
     assert out == f"{STREAM_TEXT}\n{PLAIN_TEXT}\n"
 

@@ -1,7 +1,7 @@
 """A message without a ``role`` is not refused: LiteLLM makes it an assistant message first.
 
-``litellm.completion`` runs ``validate_and_fix_openai_messages`` (``utils.py:9639-9640`` in 1.110.2,
-called at ``main.py:5612``) on every call, which sets ``role: "assistant"`` on a message whose role
+``litellm.completion`` runs ``validate_and_fix_openai_messages`` (LiteLLM 1.110.2; docs/litellm-assumptions.md,
+"Call arguments") on every call, which sets ``role: "assistant"`` on a message whose role
 is missing, ``None`` or empty, before any provider sees it; so the provider cannot tell such a
 message from an assistant turn. It does the same for ``openrouter/``. A role that is there but not a
 string is the provider's to refuse (``test_caller_mistakes.py``).

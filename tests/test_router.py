@@ -82,7 +82,10 @@ def test_shipped_config_is_free_router_in_yaml():
     assert config["litellm_settings"]["custom_provider_map"] == [
         {"provider": "kilo", "custom_handler": "kilo_litellm.kilo_llm"}
     ]
-    assert config["litellm_settings"]["callbacks"] == ["kilo_litellm.proxy.capabilities.capability_filter"]
+    assert config["litellm_settings"]["callbacks"] == [
+        "kilo_litellm.proxy.capabilities.capability_filter",
+        "kilo_litellm.proxy.live_catalog.refresher",
+    ]
 
 
 @MODES

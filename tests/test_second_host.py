@@ -1,4 +1,4 @@
-"""The second host, ``https://ai-gateway.kilo.ai/api/v1`` (today's notes §8.1), as ``api_base``.
+"""The second host, ``https://ai-gateway.kilo.ai/api/v1`` (docs/gateway-contract.md, "Paths and hosts"), as ``api_base``.
 
 Every form a user may write (the ``/v1``-less root, a trailing slash, the full
 ``.../chat/completions`` URL) reaches the right route for chat, streams, embeddings and the model

@@ -1,4 +1,4 @@
-"""A conversation the caller names reaches the gateway as ``X-KiloCode-TaskId`` (today's notes §8.6):
+"""A conversation the caller names reaches the gateway as ``X-KiloCode-TaskId`` (docs/gateway-contract.md, "Headers"):
 ``kilo-auto/free`` keeps one free model per conversation and the gateway caches per session.
 Through ``litellm.completion``/``acompletion`` (streaming or not) and a ``Router``, against the
 emulator; the LiteLLM proxy's side is in ``test_proxy_task_ids.py``."""

@@ -18,6 +18,7 @@ import pytest
 from conftest import MESSAGES, call_litellm
 from keyring_backends import ENV_FILE, BrokenKeyring, FileKeyring
 
+import kilo_litellm
 from kilo_litellm.account.client import (
     AccountClient,
     AccountError,
@@ -34,8 +35,9 @@ from kilo_litellm.account.client import (
 )
 from kilo_litellm.account.device_flow import sign_in
 from kilo_litellm.config import credentials, settings
-from kilo_litellm.emulator import Reply
+from kilo_litellm.emulator import Reply, gateway_model
 from kilo_litellm.emulator.account import DENIED, EXPIRED
+from kilo_litellm.models import catalog
 from kilo_litellm.proxy import free_budget
 
 TOKEN = "kilo-stored-TOKEN-5e1d9a7c3b"
@@ -44,6 +46,13 @@ ENV_KEY = "kilo-env-key-9876543210"
 FREE = "kilo/kilo-auto/free"
 PAID = "kilo/anthropic/claude-sonnet-4.6"
 ORG = "org-emulator-1"
+
+
+@pytest.fixture(autouse=True)
+def bundled_catalog(bundled_catalog_afterwards):
+    """Each test starts on the bundled catalog: whether a keyless paid call is refused before sending
+    depends on whether a live list of the last day is installed, which an earlier test may have left."""
+    catalog.install(None)
 
 
 @pytest.fixture
@@ -134,13 +143,13 @@ def test_embeddings_use_the_stored_sign_in(gw, store):
     assert gw.embedding_requests[-1].authorization == f"Bearer {TOKEN}"
 
 
-def test_after_logout_a_paid_model_fails_before_sending_as_before(gw, store):
+def test_after_logout_a_paid_model_goes_without_a_key_and_the_gateways_401_says_sign_in(gw, store):
     credentials.save(TOKEN)
     litellm.completion(model=PAID, messages=MESSAGES, api_base=gw.api_base)
     assert credentials.delete() is not None
-    with pytest.raises(litellm.AuthenticationError, match=r"no Kilo API key is set\. Run `kilo-litellm login`"):
+    with pytest.raises(litellm.AuthenticationError, match=r"This is a paid model: run `kilo-litellm login`"):
         litellm.completion(model=PAID, messages=MESSAGES, api_base=gw.api_base)
-    assert len(gw.chat_requests) == 1
+    assert [r.authorization for r in gw.chat_requests] == [f"Bearer {TOKEN}", None]
     assert credentials.delete() is None
 
 
@@ -153,6 +162,20 @@ def test_the_organisation_chosen_at_login_goes_with_the_stored_sign_in_only(gw, 
     monkeypatch.setenv("KILO_ORG_ID", "org-from-env")
     litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)
     assert _sent(gw) == (f"Bearer {TOKEN}", "org-from-env")
+
+
+def test_an_organisations_model_list_comes_from_its_own_route(
+    gw, store, tmp_path, monkeypatch, bundled_catalog_afterwards
+):
+    monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path))
+    credentials.save(TOKEN, org_id=ORG, org_name="Emulator Team")
+    gw.organization_models[ORG] = [gateway_model("acme/org-only-model"), gateway_model("kilo-auto/free")]
+    found = kilo_litellm.refresh_models(gw.api_base, force=True)
+    assert (found.source, found.error) == ("live", None)
+    assert "acme/org-only-model" in {m.gateway_id for m in found.models}
+    [sent] = gw.requests
+    assert sent.path == f"/api/organizations/{ORG}/models"
+    assert (sent.authorization, sent.headers["x-kilocode-organizationid"]) == (f"Bearer {TOKEN}", ORG)
 
 
 def test_the_free_budget_guard_counts_a_stored_sign_in_as_a_key(store):
@@ -297,7 +320,7 @@ def test_a_keyring_that_cannot_be_read_any_more_is_not_signed_in(gw, store, use_
     use_keyring(BrokenKeyring())
     with caplog.at_level(logging.WARNING, logger="kilo_litellm"):
         litellm.completion(model=FREE, messages=MESSAGES, api_base=gw.api_base)
-        with pytest.raises(litellm.AuthenticationError, match="paid model and no Kilo API key"):
+        with pytest.raises(litellm.AuthenticationError, match="This is a paid model: run `kilo-litellm login`"):
             litellm.completion(model=PAID, messages=MESSAGES, api_base=gw.api_base)
     assert _sent(gw) == (None, None)
     assert "in the system keyring, which cannot be read now (KeyringError)" in caplog.text
@@ -361,6 +384,28 @@ def test_sign_in_with_an_organisation_by_id_or_name(gw, account, wanted, chosen)
     clock = Clock()
     result = sign_in(account, org=wanted, clock=clock, sleep=clock.sleep)
     assert result.organization.id == chosen
+
+
+SECOND = "org-emulator-2"
+CHOICES = {
+    "selected": ({"selected_organization_id": SECOND}, SECOND),
+    "selected but not listed": ({"selected_organization_id": "org-gone"}, None),
+    "no personal account": ({"has_personal_account": False}, ORG),
+    "personal account": ({}, None),
+    "--personal": ({"selected_organization_id": SECOND}, "personal"),
+}
+
+
+@pytest.mark.parametrize("case", list(CHOICES))
+def test_without_org_the_organisation_is_chosen_as_kilos_own_client_does(gw, account, case):
+    profile, expected = CHOICES[case]
+    gw.account.organizations.append({"id": SECOND, "name": "Second Team", "role": "member"})
+    for name, value in profile.items():
+        setattr(gw.account, name, value)
+    clock = Clock()
+    result = sign_in(account, personal=expected == "personal", clock=clock, sleep=clock.sleep)
+    chosen = result.organization.id if result.organization else None
+    assert chosen == (None if expected == "personal" else expected)
 
 
 def test_an_organisation_the_account_lacks_is_refused_listing_its_own(gw, account):
@@ -468,7 +513,8 @@ def cli(gw, store, monkeypatch, capsys):
 
 
 def test_check_says_which_credential_is_in_use_without_showing_it(cli, gw, store, monkeypatch):
-    code, out, _ = cli("check", "--model", PAID, "--no-ping")
+    kilo_litellm.refresh_models(gw.api_base, force=True)
+    code, out, _ = cli("check", "--model", PAID, "--no-ping")  # refused: the live list of a moment ago prices it
     assert code == 1 and "credential: none (anonymous: free models only)\n" in out
     assert cli("login", "--no-browser", "--poll-interval", "0.01")[0] == 0
     [token] = gw.account.issued

@@ -158,6 +158,25 @@ def test_login_with_an_organisation_sends_it_afterwards(user, gw):
     assert "balance: $250.00 (organisation)\n" in whoami
 
 
+@pytest.mark.timeout(300)
+def test_login_takes_the_organisation_the_profile_selects_and_whoami_shows_it(user, gw):
+    gw.account.selected_organization_id = "org-emulator-1"
+    login = user.run("login", "--no-browser", *FAST)
+    assert login.returncode == 0, login.stderr
+    assert (
+        "Organisation: Emulator Team (org-emulator-1, owner), as your Kilo profile selects it; "
+        "sent as X-KiloCode-OrganizationId.\n"
+        "`kilo-litellm login --personal` signs in without it, `--org ID` with another.\n"
+    ) in login.stdout
+    assert json.loads(user.store.read_text())["org_id"] == "org-emulator-1"
+    whoami = user.run("whoami").stdout
+    assert "organisation in use: Emulator Team (org-emulator-1, owner), chosen at login\n" in whoami
+    personal = user.run("login", "--no-browser", "--personal", *FAST)
+    assert personal.returncode == 0, personal.stderr
+    assert "Personal account. Your organisations: Emulator Team" in personal.stdout
+    assert "organisation in use" not in user.run("whoami").stdout
+
+
 def test_without_a_browser_the_url_is_all(user):
     login = user.run("login", *FAST)
     assert login.returncode == 0, login.stderr

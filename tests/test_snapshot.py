@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from importlib import resources
 
 import pytest
@@ -67,21 +68,25 @@ def test_the_readers_ignore_the_notes():
     assert len(catalog.seeds().models) == len(_seeds_file()["models"])
 
 
-def test_models_offline_says_which_snapshot_it_shows(capsys):
+def test_models_offline_with_no_list_remembered_says_which_snapshot_it_shows(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path))
     assert main(["models", "--api-base", OFFLINE]) == 0
     out, err = capsys.readouterr()
     origin = snapshot_origin()
     assert f"showing the bundled snapshot of {origin.taken_at}, {origin.source}" in err
-    footer = next(line for line in out.splitlines() if " models from " in line)
-    assert footer.endswith(f"models from the bundled snapshot of {origin.taken_at}, {origin.source}")
+    footer = next(line for line in out.splitlines() if line.startswith("from "))
+    assert footer == f"from the bundled snapshot of {origin.taken_at}, {origin.source}"
 
 
 def test_models_online_says_which_url_and_when(gw, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("KILO_LITELLM_CACHE_DIR", str(tmp_path))
     assert main(["models", "--api-base", gw.api_base, "--refresh"]) == 0
-    footer = next(line for line in capsys.readouterr().out.splitlines() if " models from " in line)
+    lines = capsys.readouterr().out.splitlines()
+    footer = next(line for line in lines if line.startswith("from "))
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-    assert f"models from {gw.api_base}/models fetched {today} " in footer and footer.endswith(" UTC")
+    assert footer.startswith(f"from {gw.api_base}/models fetched {today} ") and footer.endswith(" UTC")
+    count = next(line for line in lines if "listed by /models" in line)
+    assert re.search(rf"; list fetched \d+ s ago from {re.escape(gw.api_base)}/models \(live\)$", count)
 
 
 def test_a_fetched_snapshot_reads_as_taken_from_its_url():

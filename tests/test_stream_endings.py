@@ -1,4 +1,4 @@
-"""The gateway's stream endings (today's notes §5), built from the real recordings, through LiteLLM.
+"""The gateway's stream endings (docs/gateway-contract.md, "Streams"), built from the real recordings, through LiteLLM.
 
 The gateway now re-writes every stream: keep-alives are ``: KILO PROCESSING``, ``data: [DONE]``
 comes only if the upstream sent it, and an upstream failure becomes an in-band
@@ -26,7 +26,7 @@ STREAMS = ("stream-openai-gpt41.sse", "stream-grok-reasoning.sse", "stream-devst
 
 
 def today(raw: bytes) -> bytes:
-    """A recording as today's gateway sends it: its keep-alives, no ``[DONE]``, compact JSON events."""
+    """A recording as the gateway sends it: its keep-alives, no ``[DONE]``, compact JSON events."""
     out = []
     for block in raw.replace(b"\r\n", b"\n").split(b"\n\n"):
         text = block.strip()

@@ -30,7 +30,7 @@ from kilo_litellm.emulator import (
 from kilo_litellm.provider import caller_loop
 
 FREE = "kilo/kilo-auto/free"
-BACKUP = "kilo/stepfun/step-3.7-flash:free"
+BACKUP = "kilo/stepfun/step-5-preview-free"
 GPT41 = recording("stream-openai-gpt41.sse")
 STREAM_TEXT = streamed_text(sse_payloads(GPT41))
 KEEP_ALIVE = b": KILO PROCESSING\n\n"
@@ -100,11 +100,11 @@ async def test_sdk_fallbacks_take_over_a_refused_stream(gw, provider):
     where, text = await _stream(
         True,
         model=f"{provider}/kilo-auto/free",
-        fallbacks=[f"{provider}/stepfun/step-3.7-flash:free"],
+        fallbacks=[f"{provider}/stepfun/step-5-preview-free"],
         api_base=gw.api_base,
     )
     assert (where, text) == ("ok", STREAM_TEXT)
-    assert [r.model for r in gw.chat_requests] == ["kilo-auto/free", "stepfun/step-3.7-flash:free"]
+    assert [r.model for r in gw.chat_requests] == ["kilo-auto/free", "stepfun/step-5-preview-free"]
 
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
@@ -127,7 +127,7 @@ async def test_router_falls_back_and_raises_the_last_refusal_at_the_call(gw, is_
 
     gw.script(Reply(status=429, body=RATE_LIMIT_BODY))
     assert await ask() == STREAM_TEXT
-    assert [r.model for r in gw.chat_requests] == ["kilo-auto/free", "stepfun/step-3.7-flash:free"]
+    assert [r.model for r in gw.chat_requests] == ["kilo-auto/free", "stepfun/step-5-preview-free"]
 
     gw.reset()
     gw.script(*[Reply(status=429, body=RATE_LIMIT_BODY)] * 2)

@@ -6,7 +6,7 @@ kilo_litellm registers only the ids it knows (the bundled catalog, or the live `
 mapped yet" or, when one of the "fallback generalization" rules of its own cost map matches the
 name (``litellm_core_utils/fallback_generalizations.py``; e.g. ``claude-family-baseline`` for
 ``claude-<tier>-<n>``), answers that rule's capabilities with prices it defaults to 0
-(``utils.py:7362-7392``), for ``openrouter/<id>`` exactly as for ``kilo/<id>``. Those numbers are
+(docs/litellm-assumptions.md, "Cost"), for ``openrouter/<id>`` exactly as for ``kilo/<id>``. Those numbers are
 LiteLLM's guess, not the gateway's: the cost of a call is what the gateway reports.
 """
 

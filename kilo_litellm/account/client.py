@@ -1,13 +1,14 @@
 """The account endpoints Kilo's own client signs in with, over an injected ``httpx.Client``.
 
-What the server does (today's notes §8.7, and the official client's ``packages/kilo-gateway``):
+What the server does (docs/gateway-contract.md, "Sign-in and organisations"):
 
 * ``POST {origin}/api/device-auth/codes``, no body, no auth → ``{"code", "verificationUrl",
   "expiresIn"}``; ``429`` when too many codes are already pending;
 * ``GET {origin}/api/device-auth/codes/{code}``, polled about every 3 s → ``202`` pending, ``403``
   denied, ``410`` expired, ``200 {"status": "approved", "token", "userEmail"}``;
 * ``GET {origin}/api/profile`` with the token → ``{"user": {"email", "name"}, "organizations":
-  [{"id", "name", "role"}]}`` (older answers put ``email`` at the top);
+  [{"id", "name", "role"}], "selectedOrganizationId", "hasPersonalAccount"}`` (older answers put
+  ``email`` at the top); :func:`profile_organization` picks from it as Kilo's own client does;
 * ``GET {origin}/api/profile/balance`` with the token (and ``X-KiloCode-OrganizationId`` for an
   organisation's balance) → ``{"balance": <USD>}``.
 
@@ -100,9 +101,25 @@ class Organization:
 
 @dataclass(frozen=True)
 class Profile:
+    """``has_personal_account`` is ``None`` when the profile does not say (older answers)."""
+
     email: str | None
     name: str | None
     organizations: tuple[Organization, ...] = ()
+    selected_organization_id: str | None = None
+    has_personal_account: bool | None = None
+
+
+def profile_organization(profile: Profile) -> Organization | None:
+    """The organisation Kilo's own client signs in to when none is asked for: the profile's
+    ``selectedOrganizationId`` when it is one of the listed ones, else the first organisation of an
+    account without a personal one (``hasPersonalAccount: false``), else none (the personal account)."""
+    selected = next((o for o in profile.organizations if o.id == profile.selected_organization_id), None)
+    if selected is not None:
+        return selected
+    if profile.has_personal_account is False and profile.organizations:
+        return profile.organizations[0]
+    return None
 
 
 def account_url(value: str | None = None) -> str:
@@ -253,10 +270,13 @@ class AccountClient:
                 orgs.append(
                     Organization(id=org_id_, name=_text(item.get("name")) or org_id_, role=_text(item.get("role")))
                 )
+        personal = data.get("hasPersonalAccount")
         return Profile(
             email=_text(user.get("email")) or _text(data.get("email")),
             name=_text(user.get("name")) or _text(data.get("name")),
             organizations=tuple(orgs),
+            selected_organization_id=_text(data.get("selectedOrganizationId")),
+            has_personal_account=personal if isinstance(personal, bool) else None,
         )
 
     def balance(self, token: str, org_id: str | None = None) -> float:

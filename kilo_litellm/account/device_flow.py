@@ -22,6 +22,7 @@ from kilo_litellm.account.client import (
     Profile,
     SignInExpiredError,
     choose_organization,
+    profile_organization,
 )
 
 POLL_INTERVAL = 3.0
@@ -68,6 +69,7 @@ def sign_in(
     client: AccountClient,
     *,
     org: str | None = None,
+    personal: bool = False,
     interval: float = POLL_INTERVAL,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -77,8 +79,10 @@ def sign_in(
     """Start a sign-in, wait for its approval, then read the profile.
 
     With ``org`` the profile is required and the organisation must be one of the account's (an
-    :class:`~kilo_litellm.account.client.UnknownOrganizationError` otherwise, before anything is stored);
-    without it, a profile that cannot be read only leaves the e-mail to what the approval said.
+    :class:`~kilo_litellm.account.client.UnknownOrganizationError` otherwise, before anything is stored).
+    Without it the organisation is the one Kilo's own client picks from the profile
+    (:func:`~kilo_litellm.account.client.profile_organization`), or none with ``personal``; a
+    profile that cannot be read then leaves the e-mail to what the approval said and no organisation.
     """
     code = client.start()
     if on_code is not None:
@@ -90,6 +94,10 @@ def sign_in(
         if org is not None:
             raise type(exc)(f"signed in, but the profile (for --org) could not be read: {exc}") from None
         profile = None
-    chosen = choose_organization(profile.organizations, org) if org is not None and profile is not None else None
+    chosen = None
+    if profile is not None and org is not None:
+        chosen = choose_organization(profile.organizations, org)
+    elif profile is not None and not personal:
+        chosen = profile_organization(profile)
     email = (profile.email if profile is not None else None) or approved.email
     return SignIn(token=approved.token, email=email, organization=chosen, profile=profile)

@@ -1,6 +1,8 @@
 """``kilo-litellm`` (also ``python -m kilo_litellm``): try the provider from a terminal.
 
-* ``models``: the gateway's model list (``--free``, ``--json``), as LiteLLM now knows it (the
+* ``models``: the gateway's model list (``--free``, ``--json``), the list an earlier refresh
+  remembered or the bundled one, with one count of it and its age (``--refresh`` fetches it now and
+  exits 1 when it cannot, unless ``--allow-stale``), as LiteLLM now knows it (the
   ``fim`` flag, ``supports_fim`` in JSON: served by ``/fim/completions``), and what became of each
   seed alias of Kilo's original page (served, or retired and its successor).
 * ``proxy-config``: the LiteLLM proxy config for the catalog (what ``litellm_config.yaml`` is).
@@ -38,6 +40,7 @@ from kilo_litellm.config import env, settings
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 DEFAULT_MODEL = "kilo/kilo-auto/free"
+STALE_HELP = "with --refresh: exit 0 on a stale list, and say so on stdout"
 PING = [{"role": "user", "content": "ping"}]
 
 
@@ -172,18 +175,39 @@ def _list_note(found, verb: str) -> str:
     return f"note: no model list from {found.api_base} ({found.error}); {verb} {listed}; {OFFLINE_HINT}"
 
 
+def _stale(found, args: argparse.Namespace, verb: str) -> bool:
+    """A ``--refresh`` that could not reach the gateway: said on stderr, and on stdout too with
+    ``--allow-stale``; ``True`` when the command must exit non-zero (the live list was asked for)."""
+    if not found.error:
+        return False
+    note = _list_note(found, verb)
+    print(note, file=sys.stderr)
+    if not getattr(args, "refresh", False):
+        return False
+    if args.allow_stale:
+        if not (verb == "using" and args.output == "-"):
+            print(f"stale: {note.removeprefix('note: ')}")
+        return False
+    return True
+
+
+def _catalog_line(found) -> str:
+    """One count of the catalog in use and how old its list is: what ``models`` and ``check`` say."""
+    from kilo_litellm.models import catalog
+
+    return f"{catalog.summary(found.catalog).describe()}; list {found.age()}"
+
+
 def _models(args: argparse.Namespace) -> int:
     from kilo_litellm.models.discovery import refresh_models
 
     found = refresh_models(args.api_base, force=args.refresh)
-    if found.error:
-        print(_list_note(found, "showing"), file=sys.stderr)
+    stale = _stale(found, args, "showing")
     entries = [e for e in found.models if not e.retired and (e.free or not args.free)]
-    seeds = [e for e in found.models if e.aliases]
+    retired = [e for e in found.models if e.retired]
     if args.json:
-        listed = entries + [e for e in seeds if e.retired]
-        print(json.dumps([_model_row(e) for e in listed], indent=2))
-        return 0
+        print(json.dumps([_model_row(e) for e in entries + retired], indent=2))
+        return 1 if stale else 0
     rows = [["id", "alias", "free", "context", "max out", "$/M in", "$/M out", "flags", "retires"]]
     for e in entries:
         row = _model_row(e)
@@ -201,12 +225,15 @@ def _models(args: argparse.Namespace) -> int:
             ]
         )
     print(_table(rows))
-    print(f"\n{len(entries)} models from {found.origin}")
+    shown = f"{len(entries)} shown (free only) of " if args.free else ""
+    print(f"\n{shown}{_catalog_line(found)}")
+    print(f"from {found.origin}")
     print("\nSeed aliases of Kilo's original model page:")
+    seeds = [e for e in found.models if e.aliases]
     print(
         _table([["alias", "gateway id", "status"]] + [[f"kilo/{e.aliases[0]}", e.gateway_id, e.status] for e in seeds])
     )
-    return 0
+    return 1 if stale else 0
 
 
 def _redis_target(value: str) -> tuple[str, int]:
@@ -227,8 +254,8 @@ def _proxy_config(args: argparse.Namespace) -> int:
         return 2
     if args.refresh:
         found = refresh_models(args.api_base, force=True)
-        if found.error:
-            print(_list_note(found, "using"), file=sys.stderr)
+        if _stale(found, args, "using"):
+            return 1
     text = proxy_config.render(
         args.redis, cache=args.cache, free_cooldowns=args.free_cooldowns, free_budget=args.free_budget
     )
@@ -275,6 +302,7 @@ def _drift(args: argparse.Namespace) -> int:
     else:
         from kilo_litellm.cli.signin import describe
         from kilo_litellm.config.settings import resolve
+        from kilo_litellm.models import catalog
 
         print(f"credential: {describe(resolve(args.api_key))}")
         for report in reports:
@@ -282,6 +310,9 @@ def _drift(args: argparse.Namespace) -> int:
             print(_table(_drift_rows(report)) + "\n")
         if len(reports) > 1:
             print("\n".join(["What each host answered:", *(f"  {drift.host_line(r)}" for r in reports)]))
+        origin = catalog.provenance()
+        print(f"catalog in use: {catalog.summary().describe()}; list {origin.describe_age()}")
+        print("(the free models rows count the /models list each host answered now)")
     silent = [r for r in reports if not r.reachable]
     if len(silent) == len(reports):
         reasons = "; ".join(f"{r.api_base} ({r.anonymous.result.removeprefix('no answer: ')})" for r in silent)
@@ -319,7 +350,7 @@ def _check(args: argparse.Namespace) -> int:
     from kilo_litellm.models.discovery import refresh_models
 
     found = refresh_models(args.api_base)
-    print(f"catalog: {len(found.models)} models from the {found.source} list")
+    print(f"catalog: {_catalog_line(found)}")
     call, refused = _would_send(settings.strip_provider(args.model), args)
     entry = call.entry
     status = "retired" + (f" (use {entry.successor})" if entry.successor else "") if entry.retired else "listed"
@@ -466,12 +497,20 @@ def build_parser() -> argparse.ArgumentParser:
     models = command("models", "list the gateway's models", [common])
     models.add_argument("--free", action="store_true", help="only free models")
     models.add_argument("--json", action="store_true", help="JSON instead of a table")
-    models.add_argument("--refresh", action="store_true", help="fetch even if the cached list is fresh")
+    models.add_argument(
+        "--refresh", action="store_true", help="fetch now, even if the cached list is fresh (exit 1 if unreachable)"
+    )
+    models.add_argument("--allow-stale", action="store_true", help=STALE_HELP)
     models.set_defaults(func=_models)
 
     proxy = command("proxy-config", "write the LiteLLM proxy config for Kilo models", [common])
     proxy.add_argument("--output", "-o", default="-", help="file to write, - for stdout")
-    proxy.add_argument("--refresh", action="store_true", help="from the live /models list instead of the bundled one")
+    proxy.add_argument(
+        "--refresh",
+        action="store_true",
+        help="from the live /models list, fetched now (exit 1 if the gateway is unreachable)",
+    )
+    proxy.add_argument("--allow-stale", action="store_true", help=STALE_HELP)
     proxy.add_argument(
         "--redis",
         metavar="HOST:PORT",

@@ -268,23 +268,25 @@ def _own_sign_in_store() -> Iterator[None]:
 
 
 NEXT_STEPS = """\
-Try next (docs/install.md has the venv; after `source .venv/bin/activate` drop the .venv/bin/):
-  the live gateway, free, no key:  .venv/bin/kilo-litellm chat "Say hello."
-  its live model list:             .venv/bin/kilo-litellm models
-  with a key (paid models):        .venv/bin/kilo-litellm login   (or export KILO_API_KEY=... from https://app.kilo.ai)
-                                   .venv/bin/kilo-litellm chat --model kilo/anthropic/claude-sonnet-4.6 "Say hello."
+Try next (in the environment kilo-litellm is installed in: an activated venv, or name its
+bin/ folder, e.g. .venv/bin/kilo-litellm in a clone; docs/install.md):
+  the live gateway, free, no key:  kilo-litellm chat "Say hello."
+  its live model list:             kilo-litellm models
+  with a key (paid models):        kilo-litellm login   (or export KILO_API_KEY=... from https://app.kilo.ai)
+                                   kilo-litellm chat --model kilo/anthropic/claude-sonnet-4.6 "Say hello."
+  offline, against an emulator:    kilo-litellm emulator   (it prints the KILO_API_BASE to export)
   in your code:                    import kilo_litellm, litellm
                                    litellm.completion(model="kilo/kilo-auto/free", messages=[...])
-  in the LiteLLM proxy:            .venv/bin/pip install -e ".[proxy]"
-                                   .venv/bin/kilo-litellm proxy-config -o litellm_config.yaml
+  in the LiteLLM proxy:            the proxy's packages: the [proxy] extra (docs/install.md)
+                                   kilo-litellm proxy-config -o litellm_config.yaml
                                    export LITELLM_MASTER_KEY=sk-...   (any secret: the proxy needs one)
-                                   .venv/bin/litellm --config litellm_config.yaml --port 4000
+                                   litellm --config litellm_config.yaml --port 4000
   in an agent:                     Claude Code or Codex through that proxy: docs/agents.md,
                                    "Kilo models in Claude Code and Codex\""""
 
 
 def run(model: str, gateway: GatewayEmulator | None = None) -> int:
-    """The tour against ``gateway`` (a fresh emulator of today's gateway when ``None``)."""
+    """The tour against ``gateway`` (a fresh emulator of the gateway when ``None``)."""
     with nullcontext(gateway) if gateway is not None else GatewayEmulator() as gw, _own_sign_in_store():
         _say(
             f"A local Kilo Gateway emulator on {gw.api_base} stands in for the real gateway. It replays "

@@ -12,7 +12,7 @@ were written. :func:`probe` asks the gateway itself, one request per question:
 * which endpoints answer: a 404/405, an HTML page or the gateway's ``Invalid path`` error means the
   route is absent; any other JSON error the gateway builds means the route exists and read the body.
 
-The gateway answers on two hosts (today's notes §8.1): the documented ``https://api.kilo.ai/api/gateway``
+The gateway answers on two hosts (docs/gateway-contract.md, "Paths and hosts"): the documented ``https://api.kilo.ai/api/gateway``
 and ``https://ai-gateway.kilo.ai/api/v1``, which keep their rate-limit counters apart and may be
 deployed apart. Without a base from the caller (argument or ``KILO_API_BASE``), :func:`bases` names
 both and :func:`probe_hosts` asks each; with one, only that one.

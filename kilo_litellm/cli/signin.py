@@ -5,9 +5,11 @@
 there is one (``webbrowser``, which honours ``BROWSER``), and waits with a countdown until the
 code is approved, denied or expired, or Ctrl-C. The token goes to this user's store
 (:mod:`kilo_litellm.config.credentials`); from then on ``kilo/<model>`` calls without ``api_key=``
-or ``KILO_API_KEY`` use it. ``--org`` picks one of the account's organisations, sent afterwards as
-``X-KiloCode-OrganizationId``. ``whoami`` shows who the credential in use belongs to;
-``logout`` deletes the stored token. Every failure is one line on stderr and exit status 1; the
+or ``KILO_API_KEY`` use it. The organisation, sent afterwards as ``X-KiloCode-OrganizationId``, is
+chosen as Kilo's own client chooses it: the profile's ``selectedOrganizationId``, else the only
+organisation of an account without a personal one; ``--org`` picks another, ``--personal`` none.
+``whoami`` shows who the credential in use belongs to and the organisation in use; ``logout``
+deletes the stored token. Every failure is one line on stderr and exit status 1; the
 token is never printed.
 """
 
@@ -130,6 +132,7 @@ def _login(args: argparse.Namespace) -> int:
             result = sign_in(
                 client,
                 org=args.org,
+                personal=args.personal,
                 interval=args.poll_interval,
                 on_code=lambda code: _show_code(code, not args.no_browser),
                 on_wait=countdown,
@@ -151,7 +154,10 @@ def _login(args: argparse.Namespace) -> int:
     except credentials.StoreError as exc:
         return _fail(f"signed in, but the sign-in could not be stored: {exc}")
     print(f"Signed in as {result.email or 'your Kilo account'}.")
-    if org is not None:
+    if org is not None and args.org is None:
+        print(f"Organisation: {org}, as your Kilo profile selects it; sent as X-KiloCode-OrganizationId.")
+        print(f"`{LOGIN_COMMAND} --personal` signs in without it, `--org ID` with another.")
+    elif org is not None:
         print(f"Organisation: {org}, sent as X-KiloCode-OrganizationId.")
     elif result.profile is not None and result.profile.organizations:
         listed = ", ".join(map(str, result.profile.organizations))
@@ -233,7 +239,14 @@ def _interval(value: str) -> float:
 def add_commands(command: Callable[..., argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """``login``, ``whoami`` and ``logout`` on the parser that ``command(name, help, parents)`` adds to."""
     login = command("login", "sign in to Kilo in the browser and store the token for this user", [])
-    login.add_argument("--org", metavar="ORG", help="use this organisation of the account (its id or name)")
+    chosen = login.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--org",
+        metavar="ORG",
+        help="use this organisation of the account (its id or name); default: the one your Kilo profile "
+        "selects, as Kilo's own client does",
+    )
+    chosen.add_argument("--personal", action="store_true", help="use the personal account, not an organisation")
     login.add_argument("--no-browser", action="store_true", help="only print the URL, do not open a browser")
     login.add_argument(
         "--poll-interval",

@@ -9,8 +9,8 @@ chosen at login, unless ``KILO_ORG_ID`` (or the call) names one; a key given by 
 environment never takes the stored organisation, which belongs to the signed-in account.
 
 The gateway rejects every bearer it cannot verify with ``401 INVALID_TOKEN``, free models included;
-only a request with *no* ``Authorization`` header is anonymous (``docs/gateway-contract.md``,
-*Authentication*). The seed page told users to pass ``public``, so ``public``, ``anonymous``,
+only a request with *no* ``Authorization`` header is anonymous (docs/gateway-contract.md,
+"Authentication"). The seed page told users to pass ``public``, so ``public``, ``anonymous``,
 ``none`` and the empty string stay accepted as placeholders meaning "no key": they are never sent.
 """
 
@@ -45,6 +45,7 @@ AUTO_ROUTER_ID = "kilo/auto"
 
 ORG_HEADER = "X-KiloCode-OrganizationId"
 FEATURE_HEADER = "X-KiloCode-Feature"
+EDITOR_HEADER = "X-KiloCode-EditorName"
 FEATURE = "direct-gateway"
 USER_AGENT = "kilo-litellm"
 """The product token of :func:`user_agent`."""
@@ -72,6 +73,11 @@ def user_agent() -> str:
         return f"{USER_AGENT}/{version(USER_AGENT)}"
     except PackageNotFoundError:
         return f"{USER_AGENT}/unknown"
+
+
+def editor_name() -> str:
+    """``X-KiloCode-EditorName``, usage metadata the gateway stores (Kilo's CLI sends ``Kilo CLI 7.7.9``)."""
+    return user_agent().replace("/", " ", 1)
 
 
 def is_placeholder(key: str | None) -> bool:

@@ -13,7 +13,7 @@ embeddings and the model list all append their own route to the same base.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 # Routes the provider calls; a base that already ends in one of them had it pasted in by mistake.
 ROUTES = ("chat/completions", "fim/completions", "embeddings", "embedding-models", "models")
@@ -72,6 +72,17 @@ def fim_endpoint(base: str) -> str:
         if base.endswith(family):
             return base[: -len(family)] + ORIGIN_FIM_PATH
     return f"{base}/{FIM_ROUTE}"
+
+
+def models_endpoint(base: str, org_id: str | None = None) -> str:
+    """Where the model list is read: an organisation's own list, ``/api/organizations/{id}/models``
+    on the origin of an ``/api/gateway`` (or ``/api/openrouter``) base, as Kilo's own client reads
+    it for an organisation; else ``{base}/models``."""
+    base = normalise_base(base)
+    for family in (GATEWAY_SUFFIX, OPENROUTER_SUFFIX):
+        if org_id and base.endswith(family):
+            return f"{base[: -len(family)]}/api/organizations/{quote(org_id.strip(), safe='')}/models"
+    return f"{base}/models"
 
 
 def endpoint(base: str, route: str) -> str:

@@ -13,24 +13,27 @@ for the live list, so the live gateway, when asked, replaces it entry for entry.
 
 Free is what ``/models`` says (``isFree``), and nothing else: the gateway serves ids free that no
 rule on the id predicts (``stepfun/step-5-preview-free``, ``inclusionai/ling-3.1-flash``,
-``stealth/<name>-alpha``; today's notes §8.2) and changes that rule monthly. So an id the catalog
-does not list is neither free nor paid here: it is sent (without ``Authorization`` when there is no
-key) and the gateway answers, with 401 ``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id
-the catalog lists as paid is refused before sending without a key. ``kilo-auto/free`` is today's
-stable free entry (today's notes §2.2); the seed page's free ids are all retired and each names it
-as its successor.
+``stealth/<name>-alpha``; docs/gateway-contract.md, "Free models and limits") and changes that rule
+monthly. So an id the catalog does not list is neither free nor paid here: it is sent (without
+``Authorization`` when there is no key) and the gateway answers, with 401
+``PAID_MODEL_AUTH_REQUIRED`` if it wants a key. Only an id the catalog lists as paid is refused
+before sending without a key. ``kilo-auto/free`` is the stable free entry (same section); the seed
+page's free ids are all retired and each names it as its successor.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
-from kilo_litellm.models import listing, prefill
+from kilo_litellm.models import listing, prefill, remembered
 from kilo_litellm.models.entry import FREE_AUTO, Catalog, ModelEntry
 from kilo_litellm.models.entry import is_free_id as is_free_id  # the drift report's display guess
 
@@ -60,7 +63,7 @@ def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
     that UIs do not call it free; the seed's (unknown) price is kept.
     """
     if not seed.aliases:
-        return live
+        return live.model_copy(update={"keyless": True}) if seed.keyless else live
     served = live.free or not seed.free
     update: dict = {"aliases": seed.aliases, "retired": not served, "successor": seed.successor}
     if live.gateway_id.lower() == "kilo/auto":
@@ -68,6 +71,7 @@ def _adopt(seed: ModelEntry, live: ModelEntry) -> ModelEntry:
             input_cost_per_token=seed.input_cost_per_token,
             output_cost_per_token=seed.output_cost_per_token,
             cache_read_input_token_cost=seed.cache_read_input_token_cost,
+            cache_write_input_token_cost=seed.cache_write_input_token_cost,
         )
     return live.model_copy(update=update)
 
@@ -92,31 +96,114 @@ def merge(seed_catalog: Catalog, live: list[ModelEntry]) -> Catalog:
     return Catalog(models=tuple(models))
 
 
-_live: Catalog | None = None
+@dataclass(frozen=True)
+class Provenance:
+    """Where the active catalog's ``/models`` list came from: ``live`` (fetched by this process),
+    ``disk`` (remembered from an earlier refresh) or ``snapshot`` (bundled), with the gateway URL and
+    the time it was fetched (Unix seconds; ``None`` for the snapshot)."""
+
+    source: str = "snapshot"
+    api_base: str | None = None
+    fetched_at: float | None = None
+
+    def age(self, now: float | None = None) -> float | None:
+        """Seconds since the list was fetched; ``None`` for the bundled snapshot."""
+        if self.fetched_at is None or self.source == "snapshot":
+            return None
+        return max(0.0, (time.time() if now is None else now) - self.fetched_at)
+
+    def describe_age(self, now: float | None = None) -> str:
+        """``fetched 3 min ago from <url>`` or ``the bundled snapshot``: what the CLI and ``check`` show."""
+        age = self.age(now)
+        if age is None:
+            return f"the {listing.snapshot_origin().describe()} (no live list was ever fetched here)"
+        return f"fetched {_duration(age)} ago from {self.api_base}/models ({self.source})"
+
+
+LIVE_FOR = 24 * 3600.0
+"""How long a fetched list may speak for the gateway before a call is refused on its word alone."""
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+_UNSET: Any = object()
+_live: Any = _UNSET
+_provenance = Provenance()
+_listeners: list[Callable[[Catalog], None]] = []
+
+
+def from_remembered() -> tuple[Catalog, Provenance] | None:
+    """The list an earlier refresh remembered on disk (:mod:`remembered`), as a catalog, or ``None``."""
+    copy = remembered.read()
+    if copy is None:
+        return None
+    entries = listing.parse_models({"data": copy.data})
+    if not entries:
+        return None
+    return merge(seeds(), entries), Provenance("disk", copy.api_base, copy.fetched_at)
+
+
+def _start() -> None:
+    """The first look at the catalog in a process: what the gateway said last, remembered on disk,
+    else the bundled snapshot."""
+    global _live, _provenance
+    found = from_remembered()
+    _live, _provenance = (None, Provenance()) if found is None else found
 
 
 def active() -> Catalog:
-    """The catalog calls resolve against: the last one :func:`install` set, else the bundled one."""
+    """The catalog calls resolve against: the last one :func:`install` set, else the one an earlier
+    refresh remembered, else the bundled one."""
+    if _live is _UNSET:
+        _start()
     return _live if _live is not None else bundled()
 
 
-_on_install: list[Callable[[Catalog], None]] = []
+def provenance() -> Provenance:
+    """Where :func:`active`'s list came from, and when."""
+    active()
+    return _provenance
 
 
-def on_install(hook: Callable[[Catalog], None]) -> None:
-    """Call ``hook`` with the catalog each :func:`install` makes active from now on (once per hook):
-    how the registered provider tells LiteLLM about every model in it."""
-    if hook not in _on_install:
-        _on_install.append(hook)
+def live_list() -> Catalog | None:
+    """The active catalog when it is the gateway's own list less than :data:`LIVE_FOR` old (fetched here
+    or remembered), else ``None``: the only list that may decide anything before a call is sent."""
+    catalog_now = active()
+    age = _provenance.age()
+    return catalog_now if _live is not None and age is not None and age < LIVE_FOR else None
 
 
-def install(live: Catalog | None) -> None:
+def key_required(entry: ModelEntry) -> bool:
+    """Whether a call to ``entry`` without a key is refused before it is sent.
+
+    Only on the word of the gateway itself: a live ``/models`` list (fetched by this process or
+    remembered from a refresh) less than :data:`LIVE_FOR` old lists the model as paid. The bundled
+    data never refuses: whether a model is free, paid, retired or exists is then the gateway's answer
+    (401 ``PAID_MODEL_AUTH_REQUIRED``, 404 ``model_not_found``), mapped to errors that say what to do.
+    A retired seed alias is sent for its answer; ``kilo-auto/small`` is priced but served keyless.
+    """
+    return not (entry.free or entry.keyless or entry.retired) and entry.listed and live_list() is not None
+
+
+def on_install(listener: Callable[[Catalog], None]) -> None:
+    """Call ``listener(catalog)`` whenever a catalog is installed (LiteLLM's model map follows it so)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def install(live: Catalog | None, origin: Provenance | None = None) -> None:
     """Make ``live`` (from the gateway's ``/models``) the active catalog; ``None`` goes back to the bundled one."""
-    global _live
+    global _live, _provenance
     _live = live
+    _provenance = origin if live is not None and origin is not None else Provenance()
     _table.cache_clear()
-    for hook in _on_install:
-        hook(active())
+    for listener in list(_listeners):
+        listener(active())
 
 
 @lru_cache(maxsize=1)
@@ -167,6 +254,64 @@ def close_name(name: str) -> str | None:
         return None
     entry = table[match]
     return labelled(next((a for a in entry.aliases if a.lower() == match), entry.gateway_id), entry)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One count of a catalog, the same in ``models``, ``models --json`` and ``check``.
+
+    ``listed``: the served entries of the gateway's ``/models`` (``free`` of them free); ``kept``:
+    served entries the list leaves out that the package's seeds keep (``kilo-auto/free`` when
+    unlisted, the fill-in-the-middle ids); ``retired``: seed aliases the gateway no longer serves
+    (``models`` shows them below its table, ``--json`` at the end of its list).
+    """
+
+    listed: int
+    free: int
+    kept: int
+    retired: int
+
+    @property
+    def served(self) -> int:
+        """The rows of ``kilo-litellm models``: listed plus kept."""
+        return self.listed + self.kept
+
+    def describe(self) -> str:
+        kept = f" + {self.kept} the list leaves out (fill-in-the-middle ids, kept from the seeds)" if self.kept else ""
+        return (
+            f"{self.served} models: {self.listed} listed by /models ({self.free} free){kept}; "
+            f"{self.retired} retired seed aliases"
+        )
+
+
+def summary(source: Catalog | None = None) -> Summary:
+    """:class:`Summary` of ``source`` (default: the active catalog)."""
+    models = (source or active()).models
+    listed = [e for e in models if e.listed and not e.retired]
+    return Summary(
+        listed=len(listed),
+        free=sum(1 for e in listed if e.free),
+        kept=sum(1 for e in models if not e.listed and not e.retired),
+        retired=sum(1 for e in models if e.retired),
+    )
+
+
+def nearest(gateway_id: str, limit: int = 3) -> list[str]:
+    """``kilo/...`` names of the served models whose id is closest to ``gateway_id`` (a typo's answer:
+    ``kilo-auto/fre`` → ``kilo/kilo-auto/free``), nearest first; never the id itself nor a retired one."""
+    import difflib
+
+    wanted = gateway_id.strip().lower().removeprefix(f"{PROVIDER}/")
+    served = {e.gateway_id.lower(): e for e in active().models if not e.retired and e.listed}
+    served.pop(wanted, None)
+    close = difflib.get_close_matches(wanted, list(served), n=limit, cutoff=0.75)
+    return [f"{PROVIDER}/{served[m].gateway_id}" for m in close]
+
+
+def did_you_mean(gateway_id: str) -> str:
+    """``Did you mean kilo/kilo-auto/free?`` for an id the gateway does not serve, or ``""``."""
+    close = nearest(gateway_id)
+    return f"Did you mean {' or '.join(close)}? " if close else ""
 
 
 def labelled(name: str, entry: ModelEntry) -> str:

@@ -34,6 +34,8 @@ class ModelEntry(BaseModel):
     input_cost_per_token: float | None = 0.0
     output_cost_per_token: float | None = 0.0
     cache_read_input_token_cost: float | None = None
+    cache_write_input_token_cost: float | None = None
+    """``/models`` ``pricing.input_cache_write``; ``None``: the input price."""
     may_train: bool = False
     supports_vision: bool = False
     supports_reasoning: bool = False
@@ -46,6 +48,11 @@ class ModelEntry(BaseModel):
     name: str | None = None
     expiration_date: datetime.date | None = None
     preferred_index: int | None = None
+    listed: bool = False
+    """The entry came from a ``/models`` list (live, remembered or bundled), not only from the seeds."""
+    keyless: bool = False
+    """Served without a key although ``/models`` prices it (``kilo-auto/small``: without a key or a
+    balance the gateway routes it to a free model), so it is never refused for want of a key."""
     known: bool = True
     """``False`` for an id the active catalog does not list (:func:`catalog.resolve` builds its entry):
     whether it is free, and its price, are the gateway's to say when it answers."""
@@ -80,8 +87,10 @@ class ModelEntry(BaseModel):
     def model_info(self) -> dict:
         """The ``litellm.register_model`` value for this entry.
 
-        Unknown prices are registered as 0 (LiteLLM has no "unknown"; a stale price must not linger
-        from an earlier registration): the cost of such a call is what the gateway reports. The
+        An unknown price (``-1`` in ``/models``) registers no price at all: LiteLLM then treats the
+        call's cost as unknown (the proxy sends no cost header) instead of as free, and the cost is
+        what the gateway reports. (``register_model`` merges, so a price an earlier list gave stays
+        registered until the process restarts.) The
         gateway's ``expiration_date`` becomes LiteLLM's ``deprecation_date``, which the proxy's
         ``/model/deprecations`` reports (LiteLLM's ``register_model`` merges, so a date the gateway
         later drops stays registered until the process restarts).
@@ -103,12 +112,15 @@ class ModelEntry(BaseModel):
             "supports_response_schema": self.supports_response_schema,
             "supports_system_messages": True,
         }
+        if self.billed_prices is None:
+            return {k: v for k, v in info.items() if v is not None}
         input_price, output_price = prices
         cache_read = input_price if self.cache_read_input_token_cost is None else self.cache_read_input_token_cost
         info["input_cost_per_token"] = input_price
         info["output_cost_per_token"] = output_price
         info["cache_read_input_token_cost"] = 0.0 if self.free else cache_read
-        info["cache_creation_input_token_cost"] = input_price
+        cache_write = input_price if self.cache_write_input_token_cost is None else self.cache_write_input_token_cost
+        info["cache_creation_input_token_cost"] = 0.0 if self.free else cache_write
         if self.expiration_date is not None:
             info["deprecation_date"] = self.expiration_date.isoformat()
         return {k: v for k, v in info.items() if v is not None}
@@ -133,17 +145,18 @@ class Catalog(BaseModel):
 
 
 FREE_AUTO = "kilo-auto/free"
-"""Today's stable free entry: a virtual model that picks from Kilo's free pool (today's notes §2.2)."""
+"""The stable free entry: a virtual model that picks from Kilo's free pool (docs/gateway-contract.md,
+"Free models and limits")."""
 
 
 def is_free_id(gateway_id: str) -> bool:
-    """A guess from the id alone (the gateway's February ``isFreeModel`` rule): a display hint, never a decision.
+    """A guess from the id alone (the gateway's ``isFreeModel`` rule of February 2026): a display hint.
 
-    Today's gateway serves ids free that this rule calls paid (``stepfun/step-5-preview-free``,
-    ``inclusionai/ling-3.1-flash``, ``stealth/<name>-alpha``: today's notes §8.2) and changes its
-    rule monthly, so the catalog's ``free`` is ``/models``' ``isFree`` and an id the catalog does not
-    list is sent for the gateway to answer. Only the drift report uses this, to label a ``/models``
-    body that lacks ``isFree``.
+    The gateway serves ids free that this rule calls paid (``stepfun/step-5-preview-free``,
+    ``inclusionai/ling-3.1-flash``, ``stealth/<name>-alpha``: docs/gateway-contract.md, "Free models
+    and limits") and changes its rule monthly, so the catalog's ``free`` is ``/models``' ``isFree``
+    and an id the catalog does not list is sent for the gateway to answer. Only the drift report
+    uses this, to label a ``/models`` body that lacks ``isFree``.
     """
     gid = gateway_id.strip().lower()
     if gid.endswith(":free") or gid == "openrouter/free":

@@ -1,7 +1,7 @@
 """Which gateway models answer fill-in-the-middle (``POST /fim/completions``): pure data.
 
-The gateway's ``/models`` has no field that says so (today's notes §8.5; its entries carry no API
-kinds), and its FIM route accepts an exact list of public ids, aliases deliberately left out
+The gateway's ``/models`` has no field that says so (docs/gateway-contract.md, "The model list" and
+"Fill-in-the-middle"), and its FIM route accepts an exact list of public ids, aliases deliberately left out
 (``supported-fim-models.ts`` in Kilo's server code): Mistral's Codestral and Inception's Mercury
 Edit, the two models Kilo's own autocomplete offers. Any other id gets ``400
 unsupported_fim_model`` from the gateway, which the provider maps to a clear error; so this list
@@ -12,7 +12,7 @@ only decides what ``kilo-litellm models`` marks and where a ``text_completion`` 
 from __future__ import annotations
 
 FIM_MODELS: tuple[str, ...] = ("mistralai/codestral-2508", "inception/mercury-edit-2")
-"""The gateway ids ``/fim/completions`` accepts today, the first one Kilo's default."""
+"""The gateway ids ``/fim/completions`` accepts, the first one Kilo's default."""
 
 
 def supports_fim(gateway_id: str) -> bool:

@@ -1,17 +1,18 @@
 """The gateway's ``GET /models`` body → :class:`ModelEntry` objects (pure).
 
 The gateway lists every model it routes (OpenRouter's catalogue, the Kilo free models and the
-``kilo-auto/*`` virtual models) as ``{"data": [Model, ...]}`` (wire notes §4.1, today's notes §2.4).
-``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices (never
-a guess from the id: §8.2). Prices are decimal strings in USD per token, ``"-1"`` meaning unknown (the
-``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept: users care; the gateway's default for a
-free model is ``true`` (§8.2), so a free entry that leaves it out may train. Vision is an
-``"image"`` input modality and tools/reasoning are entries of ``supported_parameters``; structured
-output (a ``response_format`` with a JSON schema) is OpenRouter's ``structured_outputs`` entry, as
-``response_format`` alone means JSON mode only. Max output lives in
-``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of the context window,
-and so does this module. Display names lose the gateway's ``" (new)"``/``" ($$$$)"``/``" (retires
-...)"`` marks, ``expiration_date`` and ``preferredIndex`` are kept (:mod:`retirement`).
+``kilo-auto/*`` virtual models) as ``{"data": [Model, ...]}`` (docs/gateway-contract.md, "The model
+list"). ``isFree`` says whether a model is free (since 2026-03); without it, free means zero prices
+(never a guess from the id: "Free models and limits" there). Prices are decimal strings in USD per
+token, ``"-1"`` meaning unknown (the ``kilo-auto`` routers). ``mayTrainOnYourPrompts`` is kept:
+users care; the gateway's default for a free model is ``true``, so a free entry that leaves it out
+may train. Vision is an ``"image"`` input modality and tools/reasoning are entries of
+``supported_parameters``; structured output (a ``response_format`` with a JSON schema) is
+OpenRouter's ``structured_outputs`` entry, as ``response_format`` alone means JSON mode only. Max
+output lives in ``top_provider.max_completion_tokens``; the official CLI falls back to 20 % of the
+context window, and so does this module. Display names lose the gateway's ``" (new)"``/``"
+($$$$)"``/``" (retires ...)"`` marks, ``expiration_date`` and ``preferredIndex`` are kept
+(:mod:`retirement`).
 
 The bundled snapshot of that body is read here too, with where and when it was taken
 (:func:`snapshot_origin`). Keys starting with ``_`` are the snapshot's own notes, never the
@@ -61,6 +62,7 @@ class Pricing(BaseModel):
     prompt: str | None = None
     completion: str | None = None
     input_cache_read: str | None = None
+    input_cache_write: str | None = None
 
 
 class GatewayModel(BaseModel):
@@ -121,8 +123,9 @@ def max_output(model: GatewayModel) -> int | None:
 
 
 def is_free(model: GatewayModel) -> bool:
-    """``isFree``, the gateway's own answer (today's notes §8.2); an entry from a gateway older than
-    the field (2026-03) is free when it lists both prices as zero. Never guessed from the id."""
+    """``isFree``, the gateway's own answer (docs/gateway-contract.md, "Free models and limits"); an
+    entry from a gateway older than the field (2026-03) is free when it lists both prices as zero.
+    Never guessed from the id."""
     if model.is_free is not None:
         return model.is_free
     return per_token(model.pricing.prompt) == 0.0 and per_token(model.pricing.completion) == 0.0
@@ -141,6 +144,7 @@ def to_entry(model: GatewayModel) -> ModelEntry:
     name, retires = retirement.display_name(model.name)
     return ModelEntry(
         gateway_id=model.id,
+        listed=True,
         name=name,
         expiration_date=retirement.parse_date(model.expiration_date) or retirement.date_from_mark(retires),
         preferred_index=_rank(model.preferred_index),
@@ -150,6 +154,7 @@ def to_entry(model: GatewayModel) -> ModelEntry:
         input_cost_per_token=per_token(model.pricing.prompt),
         output_cost_per_token=per_token(model.pricing.completion),
         cache_read_input_token_cost=cache_read or None,
+        cache_write_input_token_cost=per_token(model.pricing.input_cache_write) or None,
         may_train=free if model.may_train is None else model.may_train,
         supports_vision="image" in {m.lower() for m in model.architecture.input_modalities},
         supports_reasoning=bool(params & {"reasoning", "include_reasoning"}),

@@ -1,7 +1,7 @@
 """When a model retires, what its display name says without the gateway's marks, and the one-time
 warning a call to a model that retires soon logs.
 
-The December gateway (today's notes §8.2) lists ``expiration_date`` on the models it is about to
+The gateway (docs/gateway-contract.md, "The model list") lists ``expiration_date`` on the models it is about to
 drop (OpenRouter's field: an ISO date, "the date after which the model may be removed") and
 appends marks to display names: ``" (new)"``, ``" ($$$$)"`` and ``" (retires Dec 12)"``. Names
 are kept without the marks (ids are never touched); the date is kept as

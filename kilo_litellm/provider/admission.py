@@ -8,12 +8,14 @@ as an opaque error or is billed; and it refuses a few calls only after a round t
 1. input the route's endpoint would pass on unchecked (a bad ``max_tokens``, messages that are
    not messages, more than one fill-in-the-middle prompt, an empty embedding input), or a chat
    model asked for embeddings: ``litellm.BadRequestError``;
-2. on a free-chain deployment (``model_info.kilo_capability_checks``), a request the model cannot
-   serve (:mod:`capability_check`);
-3. no real key where one is needed: fill-in-the-middle always, and a model the catalog (or the
-   embedding list) names as paid and not retired: ``litellm.AuthenticationError``. A model the
-   catalog does not list is sent, and the gateway's 401 ``PAID_MODEL_AUTH_REQUIRED`` says whether
-   it wants a key.
+2. on a free-chain deployment (``model_info.kilo_capability_checks``), a member the gateway no
+   longer serves (``litellm.NotFoundError``, so the Router's walk moves on) or a request the model
+   cannot serve (:mod:`capability_check`);
+3. no real key where one is needed: fill-in-the-middle always; a chat model only when a live
+   ``/models`` list less than a day old prices it (:func:`catalog.key_required`: the bundled data
+   never refuses, and ``kilo-auto/small`` is priced yet served keyless); an embedding model the
+   embedding list names as paid: ``litellm.AuthenticationError``. Anything else is sent, and the
+   gateway's 401 ``PAID_MODEL_AUTH_REQUIRED`` says whether it wants a key.
 """
 
 from __future__ import annotations
@@ -39,8 +41,7 @@ def _listed_as_paid(call: Call) -> bool:
     if call.route is routes.EMBEDDINGS:
         listed = embeddings.lookup(call.model)
         return listed is not None and not listed.free
-    entry = call.entry
-    return entry is not None and entry.known and not entry.free and not entry.retired
+    return call.entry is not None and catalog.key_required(call.entry)
 
 
 def refusal(call: Call, *, model_info: Any = None) -> Exception | None:
@@ -51,7 +52,9 @@ def refusal(call: Call, *, model_info: Any = None) -> Exception | None:
     """
     refused = _input_refusal(call)
     if refused is None and call.route is not routes.EMBEDDINGS and capability_check.enabled(model_info):
-        refused = capability_check.refusal(call.model, call.inputs, call.params, model_info)
+        refused = capability_check.gone(call.model) or capability_check.refusal(
+            call.model, call.inputs, call.params, model_info
+        )
     if refused is not None or call.settings.has_real_key:
         return refused
     if call.route.key_always:

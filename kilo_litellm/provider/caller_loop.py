@@ -1,16 +1,16 @@
 """The event loop of the ``litellm.acompletion`` call that is running, seen from LiteLLM's worker thread.
 
 LiteLLM 1.110 runs a custom provider's ``astreaming`` inside ``completion``, which ``acompletion``
-runs in the event loop's default executor (``main.py:938``), and wraps whatever it returns in a
-``CustomStreamWrapper`` without awaiting anything (``main.py:5302-5327``). So a provider that wants
-a refused stream to fail at ``await acompletion(...)``, as LiteLLM's own providers do, must send the
-request and read the status line before ``astreaming`` returns, on the caller's loop, from that
-worker thread; and nothing LiteLLM hands the provider names that loop.
+runs in the event loop's default executor, and wraps whatever it returns in a
+``CustomStreamWrapper`` without awaiting anything (docs/litellm-assumptions.md, "Streams"). So a
+provider that wants a refused stream to fail at ``await acompletion(...)``, as LiteLLM's own
+providers do, must send the request and read the status line before ``astreaming`` returns, on the
+caller's loop, from that worker thread; and nothing LiteLLM hands the provider names that loop.
 
-What LiteLLM does await on the caller's loop, in the caller's task, before it copies the context
-for the worker thread, is every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook``
-(``utils.py:2409``, ``:1835-1839``). :class:`LoopProbe` is such a logger: it only records the
-running loop in a context variable, which the worker thread then reads through :func:`current`.
+What LiteLLM does await on the caller's loop, in the caller's task, before it copies the context for
+the worker thread, is every ``litellm.callbacks`` logger's ``async_pre_call_deployment_hook`` (same
+section). :class:`LoopProbe` is such a logger: it only records the running loop in a context
+variable, which the worker thread then reads through :func:`current`.
 
 Waiting there holds one of the loop's default-executor threads (``min(32, cores + 4)`` of them,
 shared with every LiteLLM call in the process) until the status line arrives. A proxy that starts

@@ -1,5 +1,9 @@
 """A request a free-chain deployment cannot serve is refused before it is sent, with a typed error.
 
+A member the gateway no longer serves (no longer in its live ``/models``, answered 404
+``model_not_found``, or past its ``expiration_date``: :mod:`kilo_litellm.models.serving`) is skipped
+the same way, with a ``litellm.NotFoundError`` and one warning saying how to write the config again.
+
 The free chain (``free_router()``, the generated proxy config) marks its deployments with
 ``model_info.kilo_capability_checks: true``. For such a deployment, an image, ``tools``, or a
 ``response_format`` with a JSON schema goes only to a model that declares it takes them
@@ -22,7 +26,7 @@ from typing import Any
 
 from kilo_litellm.config import settings
 from kilo_litellm.config.settings import PROVIDER
-from kilo_litellm.models import catalog, needs
+from kilo_litellm.models import catalog, needs, serving
 
 MARKER = "kilo_capability_checks"
 """The ``model_info`` key that turns the checks on for a deployment."""
@@ -65,3 +69,19 @@ def refusal(
     if lacking:
         return litellm.BadRequestError(message=message, model=label, llm_provider=PROVIDER)
     return litellm.ContextWindowExceededError(message=message, model=label, llm_provider=PROVIDER)
+
+
+def gone(model: str) -> Exception | None:
+    """The error for a chain member the gateway no longer serves (:mod:`serving`), or ``None``: the
+    Router's fallback walk moves on to the next member without a request to this one."""
+    reason = serving.skipped(model)
+    if reason is None:
+        return None
+    import litellm
+
+    label = model if settings.has_provider_prefix(model) else f"{PROVIDER}/{model}"
+    return litellm.NotFoundError(
+        message=f"{label} was skipped by the free chain: {reason}. Write the config again: {serving.REGENERATE}.",
+        model=label,
+        llm_provider=PROVIDER,
+    )

@@ -1,14 +1,15 @@
 """The gateway's ``error_type`` values → the ``litellm`` class and the hint a caller sees (pure data).
 
-Since 2026-04 every error the gateway builds itself carries a top-level ``error_type`` (today's
-notes §4); an in-band stream error names its kind in ``error.type`` (``upstream_disconnect``,
-``timeout``, §5). The type says what happened more reliably than the status: the anonymous daily
-cap is a 401 but a limit, ``model_not_allowed`` comes as 404 or 503, a context overflow keeps the
-upstream's status (even 500). So a known type decides the class; ``None`` means the gateway uses
-that type with several statuses and the status decides. Unknown types fall back to the status.
+Since 2026-04 every error the gateway builds itself carries a top-level ``error_type``
+(docs/gateway-contract.md, "Errors"); an in-band stream error names its kind in ``error.type``
+(``upstream_disconnect``, ``timeout``; "Streams" there). The type says what happened more reliably
+than the status: the anonymous daily cap is a 401 but a limit, ``model_not_allowed`` comes as 404 or
+503, a context overflow keeps the upstream's status (even 500). So a known type decides the class;
+``None`` means the gateway uses that type with several statuses and the status decides. Unknown
+types fall back to the status.
 
 One type needs both: ``model_not_allowed`` is a 404 (the organisation's allow-list lacks the model)
-or a 503 (its policy leaves ``kilo-auto/balanced``/``efficient`` no model for this request, §8.4).
+or a 503 (its policy leaves ``kilo-auto/balanced``/``efficient`` no model for this request).
 The 503 is not transient: the same request meets the same policy. A 5xx would make LiteLLM retry
 it (``num_retries``, a Router's retries, the OpenAI SDK in front of a proxy) and a Router cool the
 deployment down, taking it away from the requests the policy does allow. So ``if_5xx`` raises it
@@ -180,7 +181,7 @@ ERROR_TYPES: dict[str, ErrorType] = {
     ),
     "timeout": ErrorType(litellm.Timeout, "The provider did not answer in time; " + _RETRY),
 }
-"""Every ``error_type`` of today's gateway (and the in-band stream ``timeout``) → class and hint."""
+"""Every ``error_type`` of the gateway (and the in-band stream ``timeout``) → class and hint."""
 
 CODE_TYPES: dict[str, str] = {
     "INVALID_TOKEN": "authentication_required",

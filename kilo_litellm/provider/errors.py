@@ -1,6 +1,6 @@
 """Gateway error bodies → ``litellm.*`` exceptions with a message that says what to do (pure).
 
-The gateway answers errors in three shapes (wire notes §2.3, §8.5):
+The gateway answers errors in three shapes (docs/gateway-contract.md, "Errors"):
 
 * flat, from the gateway itself: ``{"error": "Rate limit exceeded", "message": "Free model ..."}``
 * nested, from the gateway itself: ``{"error": {"code": "PAID_MODEL_AUTH_REQUIRED", "message": ...}}``
@@ -9,7 +9,7 @@ The gateway answers errors in three shapes (wire notes §2.3, §8.5):
   also sent *inside* a 200 stream as an SSE event.
 
 Since 2026-04 the gateway's own bodies also carry a top-level ``error_type``, and an in-band
-stream error names its kind in ``error.type`` (today's notes §4, §5); a known type decides the
+stream error names its kind in ``error.type`` (docs/gateway-contract.md, "Errors", "Streams"); a known type decides the
 class and the hint (:mod:`error_types`), else the status does. Some answers carry ``Retry-After``
 (``top_up_in_progress``, the abuse layer's 429s); it is kept on the exception's ``response`` so a
 LiteLLM Router waits and cools down for as long as the gateway asked. LiteLLM maps only its own
@@ -239,6 +239,40 @@ def _status_hint(error: GatewayError, status: int, has_real_key: bool | None, st
     return ""
 
 
+_POLICY_CODES = ("content_policy_violation", "invalid_prompt")
+_POLICY_PHRASES = ("rejected as a result of our safety system", "violating our usage policy")
+
+
+def refused_content(error: GatewayError) -> bool:
+    """Whether the model's provider refused the request's content, as the gateway passes it through.
+
+    OpenAI's own 400 (``code`` ``content_policy_violation`` or ``invalid_prompt``: "Invalid prompt:
+    your prompt was flagged as potentially violating our usage policy"), OpenAI's refusal wrapped by
+    OpenRouter (400, ``metadata.raw`` naming ``content_policy_violation``, "rejected as a result of
+    our safety system") and OpenRouter's moderation 403 ("Your input was flagged", with
+    ``metadata.flagged_input`` or ``reasons``). Every other 400 and 403 is not one.
+    """
+    status = _status_of(error)
+    if status not in (400, 403):
+        return False
+    message = error.message.lower()
+    raw = error.metadata.get("raw")
+    if str(error.code or "").lower() in _POLICY_CODES:
+        return True
+    if isinstance(raw, str) and any(code in raw.lower() for code in _POLICY_CODES):
+        return True
+    if status == 403:
+        flagged = "flagged_input" in error.metadata or "reasons" in error.metadata
+        return flagged and "flagged" in message
+    return any(phrase in message for phrase in _POLICY_PHRASES)
+
+
+CONTENT_POLICY_HINT = (
+    "The model's provider refused the request under its content policy; nothing is gained by retrying it "
+    "unchanged. A Router's (or the proxy's) content_policy_fallbacks try another model."
+)
+
+
 def classify(
     error: GatewayError,
     entry: catalog.ModelEntry | None = None,
@@ -258,6 +292,8 @@ def classify(
     refused = status == 404 or error_type in ("paid_model_auth_required", *_GONE)
     if entry is not None and entry.retired and refused:
         return litellm.NotFoundError, 404, _retired(entry)
+    if refused_content(error):
+        return litellm.ContentPolicyViolationError, 400, CONTENT_POLICY_HINT
     by_status = _by_status(status, error.message)
     if error_type is None:
         cls, hint = by_status, _status_hint(error, status, has_real_key, stored_sign_in)
@@ -267,7 +303,17 @@ def classify(
         hint = _template(error_type, error, has_real_key, stored_sign_in)
     if cls is not by_status or cls is litellm.ContextWindowExceededError:
         status = _CANONICAL_STATUS.get(cls, status)
+    if entry is not None and _unserved(status, error_type, entry):
+        hint = catalog.did_you_mean(entry.gateway_id) + hint
     return cls, status, hint
+
+
+def _unserved(status: int, error_type: str | None, entry: catalog.ModelEntry) -> bool:
+    """The gateway does not serve this id: its 404 ``model_not_found`` (or a bare 404), or the 401
+    a paid model earns for an id no ``/models`` list has (a typo is sent, and answered so)."""
+    if error_type == "model_not_found" or (status == 404 and error_type is None):
+        return True
+    return error_type == "paid_model_auth_required" and not entry.listed
 
 
 _GONE = ("model_not_found", "unavailable_model", "discontinued_free_model")
@@ -351,10 +397,12 @@ def to_exception(
     return exc
 
 
-def auth_required(model: str) -> litellm.AuthenticationError:
+def auth_required(model: str, detail: str | None = None) -> litellm.AuthenticationError:
     """Raised before sending: a paid model with no key would only earn the gateway's 401."""
     return litellm.AuthenticationError(
-        message=(
+        message=f"KiloException - {detail}"
+        if detail
+        else (
             f"KiloException - '{model}' is a paid model and no Kilo API key is set. Run `{LOGIN_COMMAND}`, "
             f"or set {ENV_API_KEY} (or pass api_key=) to a key from {SIGN_UP_URL}, or use a free model: "
             f"{', '.join(catalog.current_free_models())}."
@@ -362,6 +410,11 @@ def auth_required(model: str) -> litellm.AuthenticationError:
         model=model,
         llm_provider=PROVIDER,
     )
+
+
+def retired(model: str, entry: catalog.ModelEntry) -> litellm.NotFoundError:
+    """A model the catalog marks retired, named with what to use instead."""
+    return litellm.NotFoundError(message=f"KiloException - {_retired(entry)}", model=model, llm_provider=PROVIDER)
 
 
 def unknown_model(model: str, reason: str) -> litellm.NotFoundError:

@@ -18,7 +18,7 @@ when it has a ``suffix`` or its model is one the gateway serves FIM for
 (:mod:`kilo_litellm.models.fim`); a plain ``text_completion`` on a chat model stays a chat
 completion, and so does every ``litellm.completion`` call.
 
-What the gateway's FIM route does (today's notes §8.5, Kilo's ``fim-completions.ts``):
+What the gateway's FIM route does (docs/gateway-contract.md, "Fill-in-the-middle"):
 
 * it takes Mistral's FIM body, ``{model, prompt, suffix?, max_tokens, min_tokens?, stop?: [str],
   stream?}``, drops every other field, and forwards it to Mistral or Inception;

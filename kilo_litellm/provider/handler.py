@@ -32,6 +32,7 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -43,7 +44,9 @@ from kilo_litellm.models import retirement
 from kilo_litellm.provider import (
     admission,
     caller_loop,
+    capability_check,
     errors,
+    health_probe,
     planning,
     resend,
     session,
@@ -90,7 +93,8 @@ def _completion_call(
         timeout=timeout,
         stream=stream,
     )
-    admission.admit(call, model_info=internals.deployment_info(details))
+    model_info = internals.deployment_info(details)
+    call = admission.admit(replace(call, chain_member=capability_check.enabled(model_info)), model_info=model_info)
     retirement.warn_once(call.entry)
     return _logged(call, logging_obj, inputs=messages)
 
@@ -264,8 +268,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         client: Any = None,
     ) -> ModelResponse:
+        http = internals.async_client(client, self._aclient)
+        if health_probe.requested(litellm_params):
+            return await health_probe.answer(model, api_key, api_base, http, model_response)
         call = _completion_call(**_arguments(locals()), stream=False)
-        return await _aread_all(internals.async_client(client, self._aclient), call, model_response)
+        return await _aread_all(http, call, model_response)
 
     # -- streaming -------------------------------------------------------------------------------
 
@@ -439,8 +446,11 @@ class KiloLLM(CustomLLM):
         timeout: Any = None,
         litellm_params: Any = None,
     ) -> EmbeddingResponse:
+        http = internals.async_client(None, self._aclient)
+        if health_probe.requested(litellm_params):
+            return await health_probe.answer_embedding(model, api_key, api_base, http, model_response)
         call = _embedding_call(**_arguments(locals()))
-        return await _aread_all(internals.async_client(None, self._aclient), call, model_response)
+        return await _aread_all(http, call, model_response)
 
     # -- what the gateway has no route for: a 400 before anything is sent ------------------------
 

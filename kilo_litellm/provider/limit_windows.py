@@ -1,10 +1,10 @@
 """The window behind a gateway rate limit, put on the exception as ``retry-after`` (pure).
 
-Which answer gets which window (today's notes §4, §8.3, §8.4):
+Which answer gets which window (docs/gateway-contract.md, "Errors", "Free models and limits"):
 
 * 429 ``rate_limit_exceeded`` "Model usage limit reached" (before 2026-04 "Free model usage limit
   reached", without an ``error_type``): 200 requests in a sliding hour per IP, checked only on
-  rate-limited Kilo-exclusive models (today one hidden model behind ``kilo-auto/small``; not
+  rate-limited Kilo-exclusive models (one hidden model behind ``kilo-auto/small``; not
   ``kilo-auto/free``, not the ``:free`` ids). It has no ``Retry-After``, so the hour (3600 s) is put
   on the exception: a model that sent it is spent for up to that long.
 * 401 ``promotion_limit_reached`` (raised as a 429): 10,000 requests in 24 h per IP without a key,

@@ -185,6 +185,15 @@ def hidden_params(response: Any) -> dict[str, Any]:
     return response._hidden_params
 
 
+def record_reported_cost(response: Any, cost: float) -> None:
+    """A cost the provider knows, where LiteLLM's cost calculator looks before its price map
+    (``set_response_cost_in_hidden_params``: ``additional_headers``), so LiteLLM also writes its cost
+    breakdown, as for its built-in providers that report a cost."""
+    from litellm.litellm_core_utils.core_helpers import set_response_cost_in_hidden_params
+
+    set_response_cost_in_hidden_params(response, cost)
+
+
 # -- timeouts ----------------------------------------------------------------------------------------
 
 COMPLETION_FALLBACK = float(getattr(litellm_constants, "COMPLETION_HTTP_FALLBACK_SECONDS", 600.0))

@@ -42,6 +42,9 @@ class Call:
     coalesce: bool = True
     inputs: Any = field(default=None, repr=False)
     params: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    chain_member: bool = False
+    """Sent for a free-chain deployment (``model_info.kilo_capability_checks``): its 404
+    ``model_not_found`` takes the model out of the chain (:mod:`kilo_litellm.models.serving`)."""
 
     def __repr__(self) -> str:
         gateway_id = self.entry.gateway_id if self.entry is not None else self.model

@@ -15,6 +15,7 @@ from typing import Any
 
 from litellm.types.utils import ModelResponseStream
 
+from kilo_litellm.models import serving
 from kilo_litellm.provider import errors, response
 from kilo_litellm.provider.planning import Call
 from kilo_litellm.provider.sse import SSEDecoder
@@ -22,9 +23,11 @@ from kilo_litellm.provider.sse import SSEDecoder
 
 def refusal(call: Call, status: int, body: bytes | dict, headers: Mapping[str, str] | None = None) -> Exception:
     """The gateway's error answer as a ``litellm`` exception, with its retry headers kept; an HTML
-    404 says the URL looks wrong instead."""
+    404 says the URL looks wrong instead. A free-chain member's 404 ``model_not_found`` is noted, the
+    one thing kept from an answer: the chain skips that model from then on
+    (:mod:`kilo_litellm.models.serving`)."""
     wrong = errors.wrong_url(status, body, model=call.model, url=call.url) if isinstance(body, bytes) else None
-    return wrong or errors.to_exception(
+    exc = wrong or errors.to_exception(
         errors.parse(status, body),
         model=call.model,
         entry=call.entry,
@@ -33,6 +36,9 @@ def refusal(call: Call, status: int, body: bytes | dict, headers: Mapping[str, s
         headers=headers,
         stored_sign_in=call.settings.signed_in,
     )
+    if call.chain_member and call.entry is not None and getattr(exc, "kilo_error_type", None) == "model_not_found":
+        serving.mark_not_found(call.entry.gateway_id)
+    return exc
 
 
 class Deadline:

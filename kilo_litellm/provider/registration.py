@@ -15,7 +15,7 @@ import litellm
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog
-from kilo_litellm.provider import caller_loop, embeddings, litellm_internals
+from kilo_litellm.provider import caller_loop, embeddings, litellm_internals, quiet_refusals
 from kilo_litellm.provider.handler import KiloLLM
 
 kilo_llm = KiloLLM()
@@ -41,6 +41,7 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
         litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
     litellm.utils.custom_llm_setup()
     caller_loop.install()
+    quiet_refusals.install()
     catalog.on_install(_register_models)
     _register_models(catalog.active())
     litellm_internals.register_models(embeddings.model_cost_map())

@@ -1,7 +1,7 @@
 """OpenAI-style call → the gateway's ``POST /chat/completions`` request (pure).
 
 The gateway forwards the JSON body to OpenRouter after a few rewrites and validates nothing but
-``model`` (wire notes §5), so every OpenAI and OpenRouter parameter is passed through. What must
+``model`` (docs/gateway-contract.md, "Requests"), so every OpenAI and OpenRouter parameter is passed through. What must
 *not* be forwarded are the keys LiteLLM itself puts into ``optional_params`` (``max_retries``,
 ``stream``, ``stream_options``, ``extra_body``, ...). ``extra_body`` is merged into the body, as
 LiteLLM's built-in OpenAI-compatible providers do.
@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kilo_litellm.config.settings import COALESCE_PARAM, FEATURE, FEATURE_HEADER, ORG_HEADER, Settings, user_agent
+from kilo_litellm.config.settings import (
+    COALESCE_PARAM,
+    EDITOR_HEADER,
+    FEATURE,
+    FEATURE_HEADER,
+    ORG_HEADER,
+    Settings,
+    editor_name,
+    user_agent,
+)
 from kilo_litellm.provider.params import to_gateway
 
 # Keys LiteLLM (or the Router/proxy) adds to optional_params that are not request parameters.
@@ -99,7 +108,7 @@ def build_messages(messages: Any) -> Any:
 def input_problem(*, messages: Any, params: Mapping[str, Any]) -> str | None:
     """What is wrong with a call the gateway would pass upstream unchecked, or ``None``.
 
-    The gateway validates nothing but ``model`` (wire notes §5): a negative ``max_tokens`` or a
+    The gateway validates nothing but ``model`` (docs/gateway-contract.md, "Requests"): a negative ``max_tokens`` or a
     message whose content is not text would reach the upstream and come back as an opaque error
     (or be billed), so such calls are refused before anything is sent.
     """
@@ -138,6 +147,7 @@ def build_headers(*, settings: Settings, extra: Mapping[str, str] | None = None)
         "Accept": "application/json, text/event-stream",
         "User-Agent": user_agent(),
         FEATURE_HEADER: FEATURE,
+        EDITOR_HEADER: editor_name(),
     }
     if settings.has_real_key:
         headers["Authorization"] = f"Bearer {settings.api_key.strip()}"

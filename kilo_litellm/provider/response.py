@@ -1,14 +1,16 @@
 """A non-streaming gateway body → the ``ModelResponse`` LiteLLM handed the provider (pure).
 
-The body is OpenRouter's JSON passed through (wire notes §7). It may start with whitespace
+The body is OpenRouter's JSON passed through (docs/gateway-contract.md, "Streams"). It may start with whitespace
 keep-alive bytes before ``{`` (OpenRouter's heartbeat while it waits), which a JSON parser
 tolerates, or with a UTF-8 byte-order mark, which it does not (so it is dropped).
 ``message.reasoning`` becomes ``reasoning_content``; ``reasoning_details`` (which must be sent back
 on the next assistant turn to keep reasoning across tool calls) is kept in the message's
 ``provider_specific_fields``. A choice's ``logprobs`` are kept; a choice without them still has
-the attribute (``None``), which LiteLLM's ``Choices`` otherwise deletes. ``model`` is set to the
-requested name so ``litellm.completion_cost(response)`` finds the registered entry; the upstream's
-own model name and provider stay in ``_hidden_params``.
+the attribute (``None``), which LiteLLM's ``Choices`` otherwise deletes. ``model`` is
+``kilo/<requested name>`` and ``_hidden_params["custom_llm_provider"]`` is ``kilo``: LiteLLM's cost
+helpers look the provider up by them (a bare name makes ``litellm.completion_cost(response)`` print
+its "Provider List" banner) and find the registered entry; the upstream's own model name and
+provider stay in ``_hidden_params``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from litellm.types.utils import Choices, Message, ModelResponse
 
+from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import cost, errors, litellm_internals
 from kilo_litellm.provider.usage import to_usage
@@ -91,19 +94,34 @@ def _fill(model_response: ModelResponse, data: dict[str, Any], *, model: str, en
         model_response.id = data["id"]
     if isinstance(data.get("created"), int):
         model_response.created = data["created"]
-    model_response.model = model
+    model_response.model = f"{PROVIDER}/{model}"
     if data.get("system_fingerprint"):
         model_response.system_fingerprint = data["system_fingerprint"]
     hidden = litellm_internals.hidden_params(model_response)
+    hidden["custom_llm_provider"] = PROVIDER
     hidden["upstream_model"] = data.get("model")
     if data.get("provider"):
         hidden["upstream_provider"] = data["provider"]
     raw_usage = data.get("usage")
+    charge = cost.charge(entry, raw_usage if isinstance(raw_usage, dict) else None)
     if isinstance(raw_usage, dict):
-        charge = cost.from_usage(entry, raw_usage)
-        model_response.usage = to_usage(raw_usage, charge)  # type: ignore[attr-defined]
-        if charge is not None:
-            hidden["response_cost"] = charge
-    elif entry.free:
-        hidden["response_cost"] = 0.0
+        model_response.usage = to_usage(raw_usage, charge.amount)  # type: ignore[attr-defined]
+    record_charge(model_response, charge)
     return model_response
+
+
+def record_charge(response: ModelResponse, charge: cost.Charge) -> None:
+    """Where LiteLLM's cost calculator looks, as its built-in providers record a reported cost.
+
+    A known amount goes into ``additional_headers`` through LiteLLM's
+    ``set_response_cost_in_hidden_params``, so LiteLLM's calculator takes it and writes its cost
+    breakdown (the proxy's ``x-litellm-response-cost-*`` headers, ``cost_breakdown`` in the logging
+    payload), as for ``openrouter/``. An unknown cost is left to LiteLLM, which finds no registered
+    price for the model and reports no cost header. Either way :data:`cost.SOURCE_HEADER` says who
+    priced it.
+    """
+    hidden = litellm_internals.hidden_params(response)
+    headers = hidden.get("additional_headers")
+    hidden["additional_headers"] = {**(headers if isinstance(headers, dict) else {}), cost.SOURCE_HEADER: charge.source}
+    if charge.amount is not None:
+        litellm_internals.record_reported_cost(response, charge.amount)

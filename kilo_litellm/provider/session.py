@@ -1,7 +1,7 @@
 """The caller's conversation id → the gateway's ``X-KiloCode-TaskId`` header (pure).
 
-The gateway reads ``X-KiloCode-TaskId`` as the session id (today's notes §8.6): ``kilo-auto/free``
-picks its model from ``hash("free_routing_" + (session id ?? user id ?? client IP))``, so with the
+The gateway reads ``X-KiloCode-TaskId`` as the session id (docs/gateway-contract.md, "Headers"):
+``kilo-auto/free`` picks its model from ``hash("free_routing_" + (task id ?? user id ?? client IP))``, so with the
 header each conversation keeps its own free model, and without it every call of one key or IP
 lands on the same one; the gateway also keys prompt caching on it. The official client sends its
 session id there.

@@ -1,9 +1,9 @@
 """Server-sent events from bytes, fed in pieces of any size (pure).
 
-What the gateway sends (wire notes §8.1): ``data: <json>`` events separated by blank lines,
-``: OPENROUTER PROCESSING`` comment keep-alives before and between events (``: KILO PROCESSING``
-today), sometimes ``data:`` without the space, and ``data: [DONE]`` at the end (not after an in-band
-error; today only when the upstream sent it). The decoder
+What the gateway sends (docs/gateway-contract.md, "Streams"): ``data: <json>`` events separated by blank
+lines, ``: OPENROUTER PROCESSING`` comment keep-alives before and between events (the gateway
+re-writes them as ``: KILO PROCESSING``), sometimes ``data:`` without the space, and ``data: [DONE]``
+at the end (only when the upstream sent it, and not after an in-band error). The decoder
 follows the SSE spec for what matters here: comment lines are ignored, one optional space after
 the colon is dropped, multi-line data is joined with ``\\n``, fields other than ``data`` are
 ignored, and a final event without its blank line is still delivered by :meth:`flush`.

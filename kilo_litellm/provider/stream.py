@@ -3,12 +3,12 @@
 Two things about the gateway's stream need care, and one about LiteLLM:
 
 * The finish chunk (``finish_reason`` set, empty content) comes *before* the usage chunk, and the
-  usage chunk still carries one empty-delta choice (wire notes §8.3).
+  usage chunk still carries one empty-delta choice (docs/gateway-contract.md, "Streams").
 * An error can arrive as an event inside an HTTP 200 stream (``{"error": {...}}``), with no
-  ``[DONE]`` after it (§8.5); today's gateway names its kind in ``error.type``
+  ``[DONE]`` after it; the gateway names its kind in ``error.type``
   (``upstream_disconnect``, ``timeout``), which :mod:`errors` maps like a top-level ``error_type``.
 * LiteLLM's stream wrapper drops a custom provider's chunk that has a ``finish_reason`` but no
-  content, together with its usage, and every chunk after it (custom-provider notes §3).
+  content, together with its usage, and every chunk after it (docs/litellm-assumptions.md, "Streams").
 
 So every chunk is passed on with its ``finish_reason`` removed; the usage (with the cost this call
 really costs, see :mod:`cost`) goes out on its own chunk; and the remembered ``finish_reason`` comes
@@ -37,8 +37,9 @@ from typing import Any
 
 from litellm.types.utils import ModelResponseStream, Usage
 
+from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models.catalog import ModelEntry
-from kilo_litellm.provider import cost, errors
+from kilo_litellm.provider import cost, errors, litellm_internals
 from kilo_litellm.provider.reasoning_details import merge_details
 from kilo_litellm.provider.usage import to_usage
 
@@ -50,7 +51,18 @@ class StreamConverter:
     ``coalesce=True``, merges their deltas into one chunk.
     """
 
-    __slots__ = ("_coalesce", "_created", "_details", "_entry", "_finish", "_id", "_model", "_roles_sent", "done")
+    __slots__ = (
+        "_coalesce",
+        "_created",
+        "_details",
+        "_entry",
+        "_finish",
+        "_id",
+        "_model",
+        "_named",
+        "_roles_sent",
+        "done",
+    )
 
     def __init__(self, model: str, entry: ModelEntry, *, coalesce: bool = False) -> None:
         self._model = model
@@ -61,6 +73,7 @@ class StreamConverter:
         self._finish: dict[int, str] = {}
         self._details: list[dict[str, Any]] = []
         self._roles_sent: set[int] = set()
+        self._named = False
         self.done = False
 
     def on_event(self, data: str) -> list[ModelResponseStream]:
@@ -68,7 +81,9 @@ class StreamConverter:
 
     def on_events(self, datas: Iterable[str]) -> Iterator[ModelResponseStream]:
         """The chunks for the events of one read, in order; their deltas merged into one chunk when
-        coalescing. Usage and the closing chunks stay chunks of their own. A chunk already decoded
+        coalescing. The stream's first chunk, usage and the closing chunks stay chunks of their own:
+        the first carries the requested name and the later ones ``kilo/<name>`` (:meth:`_chunk_model`),
+        so a whole stream in one read is named as it is one event at a time. A chunk already decoded
         when a later event raises (an in-band error) is yielded before the error."""
         if not self._coalesce:
             for data in datas:
@@ -78,7 +93,7 @@ class StreamConverter:
         try:
             for data in datas:
                 for choices, usage in self._parts(data):
-                    if usage is None and not self.done:
+                    if usage is None and not self.done and self._named:
                         pending.append(choices)
                         continue
                     if pending:
@@ -171,20 +186,35 @@ class StreamConverter:
             out.append((choices, None))
         usage = event.get("usage")
         if isinstance(usage, dict):
-            usage_obj = to_usage(usage, cost.from_usage(self._entry, usage))
+            usage_obj = to_usage(usage, cost.charge(self._entry, usage).amount)
             out.append(([{"index": 0, "delta": {}}], usage_obj))
         return out
+
+    def _chunk_model(self) -> str:
+        """The requested name on the first chunk (as on LiteLLM's own terminal chunk), ``kilo/<name>`` after it.
+
+        LiteLLM's stream builder names the assembled response after the first chunk whose model
+        differs from the first one's (its rule for routers that name the served model later), then
+        looks its provider up by that name: ``kilo/<name>`` resolves to this provider, the bare name
+        to nothing (LiteLLM then prints its "Provider List" banner).
+        """
+        if self._named:
+            return f"{PROVIDER}/{self._model}"
+        self._named = True
+        return self._model
 
     def _chunk(self, choices: list[dict], usage: Usage | None = None) -> ModelResponseStream:
         """LiteLLM's chunk; fields of a shape it refuses are the gateway's fault, not a ``ValidationError``."""
         extra = {"usage": usage} if usage is not None else {}
         try:
-            return ModelResponseStream(
-                id=self._id or "kilo-stream", created=self._created, model=self._model, choices=choices, **extra
+            chunk = ModelResponseStream(
+                id=self._id or "kilo-stream", created=self._created, model=self._chunk_model(), choices=choices, **extra
             )
         except (TypeError, ValueError, AttributeError) as exc:
             shown = json.dumps({"id": self._id, "created": self._created, "choices": choices}, default=repr)
             raise errors.bad_response(self._model, f"unexpected stream event {shown[:200]}") from exc
+        litellm_internals.hidden_params(chunk)["custom_llm_provider"] = PROVIDER
+        return chunk
 
 
 def merge_choices(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

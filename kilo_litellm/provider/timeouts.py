@@ -5,7 +5,7 @@ LiteLLM hands a custom provider a single number, ``timeout``. When the caller ch
 proxy) 6000 s (``litellm.request_timeout``'s unset default); the provider cannot tell those from a
 caller who typed the same value. The gateway lets a request run for 800 s (the ``maxDuration`` of
 its ``/api/v1`` route on ``https://ai-gateway.kilo.ai``, where the documented host is rewritten to
-in production; today's notes §8.1), and a reasoning model may use most of that before its first
+in production; docs/gateway-contract.md, "Paths and hosts"), and a reasoning model may use most of that before its first
 token: a stream then carries only ``: KILO PROCESSING`` keep-alives, and a non-streaming answer
 carries nothing at all, since the gateway sends the body when the upstream is done. A 600 s
 bound cut such a call while the gateway was still working on it.

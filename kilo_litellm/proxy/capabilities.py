@@ -2,7 +2,9 @@
 
 A LiteLLM ``CustomLogger`` whose ``async_filter_deployments`` the Router runs on each model group it
 tries. For the deployments marked ``model_info.kilo_capability_checks: true`` (every model of the free
-chain) it keeps only those that can serve the request (:mod:`kilo_litellm.provider.capability_check`):
+chain) it first drops the members the gateway no longer serves (:mod:`kilo_litellm.models.serving`:
+gone from its live ``/models``, answered 404 ``model_not_found``, or past their ``expiration_date``),
+then keeps only those that can serve the request (:mod:`kilo_litellm.provider.capability_check`):
 an image only to a model that takes images, ``tools`` only to one with tool calling, a JSON-schema
 ``response_format`` only to one with structured output, a prompt only to a model whose context
 window holds it. Other deployments pass untouched; a plain text request starts at ``kilo-auto/free``.
@@ -104,7 +106,8 @@ class CapabilityFilter(CustomLogger):
             info = _info(deployment)
             error = None
             if capability_check.enabled(info):
-                error = capability_check.refusal(_model(deployment), messages, kwargs, info, tokens)
+                model = _model(deployment)
+                error = capability_check.gone(model) or capability_check.refusal(model, messages, kwargs, info, tokens)
             if error is None:
                 kept.append(deployment)
             else:

@@ -12,3 +12,6 @@ CAPABILITY_FILTER = "kilo_litellm.proxy.capabilities.capability_filter"
 """``litellm_settings.callbacks``: the free chain's deployment filter (:mod:`kilo_litellm.proxy.capabilities`)."""
 GUARD_CALLBACK = "kilo_litellm.free_budget.guard"
 """``litellm_settings.callbacks``: the budget guard (:mod:`kilo_litellm.proxy.free_budget`)."""
+LIVE_CATALOG = "kilo_litellm.proxy.live_catalog.refresher"
+"""``litellm_settings.callbacks``: the background ``/models`` refresh and the chain that follows it
+(:mod:`kilo_litellm.proxy.live_catalog`); looking it up is what starts the refresh."""

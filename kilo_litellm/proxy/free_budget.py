@@ -1,14 +1,14 @@
 """A budget for limits you know the gateway applies, spent before the request: ``kilo_litellm.free_budget.guard``.
 
-Which limits exist (today's notes §8.3): the gateway's two published free limits, the 429
-``rate_limit_exceeded`` "Model usage limit reached" (200 requests an hour per IP) and the 401
-``promotion_limit_reached`` (10,000 requests a day per IP without a key), are checked only for
-rate-limited Kilo-exclusive models, today one hidden model behind ``kilo-auto/small``.
+Which limits exist (docs/gateway-contract.md, "Free models and limits"): the gateway's two published
+free limits, the 429 ``rate_limit_exceeded`` "Model usage limit reached" (200 requests an hour per
+IP) and the 401 ``promotion_limit_reached`` (10,000 requests a day per IP without a key), are
+checked only for rate-limited Kilo-exclusive models, one hidden model behind ``kilo-auto/small``.
 ``kilo-auto/free``, the ``stepfun/...`` and OpenRouter ``:free`` ids have neither; what limits them
-is a per-account (per-IP without a key) 429 "Too many requests" whose numbers are not published.
-So the guard has **no default limit**: with nothing configured it counts nothing and refuses
-nothing, and every request goes to the gateway, which decides. A limit is configuration, because
-only the user knows which one applies to their models (and the gateway changes them):
+is a per-account (per-IP without a key) 429 "Too many requests" whose numbers are not published. So
+the guard has **no default limit**: with nothing configured it counts nothing and refuses nothing,
+and every request goes to the gateway, which decides. A limit is configuration, because only the
+user knows which one applies to their models (and the gateway changes them):
 
 * ``KILO_FREE_BUDGET_PER_MODEL`` (``<requests>/<seconds>``, e.g. ``200/3600``): a budget for each
   model the catalog lists as free (``isFree``);
@@ -103,7 +103,8 @@ def parse_budget(text: str, name: str) -> Budget | None:
 @dataclass(frozen=True)
 class Limits:
     """The budgets the guard counts; none by default, since the gateway's published limits apply to
-    rate-limited Kilo-exclusive models only (today's notes §8.3), not to every free model."""
+    rate-limited Kilo-exclusive models only (docs/gateway-contract.md, "Free models and limits"), not
+    to every free model."""
 
     per_model: Budget | None = None
     """Requests per model the catalog lists as free, per window, from this IP (keyed or not)."""

@@ -11,6 +11,10 @@ holds them equal); run the command after :func:`refresh_models` to follow the li
   capability checks and :data:`CAPABILITY_FILTER` is a callback, with LiteLLM's pre-call checks
   and mid-stream continuation on (:data:`router.CHAIN_ROUTER_SETTINGS`): the same chain as
   :func:`router.free_router`.
+* The chain follows the live list while the proxy runs: :data:`config_names.LIVE_CATALOG` fetches
+  ``/models`` at start-up and hourly in the background, members the gateway no longer serves (or
+  that answered 404 ``model_not_found``, or are past their ``expiration_date``) are skipped with one
+  warning, and free models it newly lists join the end of the chain without a new config.
 * ``kilo/*`` serves any other gateway id; its ``health_check_model`` is ``kilo/kilo-auto/free``,
   since LiteLLM cannot pick one for a wildcard of a custom provider.
 * Background health checks stay off: each check is a real request per deployment, against the
@@ -33,7 +37,7 @@ from kilo_litellm.config.settings import ENV_API_BASE, ENV_API_KEY, PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.provider import embeddings
 from kilo_litellm.proxy import cooldowns, router
-from kilo_litellm.proxy.config_names import CAPABILITY_FILTER, GUARD_CALLBACK, HANDLER
+from kilo_litellm.proxy.config_names import CAPABILITY_FILTER, GUARD_CALLBACK, HANDLER, LIVE_CATALOG
 
 EMBEDDING_DROPS = ("encoding_format",)
 """LiteLLM refuses ``encoding_format`` for a custom provider's embeddings, and the ``openai`` client
@@ -41,7 +45,8 @@ sends ``base64`` by default: dropped, the gateway answers floats, which the clie
 
 HEADER = """\
 # LiteLLM proxy config for Kilo Gateway models, written by `kilo-litellm proxy-config` from the
-# bundled model catalog (run it again after `kilo-litellm models --refresh` to follow the gateway).
+# model list in use: the gateway's, as the last `kilo-litellm models --refresh` remembered it, else
+# the bundled snapshot (`kilo-litellm proxy-config --refresh` fetches it first).
 #   litellm --config litellm_config.yaml
 # Needs a LITELLM_MASTER_KEY and kilo-litellm with its proxy extra, from a clone of its repository:
 #   pip install -e ".[proxy]"
@@ -58,6 +63,10 @@ HEADER = """\
 # (num_retries: 0) and a 429, 5xx or timeout moves straight to the next model. Reasoning models
 # accept `reasoning_effort`, `thinking` (both sent as the gateway's `reasoning`) and `user`; the
 # others drop the reasoning parameters, so a request that asked for them can still fall back.
+#
+# The chain follows the gateway while the proxy runs: the live_catalog callback fetches /models at
+# start-up and hourly (a failed fetch keeps the last list; no call waits for it), members the gateway
+# no longer serves are skipped with one warning, and free models it newly lists join the chain's end.
 #
 # The chain fits the request: its deployments carry `kilo_capability_checks: true`, and the
 # capability filter (litellm_settings.callbacks) with LiteLLM's pre-call checks sends an image,
@@ -135,7 +144,7 @@ def config() -> dict[str, Any]:
         "model_list": [*listed, wildcard],
         "litellm_settings": {
             "custom_provider_map": [{"provider": PROVIDER, "custom_handler": HANDLER}],
-            "callbacks": [CAPABILITY_FILTER],
+            "callbacks": [CAPABILITY_FILTER, LIVE_CATALOG],
         },
         "router_settings": {"num_retries": 0, "fallbacks": router.free_fallbacks(), **router.CHAIN_ROUTER_SETTINGS},
         "general_settings": {"background_health_checks": False},

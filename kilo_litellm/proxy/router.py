@@ -1,12 +1,17 @@
 """``free_router()``: a LiteLLM ``Router`` over Kilo's free models, the code twin of ``litellm_config.yaml``.
 
-The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (today's stable free entry)
+The chain comes from the catalog, not a fixed tuple: ``kilo-auto/free`` (the stable free entry)
 first, then the other free models the catalog lists and does not mark retired, in the gateway's
-order (today's notes §2.2: the free pool changes monthly, so :func:`refresh_models` before building
-the router follows it). The gateway's rate-limit 429s (the per-account "Too many requests", and
-"Model usage limit reached" of its rate-limited exclusive models) mostly carry no ``Retry-After``:
-waiting and retrying the same model is pointless. So the Router never retries (``num_retries=0``)
-and moves at once along the chain; 5xx and timeouts fall back the same way.
+order. The free list changes monthly, so the chain follows the live list while it runs: a member
+the gateway no longer serves (gone from its ``/models``, answered 404 ``model_not_found``, past its
+``expiration_date``) is skipped by the chain's filter with one warning
+(:mod:`kilo_litellm.models.serving`), and a free model the gateway newly lists is added at the end
+(:func:`follow`, :func:`extend`).
+
+The gateway's rate-limit 429s (the per-account "Too many requests", and "Model usage limit reached"
+of its rate-limited exclusive models) mostly carry no ``Retry-After``: waiting and retrying the same
+model is pointless. So the Router never retries (``num_retries=0``) and moves at once along the
+chain; 5xx and timeouts fall back the same way.
 
 LiteLLM rejects ``reasoning_effort`` and ``thinking`` for a custom provider and silently drops
 ``user`` unless a deployment lists them in ``allowed_openai_params`` (the provider turns both into
@@ -30,10 +35,13 @@ raises the cut's ``ServiceUnavailableError`` after the text already read
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from kilo_litellm.config.settings import PROVIDER
-from kilo_litellm.models import catalog
+from kilo_litellm.models import catalog, serving
 from kilo_litellm.models.catalog import ModelEntry
 from kilo_litellm.provider import capability_check
 from kilo_litellm.proxy import cooldowns
@@ -52,9 +60,18 @@ CHAIN_ROUTER_SETTINGS = {"enable_pre_call_checks": True, "enable_mid_stream_fall
 """What the chain turns on in LiteLLM's Router besides its fallbacks (the proxy's ``router_settings`` too)."""
 
 
+logger = logging.getLogger("kilo_litellm")
+
+
+def served_chain() -> list[ModelEntry]:
+    """``kilo-auto/free``, then every free model of the active catalog the gateway still serves
+    (:func:`serving.why_not`: listed, not answered 404, not past its ``expiration_date``)."""
+    return [e for e in catalog.served_free() if serving.why_not(e.gateway_id) is None]
+
+
 def free_chain(length: int = CHAIN_LENGTH) -> list[ModelEntry]:
-    """``kilo-auto/free``, then the served free models of the active catalog, at most ``length``."""
-    return catalog.served_free()[:length]
+    """The first ``length`` models of :func:`served_chain`."""
+    return served_chain()[:length]
 
 
 def model_name(entry: ModelEntry) -> str:
@@ -96,10 +113,91 @@ def free_model_list(api_key: str | None = None, api_base: str | None = None) -> 
     return deployments
 
 
+def fallbacks_for(names: list[str]) -> list[dict[str, list[str]]]:
+    """Each of ``names`` falls back to every later one, in order."""
+    return [{name: names[i + 1 :]} for i, name in enumerate(names[:-1])]
+
+
 def free_fallbacks() -> list[dict[str, list[str]]]:
     """Each model of the chain falls back to every later one, in order."""
-    names = [model_name(e) for e in free_chain()]
-    return [{name: names[i + 1 :]} for i, name in enumerate(names[:-1])]
+    return fallbacks_for([model_name(e) for e in free_chain()])
+
+
+# -- the chain follows the live list -------------------------------------------------------------
+
+
+def members(router: Router) -> list[str]:
+    """A chain Router's model groups in order: the first fallback entry's key and its targets."""
+    fallbacks = router.settings().fallbacks or []
+    if not fallbacks:
+        return []
+    ((first, rest),) = dict(fallbacks[0]).items()
+    return [first, *(t for t in rest if isinstance(t, str))]
+
+
+def _shared_params(router: Router, group: str) -> dict[str, Any]:
+    """The key and base of ``group``'s deployment, which the members added later share."""
+    for deployment in router.model_list:
+        if deployment.get("model_name") == group:
+            params = deployment.get("litellm_params") or {}
+            return {k: params[k] for k in ("api_key", "api_base") if params.get(k) is not None}
+    return {}
+
+
+_extend_lock = threading.Lock()
+
+
+def extend(router: Router) -> list[str]:
+    """Add every free model of the active catalog that ``router`` has no group for at the end of its
+    chain (LiteLLM's run-time ``Router.apply(ChangeSet(upsert=..., settings={"fallbacks": ...}))``);
+    the group names added. Nothing is added from the bundled snapshot: the config was written from it.
+    """
+    if catalog.provenance().source == "snapshot":
+        return []
+    from litellm.router_api import ChangeSet
+    from litellm.types.router import Deployment
+
+    with _extend_lock:
+        order = members(router)
+        if not order:
+            return []
+        known = set(order) | set(router.registry().names())
+        new = [e for e in served_chain() if model_name(e) not in known]
+        if not new:
+            return []
+        shared = _shared_params(router, order[0])
+        upsert = [
+            Deployment(
+                model_name=model_name(e),
+                litellm_params=deployment_params(catalog.name_of(e), e.supports_reasoning, **shared),
+                model_info=dict(CHAIN_MODEL_INFO),
+            )
+            for e in new
+        ]
+        names = [*order, *(model_name(e) for e in new)]
+        router.apply(ChangeSet(upsert=upsert, settings={"fallbacks": fallbacks_for(names)}))
+    added = [model_name(e) for e in new]
+    logger.info("kilo free chain: the gateway newly lists %s, added at the end of the chain", ", ".join(added))
+    return added
+
+
+_following: weakref.WeakSet = weakref.WeakSet()
+
+
+def _on_install(_found: catalog.Catalog) -> None:
+    for router in list(_following):
+        try:
+            extend(router)
+        except Exception:
+            logger.exception("kilo free chain: could not add the newly listed free models")
+
+
+def follow(router: Router) -> Router:
+    """Keep ``router``'s chain on the gateway's free list: each catalog installed from now on (a
+    refresh, the proxy's hourly one) adds the free models it newly lists (:func:`extend`)."""
+    _following.add(router)
+    catalog.on_install(_on_install)
+    return router
 
 
 def free_router(
@@ -133,10 +231,10 @@ def free_router(
     from kilo_litellm.proxy import capabilities
 
     capabilities.register()
-    router = Router(**kwargs)
+    router = follow(Router(**kwargs))
     if free_budget is not None:
         free_budget.attach(router)
     return router
 
 
-__all__ = ["free_chain", "free_fallbacks", "free_model_list", "free_router"]
+__all__ = ["extend", "follow", "free_chain", "free_fallbacks", "free_model_list", "free_router"]
