@@ -144,11 +144,11 @@ def model_cost_map(models: Iterable[EmbeddingModel] | None = None) -> dict[str, 
 
 def register(models: Iterable[EmbeddingModel]) -> list[EmbeddingModel]:
     """Make ``models`` the known embedding models and register them with LiteLLM."""
-    import litellm
+    from kilo_litellm.provider import litellm_internals
 
     models = list(models)
     _known.update({m.id: m for m in models})
-    litellm.register_model(model_cost_map(models))
+    litellm_internals.register_models(model_cost_map(models))
     return models
 
 

@@ -1,7 +1,8 @@
 """What ``import kilo_litellm`` does to LiteLLM: the ``kilo`` provider, its models and the loop probe.
 
 :func:`register` puts the handler in ``litellm.custom_provider_map``, the catalog's models and the
-embedding models in LiteLLM's model map (``litellm.register_model``), and one ``LoopProbe`` in
+embedding models in LiteLLM's model map (``litellm.register_model``, through
+:func:`litellm_internals.register_models`), and one ``LoopProbe`` in
 ``litellm.callbacks`` (:mod:`caller_loop`); from then on every catalog :func:`refresh_models`
 installs is registered too. The command line imports the package without this (it starts without
 LiteLLM) and calls it only for the commands that call a model through LiteLLM.
@@ -14,7 +15,7 @@ import litellm
 from kilo_litellm.config.settings import PROVIDER
 from kilo_litellm.models import catalog
 from kilo_litellm.models.catalog import Catalog
-from kilo_litellm.provider import caller_loop, embeddings, quiet_refusals
+from kilo_litellm.provider import caller_loop, embeddings, litellm_internals, quiet_refusals
 from kilo_litellm.provider.handler import KiloLLM
 
 kilo_llm = KiloLLM()
@@ -22,7 +23,7 @@ kilo_llm = KiloLLM()
 
 
 def _register_models(found: Catalog) -> None:
-    litellm.register_model(catalog.model_cost_map(found))
+    litellm_internals.register_models(catalog.model_cost_map(found))
 
 
 def register(handler: KiloLLM | None = None) -> KiloLLM:
@@ -43,5 +44,5 @@ def register(handler: KiloLLM | None = None) -> KiloLLM:
     quiet_refusals.install()
     catalog.on_install(_register_models)
     _register_models(catalog.active())
-    litellm.register_model(embeddings.model_cost_map())
+    litellm_internals.register_models(embeddings.model_cost_map())
     return handler
