@@ -14,7 +14,7 @@ import pytest
 from gateway_models import make_gateway_model, models_body
 from processes import CEILING, starts_a_process
 
-from kilo_litellm.emulator import Reply, recording, sse_payloads, streamed_text
+from kilo_litellm.emulator import Reply, bundled_models, gateway_model, recording, sse_payloads, streamed_text
 from kilo_litellm.models.listing import parse_models, snapshot_payload
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
@@ -217,10 +217,13 @@ def test_check_shows_the_request_it_will_not_send_without_a_key(gw, run):
     assert gw.chat_requests == []
 
 
-def test_check_sends_an_id_the_catalog_does_not_list_without_a_key(gw, run):
+def test_check_sends_a_model_only_the_live_list_has_without_a_key(gw, run):
+    """The gateway lists a free model the bundled catalog does not know: ``check`` reads the live list,
+    so it is a listed free model and goes out without a key."""
+    gw.models = [*bundled_models(), gateway_model("stealth/nightjar-alpha")]
     out = run("check", "--model", "kilo/stealth/nightjar-alpha", "--api-base", gw.api_base)
     assert out.returncode == 0, out.stderr
-    assert "gateway id: stealth/nightjar-alpha  (not in the catalog, sent as given" in out.stdout
+    assert "gateway id: stealth/nightjar-alpha  (free, listed)" in out.stdout
     assert "no Authorization header" in out.stdout and "ping: OK" in out.stdout
     assert gw.chat_requests[-1].authorization is None
 
@@ -355,7 +358,7 @@ def test_emulator_fail_refuses_one_model_so_litellm_raises_and_a_router_falls_ba
         litellm.completion(model="kilo/vendor/other", messages=messages, api_base=base, api_key=KEY, num_retries=0)
 
     answer = kilo_litellm.free_router(api_base=base).completion(model=first, messages=messages)
-    assert answer.model == second and answer.choices[0].message.content
+    assert answer.model == f"kilo/{second}" and answer.choices[0].message.content
     assert answer._hidden_params["additional_headers"]["x-litellm-attempted-fallbacks"] == 1
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0

@@ -89,7 +89,7 @@ def test_the_fourth_request_across_both_replicas_goes_to_the_fallback_until_the_
     assert [r.status_code for r in answers] == [200] * 4
     assert [r.model for r in gw.chat_requests] == [FIRST] * FIRST_BUDGET + [SECOND]
     assert [r.headers.get("x-litellm-attempted-fallbacks") for r in answers] == ["0", "0", "0", "1"]
-    assert answers[3].json()["model"] == SECOND
+    assert answers[3].json()["model"] == f"kilo/{SECOND}"
 
     _sleep_to_next_window()
     again = _ask(a)
