@@ -149,11 +149,12 @@ live list's fetch, the typo matcher."""
 
 
 @pytest.mark.slow
-def test_import_after_litellm_registers_once_and_loads_only_what_registering_needs():
+def test_import_after_litellm_registers_once_and_loads_only_what_registering_needs(tmp_path):
     """What ``import kilo_litellm`` costs a program that already imported LiteLLM: the provider's own
     modules and registering each name once, with LiteLLM's index of its ~4,900 model names built once
     (``register_model`` alone rebuilds it for every name)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)  # no remembered list: the bundled catalog registers
     done = subprocess.run(
         [sys.executable, "-c", IMPORT_AFTER_LITELLM], capture_output=True, text=True, env=env, timeout=CEILING
     )

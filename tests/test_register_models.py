@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from processes import CEILING
@@ -60,9 +61,9 @@ print(json.dumps({
 """
 
 
-def registered(how: str) -> subprocess.Popen:
+def registered(how: str, cache: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", KILO_LITELLM_CACHE_DIR=str(cache))
     return subprocess.Popen(
         [sys.executable, "-c", REGISTER, how], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
@@ -74,8 +75,8 @@ def result(proc: subprocess.Popen) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_registering_name_by_name_gives_litellm_the_same_model_map_as_one_register_model_call():
-    fast, one_call = registered("name-by-name"), registered("one-call")
+def test_registering_name_by_name_gives_litellm_the_same_model_map_as_one_register_model_call(tmp_path):
+    fast, one_call = registered("name-by-name", tmp_path), registered("one-call", tmp_path)
     fast, one_call = result(fast), result(one_call)
     assert len(fast["kilo"]) > 250
     assert fast["kilo"]["kilo/anthropic/claude-sonnet-4.6"].get("supports_pdf_input") is True
