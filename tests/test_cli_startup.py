@@ -89,7 +89,7 @@ def test_sign_in_models_proxy_config_and_version_import_no_litellm(cli):
     }
     assert "Signed in as dev@example.com." in runs["login"].stdout
     assert "dev@example.com" in runs["whoami"].stdout
-    assert "models from" in runs["models (live)"].stdout
+    assert "(live)" in runs["models (live)"].stdout and "listed by /models" in runs["models (live)"].stdout
     assert runs["models (cache)"].stdout.lstrip().startswith("[")
     assert "custom_provider_map" in runs["proxy-config"].stdout
     for name, done in runs.items():

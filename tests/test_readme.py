@@ -884,10 +884,9 @@ def check_router(out, gw):
 
 @python_check("Requests that need more than text")
 def check_requests_that_need_more_than_text(out, gw):
-    """No model of the bundled free chain reads images: refused before anything is sent."""
-    assert out.startswith("litellm.BadRequestError: kilo/kilo-auto/free was not sent this request:")
-    assert "Free models with image input: none." in out and "kilo/moonshotai/kimi-k2.5" in out
-    assert gw.chat_requests == []
+    """The image skips ``kilo-auto/free`` (text only) and goes to the chain's first model that reads images."""
+    assert out.strip() == "kilo/stepfun/step-5-preview-free"
+    assert [r.model for r in gw.chat_requests] == ["stepfun/step-5-preview-free"]
 
 
 @python_check("Free chains offline: capabilities and cut streams")
