@@ -13,7 +13,6 @@ os.environ["KILO_LITELLM_CONFIG_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-te
 # folder of their own, which the processes they start inherit.
 os.environ["KILO_LITELLM_CACHE_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-cache-")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-os.environ["KILO_LITELLM_CACHE_DIR"] = tempfile.mkdtemp(prefix="kilo-litellm-tests-cache-")
 
 import pytest
 from processes import CEILING, PROCESS_FIXTURES, starts_a_process

@@ -153,7 +153,7 @@ def test_import_after_litellm_registers_once_and_loads_only_what_registering_nee
     """What ``import kilo_litellm`` costs a program that already imported LiteLLM: the provider's own
     modules and registering each name once, with LiteLLM's index of its ~4,900 model names built once
     (``register_model`` alone rebuilds it for every name)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)  # no remembered list: the bundled catalog registers
     done = subprocess.run(
         [sys.executable, "-c", IMPORT_AFTER_LITELLM], capture_output=True, text=True, env=env, timeout=CEILING

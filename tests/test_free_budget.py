@@ -185,7 +185,7 @@ async def test_paid_models_are_not_counted(gw, shared, guards):
 @pytest.mark.slow
 def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path):
     out = tmp_path / "litellm_config.yaml"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
     subprocess.run(
         [sys.executable, "-m", "kilo_litellm", "proxy-config", "--free-budget", "-o", str(out)],
         check=True,
@@ -196,6 +196,7 @@ def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path)
     written = yaml.safe_load(out.read_text())
     assert written == proxy_config.with_free_budget(proxy_config.config())
     filter_path = "kilo_litellm.proxy.capabilities.capability_filter"
-    assert written["litellm_settings"]["callbacks"] == [filter_path, "kilo_litellm.free_budget.guard"]
+    refresher = "kilo_litellm.proxy.live_catalog.refresher"
+    assert written["litellm_settings"]["callbacks"] == [filter_path, refresher, "kilo_litellm.free_budget.guard"]
     assert "KILO_FREE_BUDGET_PER_MODEL" in out.read_text()
-    assert proxy_config.config()["litellm_settings"]["callbacks"] == [filter_path]
+    assert proxy_config.config()["litellm_settings"]["callbacks"] == [filter_path, refresher]

@@ -41,7 +41,17 @@ def test_completion_cost_of_an_answer_prints_nothing(gw, capfd, model):
     assert _quiet(capfd) == ""
 
 
-def test_an_image_no_model_of_the_chain_reads_is_one_refusal_and_no_router_error_block(gw, capfd):
+@pytest.mark.usefixtures("bundled_catalog_afterwards")
+def test_an_image_no_model_of_the_chain_reads_is_one_refusal_and_no_router_error_block(gw, capfd, tmp_path):
+    """The gateway's list gives no free model image input (the bundled one has two that take it)."""
+    from kilo_litellm.emulator import bundled_models
+    from kilo_litellm.models.discovery import ModelDiscovery
+
+    gw.models = [
+        {**m, "architecture": {**m.get("architecture", {}), "input_modalities": ["text"]}} for m in bundled_models()
+    ]
+    assert ModelDiscovery(cache_dir=tmp_path).refresh(gw.api_base, force=True).source == "live"
+    gw.requests.clear()
     router = kilo_litellm.free_router(api_base=gw.api_base)
     messages = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"}, IMAGE]}]
     capfd.readouterr()

@@ -49,10 +49,11 @@ FIM_ENTRIES: tuple[dict[str, Any], ...] = tuple(
     }
     for model_id, name, context, prompt, completion in (
         ("mistralai/codestral-2508", "Mistral: Codestral 2508", 256000, "0.0000003", "0.0000009"),
-        ("inception/mercury-edit-2", "Inception: Mercury Edit 2", 32000, "0.00000025", "0.000001"),
+        ("inception/mercury-edit-2", "Inception: Mercury Edit 2", 32000, "0.00000025", "0.00000075"),
     )
 )
-"""The models ``/api/fim/completions`` serves, as ``/models`` entries (prices as OpenRouter gives Codestral's)."""
+"""The models ``/api/fim/completions`` serves, as ``/models`` entries: ids, context and prices of the
+server's ``supported-fim-models.ts``, as the bundled catalog has them."""
 
 
 def _served(entry: Mapping[str, Any]) -> dict[str, Any]:
