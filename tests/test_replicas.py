@@ -18,6 +18,7 @@ import openai
 import pytest
 import redis as redis_client
 import yaml
+from processes import CEILING
 from proxy_helpers import Proxy, ProxyStartError, run_proxy, write_config
 from redis_server import running_redis
 from replica_helpers import replica_config, two_replicas
@@ -101,8 +102,12 @@ def test_a_password_protected_redis_is_reached_through_redis_password(config, em
         replica = replica_config(config, protected, cache=False)
         env = {"KILO_API_BASE": emulator.api_base, "REDIS_PASSWORD": password}
         emulator.reset()
-        emulator.script(HOURLY)
         with run_proxy(write_config(replica, tmp_path), tmp_path, env) as proxy:
+            # The proxy reads /models at start-up (the live catalog): the scripted 429 is for the chat.
+            deadline = time.monotonic() + CEILING
+            while not any(r.path.endswith("/models") for r in emulator.requests) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            emulator.script(HOURLY)
             headers, _ = _ask(proxy, "kilo-auto/free", f"behind a password {uuid.uuid4()}")
             log = proxy.log.read_text()
         emulator.reset()
