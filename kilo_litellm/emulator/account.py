@@ -38,12 +38,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from kilo_litellm.emulator.bodies import INVALID_TOKEN_BODY
+from kilo_litellm.emulator.rules import ORGANIZATIONS_PATH
 
 CODES_PATH = "/api/device-auth/codes"
 PROFILE_PATH = "/api/profile"
 BALANCE_PATH = "/api/profile/balance"
 DEFAULTS_PATH = "/api/defaults"
-ORGANIZATIONS_PATH = "/api/organizations/"
 APPROVED, DENIED, EXPIRED = "approved", "denied", "expired"
 ORG_HEADER = "x-kilocode-organizationid"
 
