@@ -23,6 +23,12 @@ from kilo_litellm.emulator import GatewayEmulator
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 
+def user_env() -> dict[str, str]:
+    """The environment for a process the tests start as a user would: no ``KILO_*`` setting of the
+    caller's, but the tests' own config and cache folders (``KILO_LITELLM_*``, set above)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+
+
 def pytest_collection_modifyitems(config, items):
     """``-m "not slow"`` is the day-to-day subset. Slow are the tests that start a process (the real
     proxy, the CLI, an agent, a nested pytest or pip), wait out timeouts on purpose or run load: each

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import user_env
 from gateway_models import make_gateway_model, models_body
 from processes import CEILING, starts_a_process
 
@@ -27,7 +27,7 @@ STREAM_TEXT = streamed_text(GPT41)
 @starts_a_process
 @pytest.fixture
 def run(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path / "cache")
     env["KILO_LITELLM_CONFIG_DIR"] = str(tmp_path / "config")  # no stored sign-in
 
@@ -272,7 +272,7 @@ def test_every_option_has_help_and_shows_its_default(run):
 @pytest.fixture
 def start_emulator(tmp_path):
     """``kilo-litellm emulator ...`` in the foreground; returns the process and the api_base it printed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path / "cache")
     started = []
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import user_env
 from processes import CEILING
 
 SCRIPT = Path(sys.executable).with_name("kilo-litellm")
@@ -153,7 +154,7 @@ def test_import_after_litellm_registers_once_and_loads_only_what_registering_nee
     """What ``import kilo_litellm`` costs a program that already imported LiteLLM: the provider's own
     modules and registering each name once, with LiteLLM's index of its ~4,900 model names built once
     (``register_model`` alone rebuilds it for every name)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)  # no remembered list: the bundled catalog registers
     done = subprocess.run(
         [sys.executable, "-c", IMPORT_AFTER_LITELLM], capture_output=True, text=True, env=env, timeout=CEILING

@@ -9,7 +9,6 @@ so a scripted answer cannot silently land on the wrong probe.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import user_env
 from gateway_models import make_gateway_model, models_body
 from processes import CEILING
 
@@ -314,7 +314,7 @@ def test_json_is_refused_with_a_model_before_anything_is_sent(gw, capsys):
 @pytest.mark.slow
 def test_the_installed_command_prints_the_report_without_the_key(gw, tmp_path):
     script(gw)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     env.update(KILO_LITELLM_CACHE_DIR=str(tmp_path / "cache"), KILO_API_KEY=KEY, KILO_API_BASE=gw.api_base)
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "kilo_litellm"]
     out = subprocess.run(
@@ -331,7 +331,7 @@ def test_the_installed_command_prints_the_report_without_the_key(gw, tmp_path):
 
 @pytest.mark.slow
 def test_the_live_suite_is_skipped_unless_asked_for_and_collects(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     run = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_live.py"]
     skipped = subprocess.run(
         [*run, "-q", "-rs"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=CEILING, check=False

@@ -7,11 +7,11 @@ exit status is what the user sees.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
+from conftest import user_env
 
 SCRIPT = """
 import asyncio
@@ -48,9 +48,7 @@ def test_the_documented_cleanup_ends_the_script_with_exit_0(gw, tmp_path, name):
     cleanup, shutdown = CLEANUPS[name]
     script = tmp_path / "script.py"
     script.write_text(SCRIPT.format(cleanup=cleanup, shutdown=shutdown, api_base=gw.api_base))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")} | {
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True"
-    }
+    env = user_env() | {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("done")

@@ -9,14 +9,13 @@ is the judge: a request the guard refused is never sent. The two-replica proxy s
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 
 import litellm
 import pytest
 import yaml
-from conftest import MESSAGES
+from conftest import MESSAGES, user_env
 from processes import CEILING
 
 from kilo_litellm import free_router
@@ -185,7 +184,7 @@ async def test_paid_models_are_not_counted(gw, shared, guards):
 @pytest.mark.slow
 def test_proxy_config_free_budget_adds_the_guard_as_a_litellm_callback(tmp_path):
     out = tmp_path / "litellm_config.yaml"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     subprocess.run(
         [sys.executable, "-m", "kilo_litellm", "proxy-config", "--free-budget", "-o", str(out)],
         check=True,

@@ -57,6 +57,7 @@ import litellm
 import pytest
 import tomllib
 import yaml
+from conftest import user_env
 from deploy_files import COMPOSE, DOCKERFILE, header_commands
 from processes import CEILING, starts_a_process
 from proxy_helpers import (
@@ -275,7 +276,7 @@ def test_set_up_and_run(block, tmp_path):
     assert run == ".venv/bin/kilo-litellm demo"
     script = Path(sys.executable).with_name("kilo-litellm")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "kilo_litellm"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     env["KILO_LITELLM_CACHE_DIR"] = str(tmp_path)
     done = subprocess.run([*command, "demo"], capture_output=True, text=True, env=env, timeout=CEILING, check=False)
     assert done.returncode == 0, done.stderr
@@ -722,7 +723,7 @@ def test_live_suite_smoke(block, gw):
     [line] = block.commands
     assignments, python, rest = re.fullmatch(r"((?:\w+=\S+ )*)(\S+) (.*)", line).groups()
     assert python == ".venv/bin/python"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KILO_") or k.startswith("KILO_LITELLM_")}
+    env = user_env()
     env.update(dict(a.split("=", 1) for a in assignments.split()), KILO_API_BASE=gw.api_base)
     done = subprocess.run(
         [sys.executable, *shlex.split(rest), "-q", "-p", "no:cacheprovider"],
